@@ -1,0 +1,34 @@
+# The quick start: `make run` and `make test` work on a fresh Debian 12
+# machine as root. Each first installs what is missing (scripts/bootstrap.sh).
+.PHONY: all bootstrap configure build run test test-asan format format-check clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+configure: bootstrap
+	@test -f build/build.ninja || cmake --preset default
+
+build: configure
+	cmake --build --preset default
+
+run: build
+	./build/bin/orgledger --help
+
+test: build
+	ctest --preset default
+
+test-asan: bootstrap
+	@test -f build-asan/build.ninja || cmake --preset asan
+	cmake --build --preset asan
+	ctest --preset asan
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+format-check:
+	git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,263 @@
+// The event store of SPEC §4: an append-only log of records ordered by a
+// gapless global position (1, 2, 3, ...) and, within a stream, by a stream
+// version (1, 2, 3, ...). It knows streams, versions, positions, bytes and
+// metadata; it knows nothing of the domain.
+//
+// An EventStore is safe for concurrent use from multiple threads without
+// external synchronization.
+#ifndef ORGLEDGER_EVENTSTORE_EVENT_STORE_H_
+#define ORGLEDGER_EVENTSTORE_EVENT_STORE_H_
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+
+namespace rocksdb {
+class FileSystem;
+}  // namespace rocksdb
+
+namespace orgledger::eventstore {
+
+// Global log position; 0 means "none" (before the first record).
+using Position = std::uint64_t;
+// Stream version: the number of events in the stream; 0 = no stream.
+using Version = std::uint64_t;
+// SHA-256 of a record and its predecessor's hash (the hash chain).
+using Hash = std::array<std::uint8_t, 32>;
+
+// The largest stream id the store accepts, in bytes.
+inline constexpr std::size_t kMaxStreamIdBytes = 1024;
+
+struct ExpectedVersion {
+  enum class Kind { kAny, kNoStream, kExact };
+
+  static ExpectedVersion Any() { return {Kind::kAny, 0}; }
+  static ExpectedVersion NoStream() { return {Kind::kNoStream, 0}; }
+  // Exact(0) is the same as NoStream().
+  static ExpectedVersion Exact(Version v) { return {Kind::kExact, v}; }
+
+  Kind kind = Kind::kAny;
+  Version version = 0;
+};
+
+// One event to append: opaque bytes with a type name and metadata.
+struct EventData {
+  std::string type;      // non-empty
+  std::string metadata;  // opaque to the store
+  std::string payload;   // opaque to the store
+};
+
+// An idempotency key carried by an append (SPEC §3.1). The store keeps, with
+// the key (scoped to the stream), the fingerprint and the outcome, written in
+// the same batch as the events.
+struct IdempotencyInput {
+  std::string key;          // 1..1024 bytes
+  std::string fingerprint;  // computed by the caller from the request
+  std::string outcome;      // opaque blob returned on a replay
+};
+
+struct AppendRequest {
+  std::string stream;  // 1..kMaxStreamIdBytes bytes, no NUL byte
+  ExpectedVersion expected = ExpectedVersion::Any();
+  // May be empty: then only the idempotency record (if any) is written, as
+  // for a rejected command whose outcome must be kept.
+  std::vector<EventData> events;
+  std::optional<IdempotencyInput> idempotency;
+};
+
+// The head of one stream: its version and the position of its last event.
+struct StreamHead {
+  Version version = 0;
+  Position position = 0;
+  friend bool operator==(const StreamHead&, const StreamHead&) = default;
+};
+
+struct AppendResult {
+  // Positions of the first and last appended events; 0 when none.
+  Position first_position = 0;
+  Position last_position = 0;
+  // The stream after the append (or, on a replay, after the first append).
+  StreamHead head;
+  // True when the idempotency key was seen before with the same fingerprint:
+  // nothing was appended and `outcome` is the stored blob.
+  bool replayed = false;
+  std::string outcome;
+};
+
+struct RecordedEvent {
+  Position position = 0;
+  std::string stream;
+  Version version = 0;
+  std::string type;
+  std::string metadata;
+  std::string payload;
+  Hash hash{};  // the chain hash h(position)
+
+  friend bool operator==(const RecordedEvent&, const RecordedEvent&) = default;
+};
+
+// The last record of the log: what an auditor keeps as an anchor.
+struct LogHead {
+  Position position = 0;
+  Hash hash{};  // all zero for an empty log
+};
+
+struct VerifyReport {
+  bool ok = true;
+  // The first position that fails a check (0 when ok).
+  Position first_bad = 0;
+  // What failed there, for a person.
+  std::string problem;
+  // How many records were checked.
+  std::uint64_t records = 0;
+  // The last position checked successfully.
+  Position verified_through = 0;
+};
+
+enum class Durability {
+  // Acknowledge an append only after fsync; concurrent appends share one
+  // fsync (group commit).
+  kSync,
+  // Acknowledge after the write-ahead log write; fsync at least every
+  // `buffered_sync_interval`. Loses at most that window on power loss.
+  kBuffered,
+};
+
+struct StoreOptions {
+  // Default: kSync. Change only when losing the last interval of appends on
+  // power loss is acceptable.
+  Durability durability = Durability::kSync;
+
+  // kBuffered only: the longest time an acknowledged append stays unsynced.
+  // Default: 100 ms.
+  std::chrono::milliseconds buffered_sync_interval{100};
+
+  // The most appends the writer puts into one write batch (one fsync).
+  // Default: 1024.
+  std::size_t max_group_appends = 1024;
+
+  // Stream heads the writer keeps in memory; others are read from disk.
+  // Default: 65536.
+  std::size_t head_cache_entries = 65536;
+
+  // RocksDB block cache, shared by every column family. Default: 64 MiB.
+  std::size_t block_cache_bytes = 64 << 20;
+
+  // Tests only: the file system RocksDB writes through (fault injection,
+  // fsync counting). Default: null, the operating system's.
+  std::shared_ptr<rocksdb::FileSystem> TEST_file_system;
+};
+
+// Counters, for tests and benchmarks.
+struct StoreStats {
+  std::uint64_t appends = 0;       // requests completed with success
+  std::uint64_t write_groups = 0;  // write batches written
+  std::uint64_t syncs = 0;         // fsyncs requested by the store
+};
+
+// A running subscription; destroying it stops delivery (and waits for the
+// handler to return).
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+  // The position of the last event handed to the handler.
+  virtual Position delivered() const = 0;
+};
+
+class EventStore {
+ public:
+  using AppendCallback = std::function<void(Result<AppendResult>)>;
+  using EventHandler = std::function<void(const RecordedEvent&)>;
+
+  EventStore() = default;
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+  virtual ~EventStore() = default;
+
+  // Appends all of `request.events` or none, atomically, and calls `done`
+  // once: on success after the append is durable as StoreOptions::durability
+  // says. `done` runs on a store thread and must not block.
+  // Failures: kInvalidArgument (a bad stream id, event type or key),
+  // kConcurrencyConflict (expected version does not hold),
+  // kIdempotencyConflict (the key was used with another fingerprint),
+  // kUnavailable (storage failure: nothing was acknowledged; the store
+  // recovers by itself when the failure clears).
+  virtual void AsyncAppend(AppendRequest request, AppendCallback done) = 0;
+
+  // Blocking form of AsyncAppend.
+  Result<AppendResult> Append(AppendRequest request);
+
+  // Events of `stream` with version >= `from`, at most `max`.
+  virtual Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
+                                                        Version from,
+                                                        std::size_t max) = 0;
+
+  // Events with position >= `from` up to the committed position, at most
+  // `max`, in position order. kCorruption if a record fails its CRC.
+  virtual Result<std::vector<RecordedEvent>> ReadAll(Position from,
+                                                     std::size_t max) = 0;
+
+  // The head of `stream`; version 0 when it does not exist.
+  virtual Result<StreamHead> GetStreamHead(std::string_view stream) = 0;
+
+  // The position up to which appends are acknowledged and readable.
+  virtual Position CommittedPosition() const = 0;
+
+  // Waits until CommittedPosition() >= `position` or `timeout` passes.
+  // Returns whether the position was reached.
+  virtual bool WaitForPosition(Position position,
+                               std::chrono::milliseconds timeout) = 0;
+
+  // The last record's position and hash.
+  virtual Result<LogHead> Head() = 0;
+
+  // Checks positions [from, to] (to = 0: up to the end): contiguous
+  // positions, CRC32C, the hash chain, stream versions, and that the log
+  // still reaches its recorded head. Only storage failures are errors; a
+  // failed check is reported in VerifyReport.
+  // Verifying from `from` > 1 trusts the hash stored in record from - 1.
+  virtual Result<VerifyReport> Verify(Position from, Position to) = 0;
+
+  // For a read-only instance: catch up with the writer. Default: no-op.
+  virtual Status Refresh() { return Status::Ok(); }
+
+  virtual StoreStats Stats() const = 0;
+
+  // Delivers every event from `from` on, in order, with no gap and no
+  // duplicate: first the existing ones (catch-up), then live appends. The
+  // handler runs on the subscription's own thread.
+  std::unique_ptr<Subscription> Subscribe(Position from, EventHandler handler);
+};
+
+// The in-memory store: the same semantics, nothing durable. For tests.
+std::unique_ptr<EventStore> NewMemoryEventStore(const StoreOptions& options);
+
+// Opens (creating if missing) the RocksDB store at `path`, for writing.
+// kUnavailable with a clear message when another process holds it.
+Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(
+    const StoreOptions& options, const std::string& path);
+
+// Opens the store at `path` read-only while its writer may be running (a
+// RocksDB secondary instance keeping its own files in `scratch_path`).
+// Appends fail with kUnavailable; Refresh() catches up with the writer.
+Result<std::unique_ptr<EventStore>> OpenRocksDbEventStoreReadOnly(
+    const StoreOptions& options, const std::string& path,
+    const std::string& scratch_path);
+
+// Hex of a hash, lower case.
+std::string HashToHex(const Hash& hash);
+// Parses 64 hex digits; nullopt otherwise.
+std::optional<Hash> HashFromHex(std::string_view hex);
+
+}  // namespace orgledger::eventstore
+
+#endif  // ORGLEDGER_EVENTSTORE_EVENT_STORE_H_

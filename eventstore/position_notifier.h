@@ -1,0 +1,42 @@
+// PositionNotifier: the committed position, published by the writer and
+// awaited by readers. Thread-safe.
+#ifndef ORGLEDGER_EVENTSTORE_POSITION_NOTIFIER_H_
+#define ORGLEDGER_EVENTSTORE_POSITION_NOTIFIER_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "eventstore/event_store.h"
+
+namespace orgledger::eventstore {
+
+class PositionNotifier {
+ public:
+  Position Get() const { return position_.load(std::memory_order_acquire); }
+
+  // REQUIRES: `p` >= Get(); called by the single writer.
+  void Publish(Position p) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      position_.store(p, std::memory_order_release);
+    }
+    cv_.notify_all();
+  }
+
+  bool WaitFor(Position p, std::chrono::milliseconds timeout) {
+    if (Get() >= p) return true;
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return Get() >= p; });
+  }
+
+ private:
+  std::atomic<Position> position_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+}  // namespace orgledger::eventstore
+
+#endif  // ORGLEDGER_EVENTSTORE_POSITION_NOTIFIER_H_

@@ -1,0 +1,453 @@
+// The RocksDB EventStore. One writer thread drains the append queue: it
+// plans the whole group (positions, hash chain, expected versions,
+// idempotency), writes it as one WriteBatch with one fsync (group commit),
+// then publishes the committed position and completes every waiting append.
+// Readers read only up to the published position.
+//
+// After a failed write the writer closes and reopens the database before the
+// next group, so that in-memory state (heads, chain head) is rebuilt from
+// what is actually on disk; readers hold db_mu_ shared, the reopen holds it
+// exclusively.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <condition_variable>
+#include <deque>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "eventstore/event_store.h"
+#include "eventstore/planner.h"
+#include "eventstore/position_notifier.h"
+#include "eventstore/record.h"
+#include "eventstore/rocksdb_handle.h"
+#include "eventstore/rocksdb_layout.h"
+#include "eventstore/verifier.h"
+
+namespace orgledger::eventstore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class RocksDbEventStore final : public EventStore, private CommittedState {
+ public:
+  RocksDbEventStore(const StoreOptions& options, std::string path,
+                    RocksDbHandle::Mode mode, std::string scratch)
+      : options_(options),
+        handle_(options, std::move(path), mode, std::move(scratch)),
+        read_only_(mode == RocksDbHandle::Mode::kSecondary) {}
+
+  ~RocksDbEventStore() override {
+    if (writer_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        stopping_ = true;
+      }
+      queue_cv_.notify_all();
+      writer_.join();
+    }
+    std::unique_lock<std::shared_mutex> lock(db_mu_);
+    if (handle_.is_open() && !read_only_ && unsynced_) {
+      handle_.db()->SyncWAL().PermitUncheckedError();
+    }
+    handle_.Close();
+  }
+
+  Status Start() {
+    if (Status s = handle_.Open(); !s.ok()) return s;
+    Result<LogHead> head = handle_.ReadLogHead(rocksdb::ReadOptions());
+    if (!head.ok()) return head.status();
+    last_ = *head;
+    committed_.Publish(last_.position);
+    if (!read_only_) writer_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  void AsyncAppend(AppendRequest request, AppendCallback done) override {
+    if (read_only_) {
+      done(Unavailable("event store is opened read-only"));
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      queue_.push_back(Pending{std::move(request), std::move(done)});
+    }
+    queue_cv_.notify_one();
+  }
+
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
+                                                Version from,
+                                                std::size_t max) override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    std::vector<RecordedEvent> out;
+    std::string prefix(stream);
+    prefix.push_back('\0');
+    std::unique_ptr<rocksdb::Iterator> it(
+        handle_.db()->NewIterator(rocksdb::ReadOptions(), handle_.streams()));
+    std::vector<std::string> keys;
+    for (it->Seek(layout::StreamKey(stream, from == 0 ? 1 : from));
+         it->Valid() && it->key().starts_with(prefix) && keys.size() < max;
+         it->Next()) {
+      keys.push_back(it->value().ToString());
+    }
+    if (!it->status().ok()) return FromRocksDb(it->status(), "read stream");
+    for (const std::string& key : keys) {
+      std::string value;
+      rocksdb::Status s =
+          handle_.db()->Get(rocksdb::ReadOptions(), handle_.log(), key, &value);
+      if (!s.ok()) return FromRocksDb(s, "read stream record");
+      Result<RecordedEvent> e = DecodeRecord(value);
+      if (!e.ok()) return e.status();
+      out.push_back(std::move(*e));
+    }
+    return out;
+  }
+
+  Result<std::vector<RecordedEvent>> ReadAll(Position from,
+                                             std::size_t max) override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    std::vector<RecordedEvent> out;
+    const Position committed = committed_.Get();
+    if (from == 0) from = 1;
+    if (from > committed) return out;
+    const std::string upper = layout::LogKey(committed + 1);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(
+        handle_.db()->NewIterator(ro, handle_.log()));
+    for (it->Seek(layout::LogKey(from)); it->Valid() && out.size() < max;
+         it->Next()) {
+      Result<RecordedEvent> e = DecodeRecord(
+          std::string_view(it->value().data(), it->value().size()));
+      if (!e.ok()) return e.status();
+      out.push_back(std::move(*e));
+    }
+    if (!it->status().ok()) return FromRocksDb(it->status(), "read log");
+    return out;
+  }
+
+  Result<StreamHead> GetStreamHead(std::string_view stream) override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    return ReadHead(stream);
+  }
+
+  Position CommittedPosition() const override { return committed_.Get(); }
+
+  bool WaitForPosition(Position position,
+                       std::chrono::milliseconds timeout) override {
+    return committed_.WaitFor(position, timeout);
+  }
+
+  Result<LogHead> Head() override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    return handle_.ReadLogHead(rocksdb::ReadOptions());
+  }
+
+  Result<VerifyReport> Verify(Position from, Position to) override;
+
+  Status Refresh() override {
+    if (!read_only_) return Status::Ok();
+    std::unique_lock<std::shared_mutex> lock(db_mu_);
+    rocksdb::Status s = handle_.db()->TryCatchUpWithPrimary();
+    if (!s.ok()) return FromRocksDb(s, "catch up with the writer");
+    Result<LogHead> head = handle_.ReadLogHead(rocksdb::ReadOptions());
+    if (!head.ok()) return head.status();
+    if (head->position > committed_.Get()) committed_.Publish(head->position);
+    return Status::Ok();
+  }
+
+  StoreStats Stats() const override {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    return stats_;
+  }
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+  };
+
+  // Reads a head from disk. REQUIRES: the database is open.
+  Result<StreamHead> ReadHead(std::string_view stream) {
+    std::string value;
+    rocksdb::Status s = handle_.db()->Get(
+        rocksdb::ReadOptions(), handle_.heads(),
+        rocksdb::Slice(stream.data(), stream.size()), &value);
+    StreamHead head;
+    if (s.IsNotFound()) return head;
+    if (!s.ok()) return FromRocksDb(s, "read stream head");
+    if (!layout::DecodeHead(value, &head)) {
+      return Corruption("malformed head of stream " + std::string(stream));
+    }
+    return head;
+  }
+
+  // CommittedState, called by the writer thread only.
+  Result<StreamHead> LoadHead(std::string_view stream) override {
+    if (auto it = head_cache_.find(std::string(stream));
+        it != head_cache_.end()) {
+      return it->second;
+    }
+    Result<StreamHead> head = ReadHead(stream);
+    if (head.ok()) CacheHead(std::string(stream), *head);
+    return head;
+  }
+
+  Result<std::optional<std::string>> LoadOutcome(
+      std::string_view outcome_key) override {
+    std::string value;
+    rocksdb::Status s = handle_.db()->Get(
+        rocksdb::ReadOptions(), handle_.idempotency(),
+        rocksdb::Slice(outcome_key.data(), outcome_key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocksDb(s, "read idempotency record");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  void CacheHead(std::string stream, const StreamHead& head) {
+    // A crude bound: the cache only saves disk reads, so dropping it whole
+    // when full is correct and keeps memory flat with millions of streams.
+    if (head_cache_.size() >= options_.head_cache_entries) head_cache_.clear();
+    head_cache_[std::move(stream)] = head;
+  }
+
+  void WriterLoop();
+  void WriteGroup(std::vector<Pending>& group);
+  Status Reopen();
+  void SyncBufferedIfDue();
+
+  StoreOptions options_;
+  RocksDbHandle handle_;
+  const bool read_only_;
+  std::shared_mutex db_mu_;  // shared: any use of handle_; unique: reopen
+  PositionNotifier committed_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+
+  // Writer thread only.
+  LogHead last_;
+  std::unordered_map<std::string, StreamHead> head_cache_;
+  bool broken_ = false;
+  bool unsynced_ = false;
+  Clock::time_point last_sync_ = Clock::now();
+
+  mutable std::mutex stats_mu_;
+  StoreStats stats_;
+
+  std::thread writer_;
+};
+
+void RocksDbEventStore::WriterLoop() {
+  for (;;) {
+    std::vector<Pending> group;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      auto ready = [&] { return stopping_ || !queue_.empty(); };
+      if (unsynced_) {
+        queue_cv_.wait_until(lock, last_sync_ + options_.buffered_sync_interval,
+                             ready);
+      } else {
+        queue_cv_.wait(lock, ready);
+      }
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && group.size() < options_.max_group_appends) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    if (!group.empty()) WriteGroup(group);
+    SyncBufferedIfDue();
+  }
+}
+
+void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
+  auto fail_all = [&](const Status& s) {
+    for (Pending& p : group) p.done(s);
+  };
+  if (broken_) {
+    if (Status s = Reopen(); !s.ok()) {
+      fail_all(Unavailable("storage failure, not recovered yet: " +
+                           s.message()));
+      return;
+    }
+  }
+
+  GroupPlanner planner(this, last_.position, last_.hash);
+  std::vector<Result<AppendResult>> results;
+  results.reserve(group.size());
+  for (const Pending& p : group) results.push_back(planner.Plan(p.request));
+
+  const PlannedWrites& w = planner.writes();
+  if (!w.empty()) {
+    rocksdb::WriteBatch batch;
+    for (const PlannedRecord& r : w.records) {
+      const std::string position = layout::LogKey(r.position);
+      batch.Put(handle_.log(), position, r.value);
+      batch.Put(handle_.streams(), layout::StreamKey(r.stream, r.version),
+                position);
+    }
+    for (const auto& [stream, head] : w.heads) {
+      batch.Put(handle_.heads(), stream, layout::EncodeHead(head));
+    }
+    for (const auto& [key, value] : w.outcomes) {
+      batch.Put(handle_.idempotency(), key, value);
+    }
+    const LogHead next{w.last_position, w.last_hash};
+    batch.Put(handle_.meta(), layout::kMetaHead, layout::EncodeLogHead(next));
+
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.durability == Durability::kSync;
+    rocksdb::Status s = handle_.db()->Write(wo, &batch);
+    {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      stats_.write_groups += 1;
+      if (wo.sync) stats_.syncs += 1;
+    }
+    if (!s.ok()) {
+      // The batch may or may not be on disk; reopening will tell.
+      broken_ = true;
+      head_cache_.clear();
+      fail_all(FromRocksDb(s, "append failed, nothing acknowledged"));
+      return;
+    }
+    if (!wo.sync) unsynced_ = true;
+    for (const auto& [stream, head] : w.heads) CacheHead(stream, head);
+    last_ = next;
+    committed_.Publish(last_.position);
+  }
+
+  std::uint64_t ok = 0;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (results[i].ok()) ok += 1;
+    group[i].done(std::move(results[i]));
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.appends += ok;
+}
+
+Status RocksDbEventStore::Reopen() {
+  std::unique_lock<std::shared_mutex> lock(db_mu_);
+  handle_.Close();
+  head_cache_.clear();
+  if (Status s = handle_.Open(); !s.ok()) return s;
+  Result<LogHead> head = handle_.ReadLogHead(rocksdb::ReadOptions());
+  if (!head.ok()) {
+    handle_.Close();
+    return head.status();
+  }
+  // A failed batch that reached the WAL before the failure is now part of
+  // the log: publish it too, so the log and the position agree.
+  last_ = *head;
+  if (last_.position > committed_.Get()) committed_.Publish(last_.position);
+  broken_ = false;
+  unsynced_ = false;
+  return Status::Ok();
+}
+
+void RocksDbEventStore::SyncBufferedIfDue() {
+  if (!unsynced_ || broken_) return;
+  const Clock::time_point now = Clock::now();
+  if (now - last_sync_ < options_.buffered_sync_interval) return;
+  rocksdb::Status s = handle_.db()->SyncWAL();
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    stats_.syncs += 1;
+  }
+  last_sync_ = now;
+  if (s.ok()) {
+    unsynced_ = false;
+  } else {
+    broken_ = true;
+  }
+}
+
+Result<VerifyReport> RocksDbEventStore::Verify(Position from, Position to) {
+  std::shared_lock<std::shared_mutex> lock(db_mu_);
+  if (!handle_.is_open()) return Unavailable("event store is not open");
+  rocksdb::DB* db = handle_.db();
+  // One snapshot, so that the records and the recorded head agree even
+  // while the writer appends.
+  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() { db->ReleaseSnapshot(s); }
+  } release{db, snapshot};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.fill_cache = false;
+
+  if (from == 0) from = 1;
+  Hash prev{};
+  if (from > 1) {
+    std::string value;
+    rocksdb::Status s =
+        db->Get(ro, handle_.log(), layout::LogKey(from - 1), &value);
+    if (!s.ok() && !s.IsNotFound()) return FromRocksDb(s, "verify");
+    if (s.IsNotFound() || !PeekRecordHash(value, &prev)) {
+      VerifyReport r;
+      r.ok = false;
+      r.first_bad = from - 1;
+      r.problem = "record " + std::to_string(from - 1) + " is missing";
+      return r;
+    }
+  }
+  ChainVerifier verifier(from, prev);
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  if (to != 0) {
+    upper = layout::LogKey(to + 1);
+    upper_slice = rocksdb::Slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, handle_.log()));
+  for (it->Seek(layout::LogKey(from)); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    Position position = 0;
+    if (!GetFixed64BE(&key, &position) || !key.empty()) {
+      return Corruption("malformed log key");
+    }
+    if (!verifier.Feed(position,
+                       std::string_view(it->value().data(), it->value().size())))
+      break;
+  }
+  if (!it->status().ok()) return FromRocksDb(it->status(), "verify");
+  if (to == 0) {
+    Result<LogHead> recorded = handle_.ReadLogHead(ro);
+    if (!recorded.ok()) return recorded.status();
+    verifier.CheckReachesHead(*recorded);
+  } else {
+    verifier.CheckReaches(to);
+  }
+  return verifier.report();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(
+    const StoreOptions& options, const std::string& path) {
+  auto store = std::make_unique<RocksDbEventStore>(
+      options, path, RocksDbHandle::Mode::kPrimary, "");
+  if (Status s = store->Start(); !s.ok()) return s;
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+Result<std::unique_ptr<EventStore>> OpenRocksDbEventStoreReadOnly(
+    const StoreOptions& options, const std::string& path,
+    const std::string& scratch_path) {
+  auto store = std::make_unique<RocksDbEventStore>(
+      options, path, RocksDbHandle::Mode::kSecondary, scratch_path);
+  if (Status s = store->Start(); !s.ok()) return s;
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+}  // namespace orgledger::eventstore

@@ -1,0 +1,156 @@
+#include "eventstore/rocksdb_handle.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/file_system.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+
+#include "eventstore/rocksdb_layout.h"
+
+namespace orgledger::eventstore {
+
+Status FromRocksDb(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return Corruption(what + ": " + s.ToString());
+  return Unavailable(what + ": " + s.ToString());
+}
+
+RocksDbHandle::RocksDbHandle(const StoreOptions& options, std::string path,
+                             Mode mode, std::string scratch_path)
+    : options_(options),
+      path_(std::move(path)),
+      mode_(mode),
+      scratch_path_(std::move(scratch_path)) {
+  if (options_.TEST_file_system != nullptr) {
+    env_ = rocksdb::NewCompositeEnv(options_.TEST_file_system);
+  }
+  block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+}
+
+RocksDbHandle::~RocksDbHandle() { Close(); }
+
+Status RocksDbHandle::Open() {
+  if (db_ != nullptr) return Status::Ok();
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = mode_ == Mode::kPrimary;
+  db_options.create_missing_column_families = mode_ == Mode::kPrimary;
+  if (env_ != nullptr) db_options.env = env_.get();
+  // Keep RocksDB's own info log small: it is for post-mortems only.
+  db_options.keep_log_file_num = 3;
+  db_options.max_log_file_size = 4 << 20;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // A torn WAL tail (power loss mid-write) is dropped; it was never
+  // acknowledged because its fsync had not returned.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  if (mode_ == Mode::kSecondary) db_options.max_open_files = -1;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = block_cache_;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  // Open every column family present (a newer version may have added some)
+  // plus the ones this version needs.
+  std::vector<std::string> names;
+  rocksdb::Status listed =
+      rocksdb::DB::ListColumnFamilies(db_options, path_, &names);
+  if (!listed.ok()) {
+    if (mode_ == Mode::kSecondary) {
+      return FromRocksDb(listed, "cannot read event store at " + path_);
+    }
+    names.clear();
+  }
+  for (const char* needed :
+       {rocksdb::kDefaultColumnFamilyName.c_str(), layout::kLogCf,
+        layout::kStreamsCf, layout::kHeadsCf, layout::kIdempotencyCf,
+        layout::kMetaCf}) {
+    if (std::find(names.begin(), names.end(), needed) == names.end()) {
+      names.emplace_back(needed);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, cf_options);
+  }
+
+  rocksdb::Status s;
+  if (mode_ == Mode::kPrimary) {
+    s = rocksdb::DB::Open(db_options, path_, descriptors, &handles_, &db_);
+  } else {
+    s = rocksdb::DB::OpenAsSecondary(db_options, path_, scratch_path_,
+                                     descriptors, &handles_, &db_);
+  }
+  if (!s.ok()) {
+    db_ = nullptr;
+    handles_.clear();
+    std::string text = s.ToString();
+    if (text.find("LOCK") != std::string::npos ||
+        text.find("lock") != std::string::npos) {
+      return Unavailable("event store at " + path_ +
+                         " is in use by another process (its RocksDB LOCK "
+                         "is held): " +
+                         text);
+    }
+    return FromRocksDb(s, "cannot open event store at " + path_);
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    const std::string& name = h->GetName();
+    if (name == layout::kLogCf) log_ = h;
+    if (name == layout::kStreamsCf) streams_ = h;
+    if (name == layout::kHeadsCf) heads_ = h;
+    if (name == layout::kIdempotencyCf) idempotency_ = h;
+    if (name == layout::kMetaCf) meta_ = h;
+  }
+
+  if (mode_ == Mode::kPrimary) {
+    std::string format;
+    rocksdb::Status got =
+        db_->Get(rocksdb::ReadOptions(), meta_, layout::kMetaFormat, &format);
+    if (got.IsNotFound()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      got = db_->Put(wo, meta_, layout::kMetaFormat, layout::kFormatVersion);
+    } else if (got.ok() && format != layout::kFormatVersion) {
+      Close();
+      return Corruption("event store at " + path_ + " has format " + format +
+                        ", this version reads format " +
+                        layout::kFormatVersion);
+    }
+    if (!got.ok()) {
+      Close();
+      return FromRocksDb(got, "cannot initialize event store at " + path_);
+    }
+  }
+  return Status::Ok();
+}
+
+void RocksDbHandle::Close() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  handles_.clear();
+  db_->Close().PermitUncheckedError();
+  delete db_;
+  db_ = nullptr;
+  log_ = streams_ = heads_ = idempotency_ = meta_ = nullptr;
+}
+
+Result<LogHead> RocksDbHandle::ReadLogHead(
+    const rocksdb::ReadOptions& ro) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(ro, meta_, layout::kMetaHead, &value);
+  LogHead head;
+  if (s.IsNotFound()) return head;
+  if (!s.ok()) return FromRocksDb(s, "cannot read the log head");
+  if (!layout::DecodeLogHead(value, &head)) {
+    return Corruption("malformed log head in meta");
+  }
+  return head;
+}
+
+}  // namespace orgledger::eventstore

@@ -1,0 +1,71 @@
+// RocksDbHandle: one open RocksDB database with the event store's column
+// families: opening (primary or secondary), closing, reopening, and the
+// translation of rocksdb::Status into Status. The only place that knows how
+// the database is configured.
+//
+// Not thread-safe: its owner serializes Open/Close against every use.
+#ifndef ORGLEDGER_EVENTSTORE_ROCKSDB_HANDLE_H_
+#define ORGLEDGER_EVENTSTORE_ROCKSDB_HANDLE_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "eventstore/event_store.h"
+
+namespace orgledger::eventstore {
+
+// rocksdb::Status -> Status: I/O errors, a full disk and a held lock become
+// kUnavailable (with `what` in the message); corruption stays corruption.
+Status FromRocksDb(const rocksdb::Status& s, const std::string& what);
+
+class RocksDbHandle {
+ public:
+  enum class Mode { kPrimary, kSecondary };
+
+  RocksDbHandle(const StoreOptions& options, std::string path, Mode mode,
+                std::string scratch_path = "");
+  RocksDbHandle(const RocksDbHandle&) = delete;
+  RocksDbHandle& operator=(const RocksDbHandle&) = delete;
+  ~RocksDbHandle();
+
+  // Opens the database (creating it and its column families in primary
+  // mode). kUnavailable when another process holds it.
+  Status Open();
+  // Closes it; a no-op when closed.
+  void Close();
+  bool is_open() const { return db_ != nullptr; }
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* log() const { return log_; }
+  rocksdb::ColumnFamilyHandle* streams() const { return streams_; }
+  rocksdb::ColumnFamilyHandle* heads() const { return heads_; }
+  rocksdb::ColumnFamilyHandle* idempotency() const { return idempotency_; }
+  rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
+
+  // Reads the recorded log head from `meta` (zero for a new database).
+  Result<LogHead> ReadLogHead(const rocksdb::ReadOptions& ro) const;
+
+ private:
+  StoreOptions options_;
+  std::string path_;
+  Mode mode_;
+  std::string scratch_path_;
+  std::unique_ptr<rocksdb::Env> env_;  // wraps TEST_file_system when set
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* log_ = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_ = nullptr;
+  rocksdb::ColumnFamilyHandle* heads_ = nullptr;
+  rocksdb::ColumnFamilyHandle* idempotency_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+};
+
+}  // namespace orgledger::eventstore
+
+#endif  // ORGLEDGER_EVENTSTORE_ROCKSDB_HANDLE_H_

@@ -1,0 +1,180 @@
+// orgledger_store_bench: raw event-store append throughput against this
+// machine's fsync latency, measured in one run (issue 2). One JSON line per
+// figure on stdout; a table on stderr.
+//
+//   orgledger_store_bench [--dir DIR] [--appends N] [--allow-tmpfs]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eventstore/event_store.h"
+#include "eventstore/fs_info.h"
+
+namespace {
+
+namespace es = orgledger::eventstore;
+using Clock = std::chrono::steady_clock;
+
+double Micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * (v.size() - 1))];
+}
+
+// Median latency of appending 4 KiB to a file and fdatasync, as a WAL does.
+double CalibrateFsyncMicros(const std::string& dir, int rounds) {
+  const std::string path = dir + "/fsync-calibration";
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  if (fd < 0) return -1;
+  std::string block(4096, 'x');
+  std::vector<double> lat;
+  for (int i = 0; i < rounds; ++i) {
+    auto t0 = Clock::now();
+    if (::write(fd, block.data(), block.size()) != 4096) break;
+    ::fdatasync(fd);
+    lat.push_back(Micros(Clock::now() - t0));
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
+  return Percentile(lat, 0.5);
+}
+
+struct Figure {
+  std::string name;
+  int appenders = 0;
+  std::string durability;
+  std::uint64_t appends = 0;
+  double per_s = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  std::uint64_t syncs = 0;
+};
+
+Figure RunAppends(const std::string& dir, es::Durability durability,
+                  int appenders, std::uint64_t total) {
+  std::filesystem::remove_all(dir);
+  es::StoreOptions options;
+  options.durability = durability;
+  auto store = es::OpenRocksDbEventStore(options, dir);
+  if (!store.ok()) {
+    std::fprintf(stderr, "open: %s\n", store.status().ToString().c_str());
+    std::exit(2);
+  }
+  const std::uint64_t per = total / appenders;
+  std::vector<std::vector<double>> lat(appenders);
+  std::atomic<bool> failed{false};
+  auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < appenders; ++w) {
+    threads.emplace_back([&, w] {
+      for (std::uint64_t i = 0; i < per; ++i) {
+        es::AppendRequest r;
+        r.stream = "org-" + std::to_string(w) + "-" + std::to_string(i);
+        r.expected = es::ExpectedVersion::NoStream();
+        r.events.push_back(es::EventData{
+            "OrganizationCreated", std::string(64, 'm'), std::string(160, 'p')});
+        auto a = Clock::now();
+        auto result = (*store)->Append(std::move(r));
+        lat[w].push_back(Micros(Clock::now() - a));
+        if (!result.ok()) failed = true;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (failed) {
+    std::fprintf(stderr, "an append failed\n");
+    std::exit(2);
+  }
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  Figure f;
+  f.appenders = appenders;
+  f.durability = durability == es::Durability::kSync ? "sync" : "buffered";
+  f.appends = per * appenders;
+  f.per_s = f.appends / seconds;
+  f.p50_us = Percentile(all, 0.5);
+  f.p99_us = Percentile(all, 0.99);
+  f.syncs = (*store)->Stats().syncs;
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "./var/store-bench";
+  std::uint64_t appends = 20000;
+  bool allow_tmpfs = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--dir" && i + 1 < argc) {
+      dir = argv[++i];
+    } else if (a == "--appends" && i + 1 < argc) {
+      appends = std::stoull(argv[++i]);
+    } else if (a == "--allow-tmpfs") {
+      allow_tmpfs = true;
+    } else {
+      std::fprintf(stderr,
+                   "usage: orgledger_store_bench [--dir DIR] [--appends N] "
+                   "[--allow-tmpfs]\n");
+      return 2;
+    }
+  }
+  std::filesystem::create_directories(dir);
+  const std::string fs = es::FileSystemTypeName(dir);
+  if (es::IsMemoryFileSystem(dir) && !allow_tmpfs) {
+    std::fprintf(stderr, "%s is on %s, where fsync costs nothing; use a disk "
+                 "directory or --allow-tmpfs\n", dir.c_str(), fs.c_str());
+    return 2;
+  }
+  const double fsync_us = CalibrateFsyncMicros(dir, 1000);
+  const double ceiling = 1e6 / fsync_us;
+  std::printf("{\"figure\":\"fsync_us\",\"fs\":\"%s\",\"fsync_us\":%.1f,"
+              "\"ceiling_per_s\":%.0f}\n",
+              fs.c_str(), fsync_us, ceiling);
+
+  std::vector<Figure> figures;
+  const std::uint64_t one = std::min<std::uint64_t>(appends / 4, 5000);
+  figures.push_back(RunAppends(dir + "/db", es::Durability::kSync, 1, one));
+  figures.push_back(RunAppends(dir + "/db", es::Durability::kSync, 64, appends));
+  figures.push_back(
+      RunAppends(dir + "/db", es::Durability::kBuffered, 64, appends * 3));
+  std::filesystem::remove_all(dir + "/db");
+
+  for (const Figure& f : figures) {
+    std::printf("{\"figure\":\"append\",\"appenders\":%d,\"durability\":\"%s\","
+                "\"appends\":%llu,\"appends_per_s\":%.0f,\"p50_us\":%.0f,"
+                "\"p99_us\":%.0f,\"fsyncs\":%llu,\"ratio_to_fsync_ceiling\":"
+                "%.2f}\n",
+                f.appenders, f.durability.c_str(),
+                static_cast<unsigned long long>(f.appends), f.per_s, f.p50_us,
+                f.p99_us, static_cast<unsigned long long>(f.syncs),
+                f.per_s / ceiling);
+  }
+  std::fprintf(stderr, "\nfile system %s, fsync %.0f us -> ceiling %.0f/s\n",
+               fs.c_str(), fsync_us, ceiling);
+  std::fprintf(stderr, "%-10s %9s %10s %12s %8s %8s %8s %7s\n", "durability",
+               "appenders", "appends", "appends/s", "p50 us", "p99 us",
+               "fsyncs", "x ceil");
+  for (const Figure& f : figures) {
+    std::fprintf(stderr, "%-10s %9d %10llu %12.0f %8.0f %8.0f %8llu %7.2f\n",
+                 f.durability.c_str(), f.appenders,
+                 static_cast<unsigned long long>(f.appends), f.per_s, f.p50_us,
+                 f.p99_us, static_cast<unsigned long long>(f.syncs),
+                 f.per_s / ceiling);
+  }
+  return 0;
+}
