@@ -70,14 +70,18 @@ class [[nodiscard]] Status {
 inline Status InvalidArgument(std::string m) {
   return {Code::kInvalidArgument, std::move(m)};
 }
-inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
+inline Status NotFound(std::string m) {
+  return {Code::kNotFound, std::move(m)};
+}
 inline Status Unavailable(std::string m) {
   return {Code::kUnavailable, std::move(m)};
 }
 inline Status Corruption(std::string m) {
   return {Code::kCorruption, std::move(m)};
 }
-inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status Internal(std::string m) {
+  return {Code::kInternal, std::move(m)};
+}
 
 }  // namespace orgledger
 

@@ -1,10 +1,10 @@
 // The backend-independent parts of EventStore: the blocking append,
 // subscriptions, and hash hex.
+#include "eventstore/event_store.h"
+
 #include <atomic>
 #include <future>
 #include <thread>
-
-#include "eventstore/event_store.h"
 
 namespace orgledger::eventstore {
 namespace {

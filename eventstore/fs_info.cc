@@ -14,10 +14,10 @@ struct Known {
 
 // From linux/magic.h.
 constexpr Known kKnown[] = {
-    {0xEF53, "ext4"},       {0x58465342, "xfs"},   {0x9123683E, "btrfs"},
-    {0x01021994, "tmpfs"},  {0x858458f6, "ramfs"}, {0x794c7630, "overlay"},
-    {0x2FC12FC1, "zfs"},    {0x6969, "nfs"},       {0xF2F52010, "f2fs"},
-    {0x65735546, "fuse"},   {0x01021997, "9p"},    {0x62656572, "sysfs"},
+    {0xEF53, "ext4"},      {0x58465342, "xfs"},   {0x9123683E, "btrfs"},
+    {0x01021994, "tmpfs"}, {0x858458f6, "ramfs"}, {0x794c7630, "overlay"},
+    {0x2FC12FC1, "zfs"},   {0x6969, "nfs"},       {0xF2F52010, "f2fs"},
+    {0x65735546, "fuse"},  {0x01021997, "9p"},    {0x62656572, "sysfs"},
 };
 
 }  // namespace

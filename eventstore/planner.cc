@@ -168,9 +168,8 @@ Result<AppendResult> GroupPlanner::Plan(const AppendRequest& request) {
   result.head = next;
   if (!request.events.empty()) writes_.heads[request.stream] = next;
   if (request.idempotency.has_value()) {
-    writes_.outcomes[outcome_key] =
-        EncodeOutcome(request.idempotency->fingerprint,
-                      request.idempotency->outcome, result);
+    writes_.outcomes[outcome_key] = EncodeOutcome(
+        request.idempotency->fingerprint, request.idempotency->outcome, result);
   }
   return result;
 }

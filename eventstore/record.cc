@@ -36,8 +36,8 @@ Hash ChainHash(const Hash& prev, std::string_view body) {
 std::string EncodeBody(Position position, std::string_view stream,
                        Version version, const EventData& event) {
   std::string body;
-  body.reserve(32 + stream.size() + event.type.size() +
-               event.metadata.size() + event.payload.size());
+  body.reserve(32 + stream.size() + event.type.size() + event.metadata.size() +
+               event.payload.size());
   PutFixed64BE(&body, position);
   PutLengthPrefixed(&body, stream);
   PutFixed64BE(&body, version);

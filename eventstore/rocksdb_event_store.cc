@@ -176,9 +176,9 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   // Reads a head from disk. REQUIRES: the database is open.
   Result<StreamHead> ReadHead(std::string_view stream) {
     std::string value;
-    rocksdb::Status s = handle_.db()->Get(
-        rocksdb::ReadOptions(), handle_.heads(),
-        rocksdb::Slice(stream.data(), stream.size()), &value);
+    rocksdb::Status s =
+        handle_.db()->Get(rocksdb::ReadOptions(), handle_.heads(),
+                          rocksdb::Slice(stream.data(), stream.size()), &value);
     StreamHead head;
     if (s.IsNotFound()) return head;
     if (!s.ok()) return FromRocksDb(s, "read stream head");
@@ -275,8 +275,8 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
   };
   if (broken_) {
     if (Status s = Reopen(); !s.ok()) {
-      fail_all(Unavailable("storage failure, not recovered yet: " +
-                           s.message()));
+      fail_all(
+          Unavailable("storage failure, not recovered yet: " + s.message()));
       return;
     }
   }
@@ -375,12 +375,15 @@ Result<VerifyReport> RocksDbEventStore::Verify(Position from, Position to) {
   if (!handle_.is_open()) return Unavailable("event store is not open");
   rocksdb::DB* db = handle_.db();
   // One snapshot, so that the records and the recorded head agree even
-  // while the writer appends.
-  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
+  // while the writer appends. A secondary has no snapshots, and needs none:
+  // it changes only in Refresh(), which the shared lock held here excludes.
+  const rocksdb::Snapshot* snapshot = read_only_ ? nullptr : db->GetSnapshot();
   struct Release {
     rocksdb::DB* db;
     const rocksdb::Snapshot* s;
-    ~Release() { db->ReleaseSnapshot(s); }
+    ~Release() {
+      if (s != nullptr) db->ReleaseSnapshot(s);
+    }
   } release{db, snapshot};
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
@@ -416,8 +419,8 @@ Result<VerifyReport> RocksDbEventStore::Verify(Position from, Position to) {
     if (!GetFixed64BE(&key, &position) || !key.empty()) {
       return Corruption("malformed log key");
     }
-    if (!verifier.Feed(position,
-                       std::string_view(it->value().data(), it->value().size())))
+    if (!verifier.Feed(
+            position, std::string_view(it->value().data(), it->value().size())))
       break;
   }
   if (!it->status().ok()) return FromRocksDb(it->status(), "verify");

@@ -12,11 +12,12 @@
 namespace orgledger::eventstore::layout {
 
 // Column families.
-inline constexpr char kLogCf[] = "log";                  // position -> record
-inline constexpr char kStreamsCf[] = "streams";          // stream,version -> position
-inline constexpr char kHeadsCf[] = "heads";              // stream -> head
-inline constexpr char kIdempotencyCf[] = "idempotency";  // stream,key -> outcome
-inline constexpr char kMetaCf[] = "meta";                // see below
+inline constexpr char kLogCf[] = "log";          // position -> record
+inline constexpr char kStreamsCf[] = "streams";  // stream,version -> position
+inline constexpr char kHeadsCf[] = "heads";      // stream -> head
+inline constexpr char kIdempotencyCf[] =
+    "idempotency";                         // stream,key -> outcome
+inline constexpr char kMetaCf[] = "meta";  // see below
 
 // Keys of the meta column family.
 inline constexpr char kMetaFormat[] = "format";  // "1"

@@ -69,8 +69,8 @@ void ChainVerifier::CheckReachesHead(const LogHead& recorded) {
   if (report_.verified_through < recorded.position) {
     Fail(report_.verified_through + 1,
          "log ends at position " + std::to_string(report_.verified_through) +
-             " but its recorded head is " +
-             std::to_string(recorded.position) + ": records were cut off");
+             " but its recorded head is " + std::to_string(recorded.position) +
+             ": records were cut off");
   } else if (report_.verified_through > recorded.position) {
     Fail(recorded.position + 1, "log extends past its recorded head " +
                                     std::to_string(recorded.position));

@@ -1,11 +1,12 @@
 // orgledger: the command of SPEC §6. Subcommands grow with the issues that
 // build them; `head` and `verify` read a database, also a live one.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 
 #include "eventstore/event_store.h"
 
@@ -76,12 +77,14 @@ int main(int argc, char** argv) {
 
   std::string data;
   auto* head = app.add_subcommand(
-      "head", "Print the last log position and its hash (JSON), an anchor "
-              "for verify --anchor");
+      "head",
+      "Print the last log position and its hash (JSON), an anchor "
+      "for verify --anchor");
   head->add_option("--data", data, "Database directory")->required();
   auto* verify = app.add_subcommand(
-      "verify", "Check CRCs, the hash chain and stream versions; exit 0 only "
-                "if all hold");
+      "verify",
+      "Check CRCs, the hash chain and stream versions; exit 0 only "
+      "if all hold");
   verify->add_option("--data", data, "Database directory")->required();
 
   try {

@@ -84,8 +84,9 @@ Figure RunAppends(const std::string& dir, es::Durability durability,
         es::AppendRequest r;
         r.stream = "org-" + std::to_string(w) + "-" + std::to_string(i);
         r.expected = es::ExpectedVersion::NoStream();
-        r.events.push_back(es::EventData{
-            "OrganizationCreated", std::string(64, 'm'), std::string(160, 'p')});
+        r.events.push_back(es::EventData{"OrganizationCreated",
+                                         std::string(64, 'm'),
+                                         std::string(160, 'p')});
         auto a = Clock::now();
         auto result = (*store)->Append(std::move(r));
         lat[w].push_back(Micros(Clock::now() - a));
@@ -136,33 +137,37 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   const std::string fs = es::FileSystemTypeName(dir);
   if (es::IsMemoryFileSystem(dir) && !allow_tmpfs) {
-    std::fprintf(stderr, "%s is on %s, where fsync costs nothing; use a disk "
-                 "directory or --allow-tmpfs\n", dir.c_str(), fs.c_str());
+    std::fprintf(stderr,
+                 "%s is on %s, where fsync costs nothing; use a disk "
+                 "directory or --allow-tmpfs\n",
+                 dir.c_str(), fs.c_str());
     return 2;
   }
   const double fsync_us = CalibrateFsyncMicros(dir, 1000);
   const double ceiling = 1e6 / fsync_us;
-  std::printf("{\"figure\":\"fsync_us\",\"fs\":\"%s\",\"fsync_us\":%.1f,"
-              "\"ceiling_per_s\":%.0f}\n",
-              fs.c_str(), fsync_us, ceiling);
+  std::printf(
+      "{\"figure\":\"fsync_us\",\"fs\":\"%s\",\"fsync_us\":%.1f,"
+      "\"ceiling_per_s\":%.0f}\n",
+      fs.c_str(), fsync_us, ceiling);
 
   std::vector<Figure> figures;
   const std::uint64_t one = std::min<std::uint64_t>(appends / 4, 5000);
   figures.push_back(RunAppends(dir + "/db", es::Durability::kSync, 1, one));
-  figures.push_back(RunAppends(dir + "/db", es::Durability::kSync, 64, appends));
+  figures.push_back(
+      RunAppends(dir + "/db", es::Durability::kSync, 64, appends));
   figures.push_back(
       RunAppends(dir + "/db", es::Durability::kBuffered, 64, appends * 3));
   std::filesystem::remove_all(dir + "/db");
 
   for (const Figure& f : figures) {
-    std::printf("{\"figure\":\"append\",\"appenders\":%d,\"durability\":\"%s\","
-                "\"appends\":%llu,\"appends_per_s\":%.0f,\"p50_us\":%.0f,"
-                "\"p99_us\":%.0f,\"fsyncs\":%llu,\"ratio_to_fsync_ceiling\":"
-                "%.2f}\n",
-                f.appenders, f.durability.c_str(),
-                static_cast<unsigned long long>(f.appends), f.per_s, f.p50_us,
-                f.p99_us, static_cast<unsigned long long>(f.syncs),
-                f.per_s / ceiling);
+    std::printf(
+        "{\"figure\":\"append\",\"appenders\":%d,\"durability\":\"%s\","
+        "\"appends\":%llu,\"appends_per_s\":%.0f,\"p50_us\":%.0f,"
+        "\"p99_us\":%.0f,\"fsyncs\":%llu,\"ratio_to_fsync_ceiling\":"
+        "%.2f}\n",
+        f.appenders, f.durability.c_str(),
+        static_cast<unsigned long long>(f.appends), f.per_s, f.p50_us, f.p99_us,
+        static_cast<unsigned long long>(f.syncs), f.per_s / ceiling);
   }
   std::fprintf(stderr, "\nfile system %s, fsync %.0f us -> ceiling %.0f/s\n",
                fs.c_str(), fsync_us, ceiling);

@@ -1,0 +1,89 @@
+// The backends the typed event-store suites run against. Each factory owns
+// what its store needs (a directory for RocksDB) and can reopen the store,
+// as a restart would (a no-op for the memory store, which keeps its state).
+#ifndef ORGLEDGER_TESTS_EVENTSTORE_STORE_FACTORIES_H_
+#define ORGLEDGER_TESTS_EVENTSTORE_STORE_FACTORIES_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "eventstore/event_store.h"
+#include "tests/testing/test_dir.h"
+
+namespace orgledger::eventstore {
+
+struct MemoryStoreFactory {
+  static constexpr bool kDurable = false;
+  std::unique_ptr<EventStore> Open(const StoreOptions& o = {}) {
+    if (!kept_) kept_ = NewMemoryEventStore(o);
+    return std::unique_ptr<EventStore>(new Borrowed(kept_.get()));
+  }
+
+ private:
+  // Hands out the one kept store, so that "reopening" keeps its contents.
+  class Borrowed final : public EventStore {
+   public:
+    explicit Borrowed(EventStore* s) : s_(s) {}
+    void AsyncAppend(AppendRequest r, AppendCallback d) override {
+      s_->AsyncAppend(std::move(r), std::move(d));
+    }
+    Result<std::vector<RecordedEvent>> ReadStream(std::string_view s,
+                                                  Version f,
+                                                  std::size_t m) override {
+      return s_->ReadStream(s, f, m);
+    }
+    Result<std::vector<RecordedEvent>> ReadAll(Position f,
+                                               std::size_t m) override {
+      return s_->ReadAll(f, m);
+    }
+    Result<StreamHead> GetStreamHead(std::string_view s) override {
+      return s_->GetStreamHead(s);
+    }
+    Position CommittedPosition() const override {
+      return s_->CommittedPosition();
+    }
+    bool WaitForPosition(Position p, std::chrono::milliseconds t) override {
+      return s_->WaitForPosition(p, t);
+    }
+    Result<LogHead> Head() override { return s_->Head(); }
+    Result<VerifyReport> Verify(Position f, Position t) override {
+      return s_->Verify(f, t);
+    }
+    StoreStats Stats() const override { return s_->Stats(); }
+
+   private:
+    EventStore* s_;
+  };
+  std::unique_ptr<EventStore> kept_;
+};
+
+struct RocksDbStoreFactory {
+  static constexpr bool kDurable = true;
+  std::unique_ptr<EventStore> Open(const StoreOptions& o = {}) {
+    auto store = OpenRocksDbEventStore(o, dir.Sub("db"));
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  testing::TestDir dir;
+};
+
+using StoreFactories = ::testing::Types<MemoryStoreFactory, RocksDbStoreFactory>;
+
+// Test helpers shared by the suites.
+inline EventData Event(std::string type, std::string payload) {
+  return EventData{std::move(type), "meta", std::move(payload)};
+}
+
+inline AppendRequest Request(std::string stream, ExpectedVersion expected,
+                             std::vector<EventData> events) {
+  AppendRequest r;
+  r.stream = std::move(stream);
+  r.expected = expected;
+  r.events = std::move(events);
+  return r;
+}
+
+}  // namespace orgledger::eventstore
+
+#endif  // ORGLEDGER_TESTS_EVENTSTORE_STORE_FACTORIES_H_
