@@ -12,6 +12,16 @@ namespace orgledger::eventstore {
 namespace {
 // 1 format byte + 4 CRC bytes + 32 hash bytes.
 constexpr std::size_t kHeaderBytes = 1 + 4 + 32;
+
+// One digest context per thread, freed with the thread: allocating an
+// EVP_MD_CTX per record would dominate the cost of small digests.
+struct DigestContext {
+  DigestContext() : ctx(EVP_MD_CTX_new()) {}
+  ~DigestContext() { EVP_MD_CTX_free(ctx); }
+  DigestContext(const DigestContext&) = delete;
+  DigestContext& operator=(const DigestContext&) = delete;
+  EVP_MD_CTX* ctx;
+};
 }  // namespace
 
 std::uint32_t Crc32c(std::string_view bytes) {
@@ -22,8 +32,8 @@ std::uint32_t Crc32c(std::string_view bytes) {
 }
 
 Hash ChainHash(const Hash& prev, std::string_view body) {
-  // One context per thread: EVP_MD_CTX allocation dominates small digests.
-  thread_local EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  thread_local DigestContext digest;
+  EVP_MD_CTX* ctx = digest.ctx;
   Hash out{};
   unsigned int len = 0;
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
