@@ -17,7 +17,7 @@ TEST(Coding, BigEndianOrderIsNumericOrder) {
 TEST(Coding, VarintsRoundTrip) {
   for (std::uint64_t v : std::initializer_list<std::uint64_t>{
            0, 1, 127, 128, 300, 1ull << 35,
-                          std::numeric_limits<std::uint64_t>::max()}) {
+           std::numeric_limits<std::uint64_t>::max()}) {
     std::string s;
     PutVarint64(&s, v);
     std::string_view in = s;

@@ -67,8 +67,8 @@ TYPED_TEST(EventStoreConformance, ExpectedVersionIsEnforced) {
   auto exact = this->MustAppend(
       Request("s", ExpectedVersion::Exact(1), {Event("B", "")}));
   EXPECT_EQ(exact.head.version, 2u);
-  auto any = this->MustAppend(
-      Request("s", ExpectedVersion::Any(), {Event("C", "")}));
+  auto any =
+      this->MustAppend(Request("s", ExpectedVersion::Any(), {Event("C", "")}));
   EXPECT_EQ(any.head.version, 3u);
 
   // The rejected appends left nothing behind.
@@ -81,9 +81,10 @@ TYPED_TEST(EventStoreConformance, ExpectedVersionIsEnforced) {
 
 TYPED_TEST(EventStoreConformance, ReadStreamFromVersionWithLimit) {
   for (int i = 0; i < 5; ++i) {
-    this->MustAppend(Request("s", ExpectedVersion::Any(),
-                             {Event("E", std::to_string(i))}));
-    this->MustAppend(Request("other", ExpectedVersion::Any(), {Event("O", "")}));
+    this->MustAppend(
+        Request("s", ExpectedVersion::Any(), {Event("E", std::to_string(i))}));
+    this->MustAppend(
+        Request("other", ExpectedVersion::Any(), {Event("O", "")}));
   }
   auto tail = this->store_->ReadStream("s", 3, 2);
   ASSERT_TRUE(tail.ok());
@@ -104,7 +105,8 @@ TYPED_TEST(EventStoreConformance, ReadStreamFromVersionWithLimit) {
 
 TYPED_TEST(EventStoreConformance, ReadAllFromPositionWithLimit) {
   for (int i = 0; i < 10; ++i) {
-    this->MustAppend(Request("s" + std::to_string(i % 3), ExpectedVersion::Any(),
+    this->MustAppend(Request("s" + std::to_string(i % 3),
+                             ExpectedVersion::Any(),
                              {Event("E", std::to_string(i))}));
   }
   auto page = this->store_->ReadAll(4, 3);
@@ -126,8 +128,8 @@ TYPED_TEST(EventStoreConformance, RecordsFormAHashChain) {
   Hash prev{};
   for (const RecordedEvent& e : *all) {
     EventData data{e.type, e.metadata, e.payload};
-    EXPECT_EQ(e.hash,
-              ChainHash(prev, EncodeBody(e.position, e.stream, e.version, data)));
+    EXPECT_EQ(e.hash, ChainHash(prev, EncodeBody(e.position, e.stream,
+                                                 e.version, data)));
     prev = e.hash;
   }
   auto head = this->store_->Head();
@@ -209,8 +211,8 @@ TYPED_TEST(EventStoreConformance, ConflictIsNotKeptUnderTheKey) {
 TYPED_TEST(EventStoreConformance, BadInputIsInvalidArgument) {
   std::vector<AppendRequest> bad;
   bad.push_back(Request("", ExpectedVersion::Any(), {Event("A", "")}));
-  bad.push_back(
-      Request(std::string("a\0b", 3), ExpectedVersion::Any(), {Event("A", "")}));
+  bad.push_back(Request(std::string("a\0b", 3), ExpectedVersion::Any(),
+                        {Event("A", "")}));
   bad.push_back(Request(std::string(kMaxStreamIdBytes + 1, 's'),
                         ExpectedVersion::Any(), {Event("A", "")}));
   bad.push_back(Request("s", ExpectedVersion::Any(), {Event("", "")}));
@@ -226,18 +228,20 @@ TYPED_TEST(EventStoreConformance, BadInputIsInvalidArgument) {
 }
 
 TYPED_TEST(EventStoreConformance, RestartKeepsEverything) {
-  AppendRequest r = Request("org", ExpectedVersion::NoStream(), {Event("A", "1")});
+  AppendRequest r =
+      Request("org", ExpectedVersion::NoStream(), {Event("A", "1")});
   r.idempotency = IdempotencyInput{"k", "fp", "blob"};
   this->MustAppend(r);
-  this->MustAppend(Request("org", ExpectedVersion::Exact(1), {Event("B", "2")}));
+  this->MustAppend(
+      Request("org", ExpectedVersion::Exact(1), {Event("B", "2")}));
   this->store_.reset();
   this->store_ = this->factory_.Open();
   EXPECT_EQ(this->store_->CommittedPosition(), 2u);
   auto replay = this->MustAppend(r);
   EXPECT_TRUE(replay.replayed);
   EXPECT_EQ(replay.outcome, "blob");
-  auto next =
-      this->MustAppend(Request("org", ExpectedVersion::Exact(2), {Event("C", "")}));
+  auto next = this->MustAppend(
+      Request("org", ExpectedVersion::Exact(2), {Event("C", "")}));
   EXPECT_EQ(next.first_position, 3u);
   auto report = this->store_->Verify(1, 0);
   ASSERT_TRUE(report.ok());
@@ -283,9 +287,9 @@ TYPED_TEST(EventStoreConformance, SubscriptionCatchesUpThenFollowsLive) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        auto r = this->store_->Append(
-            Request("t" + std::to_string(t), ExpectedVersion::Exact(i),
-                    {Event("E", std::to_string(i))}));
+        auto r = this->store_->Append(Request("t" + std::to_string(t),
+                                              ExpectedVersion::Exact(i),
+                                              {Event("E", std::to_string(i))}));
         if (!r.ok()) failures += 1;
       }
     });

@@ -142,7 +142,8 @@ TEST(ProcessCrash, SigkillKeepsEveryAcknowledgedAppend) {
     std::map<std::string, int> count;
     for (const RecordedEvent& e : *all) count[e.payload] += 1;
     for (const Ack& a : acked) {
-      ASSERT_LE(a.position, all->size()) << "acked position lost, cycle " << cycle;
+      ASSERT_LE(a.position, all->size())
+          << "acked position lost, cycle " << cycle;
       const RecordedEvent& e = (*all)[a.position - 1];
       ASSERT_EQ(e.payload, a.payload) << "cycle " << cycle;
       ASSERT_EQ(e.stream, a.stream);

@@ -43,11 +43,11 @@ class Model {
       }
     }
     Version current = heads_[r.stream];
-    bool holds = r.expected.kind == ExpectedVersion::Kind::kAny ||
-                 (r.expected.kind == ExpectedVersion::Kind::kNoStream &&
-                  current == 0) ||
-                 (r.expected.kind == ExpectedVersion::Kind::kExact &&
-                  current == r.expected.version);
+    bool holds =
+        r.expected.kind == ExpectedVersion::Kind::kAny ||
+        (r.expected.kind == ExpectedVersion::Kind::kNoStream && current == 0) ||
+        (r.expected.kind == ExpectedVersion::Kind::kExact &&
+         current == r.expected.version);
     if (!holds) return Code::kConcurrencyConflict;
     for (const EventData& e : r.events) {
       log_.push_back({r.stream, ++current, e.payload});
@@ -116,7 +116,8 @@ TYPED_TEST(EventStoreProperty, RandomAppendsMatchTheModel) {
     }
     const int events = r.idempotency ? pick(4) : 1 + pick(3);
     for (int e = 0; e < events; ++e) {
-      r.events.push_back(Event("E", std::to_string(op) + "." + std::to_string(e)));
+      r.events.push_back(
+          Event("E", std::to_string(op) + "." + std::to_string(e)));
     }
     AppendResult expected;
     const Code code = model.Apply(r, &expected);

@@ -30,8 +30,8 @@ class AppendLoad {
         const std::string stream = tag + "-w" + std::to_string(t);
         for (int i = 0; !stop_.load(); ++i) {
           const std::string payload = stream + "#" + std::to_string(i);
-          auto r = store->Append(Request(stream, ExpectedVersion::Any(),
-                                         {Event("E", payload)}));
+          auto r = store->Append(
+              Request(stream, ExpectedVersion::Any(), {Event("E", payload)}));
           if (r.ok()) {
             std::lock_guard<std::mutex> lock(mu_);
             acked_.push_back({stream, r->head.version, payload});
@@ -105,10 +105,11 @@ TEST(RocksDbDurability, PowerCutKeepsEveryAcknowledgedAppend) {
     ASSERT_NE(reopened, nullptr);
     ASSERT_EQ(CountLost(reopened.get(), all_acked), 0u) << "cycle " << cycle;
   }
-  std::printf("[power cut] %d cycles, %zu acknowledged appends kept, %llu "
-              "unsynced bytes dropped\n",
-              kCycles, all_acked.size(),
-              static_cast<unsigned long long>(dropped_total));
+  std::printf(
+      "[power cut] %d cycles, %zu acknowledged appends kept, %llu "
+      "unsynced bytes dropped\n",
+      kCycles, all_acked.size(),
+      static_cast<unsigned long long>(dropped_total));
   EXPECT_GT(all_acked.size(), 0u);
 }
 
@@ -174,7 +175,8 @@ TEST(RocksDbDurability, OneAppenderGetsOneFsyncPerAppend) {
   const std::uint64_t before = fs->wal_syncs();
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(
-        store->Append(Request("s", ExpectedVersion::Any(), {Event("E", "")})).ok());
+        store->Append(Request("s", ExpectedVersion::Any(), {Event("E", "")}))
+            .ok());
   }
   EXPECT_GE(fs->wal_syncs() - before, 50u);
 }
@@ -193,9 +195,9 @@ TEST(RocksDbDurability, GroupCommitSharesFsyncs) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        auto r = store->Append(Request("t" + std::to_string(t),
-                                       ExpectedVersion::Exact(i),
-                                       {Event("E", "")}));
+        auto r =
+            store->Append(Request("t" + std::to_string(t),
+                                  ExpectedVersion::Exact(i), {Event("E", "")}));
         if (!r.ok()) failures += 1;
       }
     });

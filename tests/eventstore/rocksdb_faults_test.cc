@@ -12,8 +12,8 @@ namespace {
 
 using testing::FaultInjectionFs;
 
-class RocksDbFaults
-    : public ::testing::TestWithParam<FaultInjectionFs::Fault> {};
+class RocksDbFaults : public ::testing::TestWithParam<FaultInjectionFs::Fault> {
+};
 
 TEST_P(RocksDbFaults, FailureIsUnavailableAndTheStoreRecovers) {
   RocksDbStoreFactory factory;
@@ -28,7 +28,8 @@ TEST_P(RocksDbFaults, FailureIsUnavailableAndTheStoreRecovers) {
     if (r.ok()) acked.push_back(payload);
     return r;
   };
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(append("before" + std::to_string(i)).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(append("before" + std::to_string(i)).ok());
 
   fs->InjectErrors(GetParam());
   for (int i = 0; i < 5; ++i) {
@@ -60,14 +61,15 @@ TEST_P(RocksDbFaults, FailureIsUnavailableAndTheStoreRecovers) {
   EXPECT_EQ(again->size(), acked.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Faults, RocksDbFaults,
-    ::testing::Values(FaultInjectionFs::Fault::kIoError,
-                      FaultInjectionFs::Fault::kNoSpace),
-    [](const auto& info) {
-      return info.param == FaultInjectionFs::Fault::kIoError ? "IoError"
-                                                             : "DiskFull";
-    });
+INSTANTIATE_TEST_SUITE_P(Faults, RocksDbFaults,
+                         ::testing::Values(FaultInjectionFs::Fault::kIoError,
+                                           FaultInjectionFs::Fault::kNoSpace),
+                         [](const auto& info) {
+                           return info.param ==
+                                          FaultInjectionFs::Fault::kIoError
+                                      ? "IoError"
+                                      : "DiskFull";
+                         });
 
 TEST(RocksDbLock, SecondWriterGetsAClearError) {
   RocksDbStoreFactory factory;
@@ -86,7 +88,8 @@ TEST(RocksDbReadOnly, FollowsTheWriterAfterRefresh) {
   auto writer = factory.Open();
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(
-        writer->Append(Request("s", ExpectedVersion::Any(), {Event("E", "")})).ok());
+        writer->Append(Request("s", ExpectedVersion::Any(), {Event("E", "")}))
+            .ok());
   }
   auto reader = OpenRocksDbEventStoreReadOnly(
       StoreOptions(), factory.dir.Sub("db"), factory.dir.Sub("reader"));
@@ -94,7 +97,8 @@ TEST(RocksDbReadOnly, FollowsTheWriterAfterRefresh) {
   EXPECT_EQ((*reader)->CommittedPosition(), 10u);
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(
-        writer->Append(Request("s", ExpectedVersion::Any(), {Event("E", "")})).ok());
+        writer->Append(Request("s", ExpectedVersion::Any(), {Event("E", "")}))
+            .ok());
   }
   ASSERT_TRUE((*reader)->Refresh().ok());
   EXPECT_EQ((*reader)->CommittedPosition(), 15u);
@@ -105,8 +109,8 @@ TEST(RocksDbReadOnly, FollowsTheWriterAfterRefresh) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->ok) << report->problem;
 
-  auto refused = (*reader)->Append(
-      Request("s", ExpectedVersion::Any(), {Event("E", "")}));
+  auto refused =
+      (*reader)->Append(Request("s", ExpectedVersion::Any(), {Event("E", "")}));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kUnavailable);
 }

@@ -18,9 +18,11 @@ class RawDb {
   explicit RawDb(const std::string& path) {
     std::vector<std::string> names;
     EXPECT_TRUE(
-        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names)
+            .ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    for (const auto& n : names)
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     rocksdb::Status s =
         rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &db_);
     EXPECT_TRUE(s.ok()) << s.ToString();
@@ -29,19 +31,23 @@ class RawDb {
     }
   }
   ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    for (auto* h : handles_)
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     delete db_;
   }
   std::string Get(Position p) {
     std::string v;
-    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), log_, layout::LogKey(p), &v).ok());
+    EXPECT_TRUE(
+        db_->Get(rocksdb::ReadOptions(), log_, layout::LogKey(p), &v).ok());
     return v;
   }
   void Put(Position p, const std::string& v) {
-    ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), log_, layout::LogKey(p), v).ok());
+    ASSERT_TRUE(
+        db_->Put(rocksdb::WriteOptions(), log_, layout::LogKey(p), v).ok());
   }
   void Delete(Position p) {
-    ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), log_, layout::LogKey(p)).ok());
+    ASSERT_TRUE(
+        db_->Delete(rocksdb::WriteOptions(), log_, layout::LogKey(p)).ok());
   }
 
  private:
@@ -55,9 +61,9 @@ class RocksDbIntegrity : public ::testing::Test {
   void SetUp() override {
     auto store = factory_.Open();
     for (int i = 0; i < kRecords; ++i) {
-      auto r = store->Append(Request("s" + std::to_string(i % 3),
-                                     ExpectedVersion::Any(),
-                                     {Event("E", "payload-" + std::to_string(i))}));
+      auto r = store->Append(
+          Request("s" + std::to_string(i % 3), ExpectedVersion::Any(),
+                  {Event("E", "payload-" + std::to_string(i))}));
       ASSERT_TRUE(r.ok());
     }
   }

@@ -28,8 +28,7 @@ struct MemoryStoreFactory {
     void AsyncAppend(AppendRequest r, AppendCallback d) override {
       s_->AsyncAppend(std::move(r), std::move(d));
     }
-    Result<std::vector<RecordedEvent>> ReadStream(std::string_view s,
-                                                  Version f,
+    Result<std::vector<RecordedEvent>> ReadStream(std::string_view s, Version f,
                                                   std::size_t m) override {
       return s_->ReadStream(s, f, m);
     }
@@ -68,7 +67,8 @@ struct RocksDbStoreFactory {
   testing::TestDir dir;
 };
 
-using StoreFactories = ::testing::Types<MemoryStoreFactory, RocksDbStoreFactory>;
+using StoreFactories =
+    ::testing::Types<MemoryStoreFactory, RocksDbStoreFactory>;
 
 // Test helpers shared by the suites.
 inline EventData Event(std::string type, std::string payload) {
