@@ -1,0 +1,210 @@
+#include "domain/validation.h"
+
+#include <vector>
+
+namespace orgledger::domain {
+namespace {
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+         c == '@' || c == '+' || c == '-';
+}
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9');
+}
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
+}
+
+Status Invalid(std::string_view field, const std::string& what) {
+  return InvalidArgument(std::string(field) + ": " + what);
+}
+
+// Decodes one UTF-8 code point at `*i`; false when malformed (overlong,
+// surrogate, beyond U+10FFFF, truncated).
+bool NextCodePoint(std::string_view s, std::size_t* i, char32_t* cp) {
+  auto b = static_cast<unsigned char>(s[*i]);
+  int len;
+  char32_t v;
+  if (b < 0x80) {
+    len = 1;
+    v = b;
+  } else if ((b & 0xE0) == 0xC0) {
+    len = 2;
+    v = b & 0x1F;
+  } else if ((b & 0xF0) == 0xE0) {
+    len = 3;
+    v = b & 0x0F;
+  } else if ((b & 0xF8) == 0xF0) {
+    len = 4;
+    v = b & 0x07;
+  } else {
+    return false;
+  }
+  if (*i + len > s.size()) return false;
+  for (int k = 1; k < len; ++k) {
+    auto c = static_cast<unsigned char>(s[*i + k]);
+    if ((c & 0xC0) != 0x80) return false;
+    v = (v << 6) | (c & 0x3F);
+  }
+  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+    return false;
+  }
+  *i += len;
+  *cp = v;
+  return true;
+}
+
+bool IsControl(char32_t cp) {
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
+
+bool Luhn(const std::vector<int>& digits, std::size_t begin, std::size_t n) {
+  int sum = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    int d = digits[begin + n - 1 - k];
+    if (k % 2 == 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 == 0;
+}
+
+bool RunHoldsCard(const std::vector<int>& digits) {
+  const std::size_t n = digits.size();
+  if (n < 12) return false;
+  for (std::size_t len = 12; len <= 19 && len <= n; ++len) {
+    for (std::size_t begin = 0; begin + len <= n; ++begin) {
+      if (Luhn(digits, begin, len)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status ValidateId(std::string_view field, std::string_view value) {
+  if (value.empty() || value.size() > 128) {
+    return Invalid(field, "must be 1-128 characters");
+  }
+  for (char c : value) {
+    if (!IsIdChar(c)) {
+      return Invalid(field, "may contain only letters, digits and . _ : @ + -");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateSlug(std::string_view field, std::string_view value) {
+  if (value.empty() || value.size() > 100) {
+    return Invalid(field, "must be 1-100 characters");
+  }
+  if (!IsAlnum(value[0])) {
+    return Invalid(field, "must start with a letter or digit");
+  }
+  for (char c : value) {
+    if (!IsAlnum(c) && c != '.' && c != '_' && c != '-') {
+      return Invalid(field, "may contain only letters, digits and . _ -");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ValidateEmail(std::string_view field,
+                                  std::string_view value) {
+  while (!value.empty() && IsAsciiSpace(value.front())) value.remove_prefix(1);
+  while (!value.empty() && IsAsciiSpace(value.back())) value.remove_suffix(1);
+  if (value.empty() || value.size() > 254) {
+    return Invalid(field, "must be an email address of at most 254 characters");
+  }
+  std::size_t at = value.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == value.size() ||
+      value.find('@', at + 1) != std::string_view::npos) {
+    return Invalid(field,
+                   "must have one @ with a non-empty local part and domain");
+  }
+  std::size_t i = 0;
+  while (i < value.size()) {
+    char32_t cp;
+    if (!NextCodePoint(value, &i, &cp)) return Invalid(field, "is not UTF-8");
+    if (IsControl(cp) || cp == ' ' || cp == 0xA0 || cp == 0x2028 ||
+        cp == 0x2029 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A)) {
+      return Invalid(field, "may not contain whitespace or control characters");
+    }
+  }
+  return std::string(value);
+}
+
+std::string NormalizeEmail(std::string_view email) {
+  while (!email.empty() && IsAsciiSpace(email.front())) email.remove_prefix(1);
+  while (!email.empty() && IsAsciiSpace(email.back())) email.remove_suffix(1);
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+Status ValidateFreeText(std::string_view field, std::string_view value,
+                        std::size_t max_chars) {
+  std::size_t chars = 0;
+  std::size_t i = 0;
+  while (i < value.size()) {
+    char32_t cp;
+    if (!NextCodePoint(value, &i, &cp)) return Invalid(field, "is not UTF-8");
+    if (IsControl(cp)) {
+      return Invalid(field, "may not contain control characters");
+    }
+    chars += 1;
+  }
+  if (chars == 0 || chars > max_chars) {
+    return Invalid(field,
+                   "must be 1-" + std::to_string(max_chars) + " characters");
+  }
+  if (ContainsCardNumber(value)) {
+    return Invalid(field,
+                   "looks like a card number; card numbers are never "
+                   "accepted (send the payment processor's token)");
+  }
+  return Status::Ok();
+}
+
+bool ContainsCardNumber(std::string_view text) {
+  std::vector<int> run;
+  char last_separator = 0;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      run.push_back(c - '0');
+      last_separator = 0;
+    } else if ((c == ' ' || c == '-') && !run.empty() && last_separator == 0) {
+      last_separator = c;  // one separator may stand between digits
+    } else {
+      if (RunHoldsCard(run)) return true;
+      run.clear();
+      last_separator = 0;
+    }
+  }
+  return RunHoldsCard(run);
+}
+
+Status ValidateIdempotencyKey(std::string_view value) {
+  if (value.empty() || value.size() > 128) {
+    return Invalid("idempotency_key", "must be 1-128 characters");
+  }
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7E) {
+      return Invalid("idempotency_key", "must be printable ASCII");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace orgledger::domain
