@@ -26,14 +26,13 @@ std::string FormatRfc3339(UnixMicros t) {
   const year_month_day ymd{day};
   const hh_mm_ss<microseconds> hms{tp - day};
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
-                static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
-                static_cast<long long>(hms.subseconds().count()));
+  std::snprintf(
+      buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+      static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+      static_cast<int>(hms.minutes().count()),
+      static_cast<int>(hms.seconds().count()),
+      static_cast<long long>(hms.subseconds().count()));
   return buf;
 }
 
@@ -42,9 +41,8 @@ std::optional<UnixMicros> ParseRfc3339(std::string_view s) {
   int y, mo, d, h, mi, sec;
   if (!Digits(s, 0, 4, &y) || s.size() < 20 || s[4] != '-' ||
       !Digits(s, 5, 2, &mo) || s[7] != '-' || !Digits(s, 8, 2, &d) ||
-      (s[10] != 'T' && s[10] != 't') || !Digits(s, 11, 2, &h) ||
-      s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' ||
-      !Digits(s, 17, 2, &sec)) {
+      (s[10] != 'T' && s[10] != 't') || !Digits(s, 11, 2, &h) || s[13] != ':' ||
+      !Digits(s, 14, 2, &mi) || s[16] != ':' || !Digits(s, 17, 2, &sec)) {
     return std::nullopt;
   }
   if (y < 1970 || h > 23 || mi > 59 || sec > 59) return std::nullopt;
@@ -81,8 +79,8 @@ std::optional<UnixMicros> ParseRfc3339(std::string_view s) {
   if (i != s.size()) return std::nullopt;
   const std::int64_t days_since_epoch =
       sys_days{ymd}.time_since_epoch().count();
-  const std::int64_t seconds = days_since_epoch * 86400 + h * 3600 + mi * 60 +
-                               sec - offset_minutes * 60;
+  const std::int64_t seconds =
+      days_since_epoch * 86400 + h * 3600 + mi * 60 + sec - offset_minutes * 60;
   return seconds * 1000000 + micros;
 }
 

@@ -50,8 +50,7 @@ Status RequirePermission(const OrgState& state, const Actor& actor,
                          Permission p) {
   if (Authorize(state, actor, p).allowed) return Status::Ok();
   return Forbidden(std::string(actor.system ? "system actors" : "you") +
-                   " may not do this (" + std::string(PermissionName(p)) +
-                   ")");
+                   " may not do this (" + std::string(PermissionName(p)) + ")");
 }
 
 std::string LimitText(const std::optional<std::uint32_t>& max) {
@@ -86,8 +85,8 @@ Decision Decide(const OrgState& state, const CommandEnvelope& envelope,
   if (Status s = ValidateActor(actor); !s.ok()) {
     return Reject(s.code(), s.message());
   }
-  Status valid = std::visit(
-      [&](const auto& c) { return Validate(c, context); }, envelope.command);
+  Status valid = std::visit([&](const auto& c) { return Validate(c, context); },
+                            envelope.command);
   if (!valid.ok()) return Reject(valid.code(), valid.message());
 
   // 2. The organization exists.
@@ -97,9 +96,9 @@ Decision Decide(const OrgState& state, const CommandEnvelope& envelope,
   }
 
   // 3. The actor may do it.
-  Status allowed = std::visit(
-      [&](const auto& c) { return Allowed(state, actor, c); },
-      envelope.command);
+  Status allowed =
+      std::visit([&](const auto& c) { return Allowed(state, actor, c); },
+                 envelope.command);
   if (!allowed.ok()) return Reject(allowed.code(), allowed.message());
 
   // 4. The version the caller last saw.

@@ -19,8 +19,8 @@ Status OnlySystem(const Actor& a, const char* what) {
 // --- update_credit_card ----------------------------------------------------
 Status Validate(const UpdateCreditCard& c, Context&) {
   const CreditCard& k = c.card;
-  if (Status s = ValidateFreeText("card.processor_token", k.processor_token,
-                                  256);
+  if (Status s =
+          ValidateFreeText("card.processor_token", k.processor_token, 256);
       !s.ok()) {
     return s;
   }
@@ -76,10 +76,10 @@ Decision Rules(const OrgState& s, const CommandEnvelope&,
               std::to_string(v.current) + " (active + pending) > " +
               std::to_string(v.max);
     }
-    Decision d = Reject(Code::kLimitExceeded,
-                        "the organization exceeds the limits of the " +
-                            c.edition + " edition: " + text +
-                            "; nothing is removed automatically");
+    Decision d =
+        Reject(Code::kLimitExceeded,
+               "the organization exceeds the limits of the " + c.edition +
+                   " edition: " + text + "; nothing is removed automatically");
     d.violations = std::move(violations);
     return d;
   }
@@ -117,7 +117,8 @@ Decision Rules(const OrgState& s, const CommandEnvelope&,
   if (old == p) return Accept({});
   Payment same_but_status = old;
   same_but_status.status = p.status;
-  if (same_but_status == p) return Accept({PaymentStatusChanged{p, old.status}});
+  if (same_but_status == p)
+    return Accept({PaymentStatusChanged{p, old.status}});
   return Reject(Code::kAlreadyExists,
                 "payment " + c.payment_id +
                     " was already recorded with other details (only its "

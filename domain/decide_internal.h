@@ -18,9 +18,9 @@ Status RequirePermission(const OrgState& state, const Actor& actor,
                          Permission p);
 std::string LimitText(const std::optional<std::uint32_t>& max);
 
-#define ORGLEDGER_DECLARE_COMMAND(T)                                  \
-  Status Validate(const T& c, Context& ctx);                          \
-  Status Allowed(const OrgState& s, const Actor& a, const T& c);      \
+#define ORGLEDGER_DECLARE_COMMAND(T)                                        \
+  Status Validate(const T& c, Context& ctx);                                \
+  Status Allowed(const OrgState& s, const Actor& a, const T& c);            \
   Decision Rules(const OrgState& s, const CommandEnvelope& env, const T& c, \
                  Context& ctx);
 

@@ -304,9 +304,9 @@ Decision Rules(const OrgState& s, const CommandEnvelope& env,
                      "you already belong to the organization");
   } else if (inv->role == Role::kBillingManager && limits != nullptr &&
              limits->billing_managers == 0u) {
-    failure = Status(Code::kNotAvailableOnEdition,
-                     "billing managers are not available on the " + s.edition +
-                         " edition");
+    failure = Status(
+        Code::kNotAvailableOnEdition,
+        "billing managers are not available on the " + s.edition + " edition");
   } else if (limits != nullptr) {
     // On the active holders the acceptance would produce.
     const bool bm = inv->role == Role::kBillingManager;
@@ -314,11 +314,11 @@ Decision Rules(const OrgState& s, const CommandEnvelope& env,
         bm ? s.CountRole(Role::kBillingManager) : s.MemberCount();
     const auto& max = bm ? limits->billing_managers : limits->members;
     if (max && active + 1 > *max) {
-      failure = Status(Code::kLimitReached,
-                       "the " + s.edition + " edition allows " +
-                           LimitText(max) +
-                           (bm ? " billing manager(s)" : " member(s)") +
-                           " and " + std::to_string(active) + " are active");
+      failure =
+          Status(Code::kLimitReached,
+                 "the " + s.edition + " edition allows " + LimitText(max) +
+                     (bm ? " billing manager(s)" : " member(s)") + " and " +
+                     std::to_string(active) + " are active");
     }
   }
   if (!failure.ok()) {

@@ -46,10 +46,10 @@ Decision Rules(const OrgState& s, const CommandEnvelope& env,
     return Reject(Code::kAlreadyExists,
                   "organization " + env.org + " already exists");
   }
-  return Accept({OrganizationCreated{
-      env.org, c.edition, env.actor.id,
-      *ValidateEmail("actor.email", env.actor.email), env.actor.name,
-      ctx.Now()}});
+  return Accept(
+      {OrganizationCreated{env.org, c.edition, env.actor.id,
+                           *ValidateEmail("actor.email", env.actor.email),
+                           env.actor.name, ctx.Now()}});
 }
 
 // --- remove_member ---------------------------------------------------------
@@ -102,8 +102,8 @@ Decision Rules(const OrgState& s, const CommandEnvelope& env,
     if (to == Role::kBillingManager) {
       if (limits->billing_managers == 0u) {
         return Reject(Code::kNotAvailableOnEdition,
-                      "billing managers are not available on the " +
-                          s.edition + " edition");
+                      "billing managers are not available on the " + s.edition +
+                          " edition");
       }
       const std::uint64_t used =
           s.CountRole(Role::kBillingManager) + s.PendingInvites(true);

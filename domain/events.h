@@ -53,7 +53,8 @@ struct InviteAccepted {
   std::string email;
   Role role = Role::kMember;
   Micros accepted_at = 0;
-  friend bool operator==(const InviteAccepted&, const InviteAccepted&) = default;
+  friend bool operator==(const InviteAccepted&,
+                         const InviteAccepted&) = default;
 };
 
 struct InviteAcceptFailed {
@@ -135,7 +136,8 @@ struct Payment {
 
 struct PaymentRecorded {
   Payment payment;
-  friend bool operator==(const PaymentRecorded&, const PaymentRecorded&) = default;
+  friend bool operator==(const PaymentRecorded&,
+                         const PaymentRecorded&) = default;
 };
 
 struct PaymentStatusChanged {

@@ -54,9 +54,9 @@ OrgState Evolve(OrgState s, const Event& event) {
             s.exists = true;
             s.org = e.org;
             s.edition = e.edition;
-            s.people[e.creator_id] = Person{e.creator_id, e.creator_email,
-                                            e.creator_name, Role::kAdmin,
-                                            e.created_at};
+            s.people[e.creator_id] =
+                Person{e.creator_id, e.creator_email, e.creator_name,
+                       Role::kAdmin, e.created_at};
           },
           [&](const InviteSent& e) {
             Invite inv;
@@ -106,11 +106,11 @@ OrgState Evolve(OrgState s, const Event& event) {
 
 std::string_view EventTypeName(const Event& e) {
   static constexpr std::string_view kNames[] = {
-      "OrganizationCreated", "InviteSent",          "InviteResent",
-      "InviteRevoked",       "InviteAccepted",      "InviteAcceptFailed",
-      "MemberRemoved",       "RoleChanged",         "BillingManagerRemoved",
-      "TeamCreated",         "TeamDeleted",         "CreditCardUpdated",
-      "SubscriptionChanged", "PaymentRecorded",     "PaymentStatusChanged",
+      "OrganizationCreated",  "InviteSent",      "InviteResent",
+      "InviteRevoked",        "InviteAccepted",  "InviteAcceptFailed",
+      "MemberRemoved",        "RoleChanged",     "BillingManagerRemoved",
+      "TeamCreated",          "TeamDeleted",     "CreditCardUpdated",
+      "SubscriptionChanged",  "PaymentRecorded", "PaymentStatusChanged",
       "ResourceCountRecorded"};
   static_assert(std::size(kNames) == std::variant_size_v<Event>);
   return kNames[e.index()];

@@ -51,8 +51,8 @@ struct OrgState {
   std::string edition;
   // The stream version this state was folded to (set by the loader).
   std::uint64_t version = 0;
-  std::map<std::string, Person> people;   // by user id
-  std::map<std::string, Invite> invites;  // by invite id, every status
+  std::map<std::string, Person> people;      // by user id
+  std::map<std::string, Invite> invites;     // by invite id, every status
   std::map<std::string, std::string> teams;  // team -> display name
   std::optional<CreditCard> card;
   std::map<std::string, Payment> payments;  // by payment id

@@ -78,12 +78,33 @@ bool Luhn(const std::vector<int>& digits, std::size_t begin, std::size_t n) {
   return sum % 10 == 0;
 }
 
-bool RunHoldsCard(const std::vector<int>& digits) {
-  const std::size_t n = digits.size();
-  if (n < 12) return false;
-  for (std::size_t len = 12; len <= 19 && len <= n; ++len) {
-    for (std::size_t begin = 0; begin + len <= n; ++begin) {
-      if (Luhn(digits, begin, len)) return true;
+// A chain: digit groups joined by single spaces or dashes ("4111 1111 ...").
+// Candidates are the whole groups and every sequence of adjacent groups of
+// 12-19 digits in all; a group is never split, so a 16-digit id that fails
+// Luhn is not a card because some 12 of its digits pass. Only a group longer
+// than 19 digits (no card by itself) is searched window by window, so that
+// a card glued to other digits is still caught.
+bool ChainHoldsCard(const std::vector<int>& digits,
+                    const std::vector<std::size_t>& group_starts) {
+  const std::size_t groups = group_starts.size();
+  auto group_end = [&](std::size_t g) {
+    return g + 1 < groups ? group_starts[g + 1] : digits.size();
+  };
+  for (std::size_t first = 0; first < groups; ++first) {
+    const std::size_t begin = group_starts[first];
+    if (group_end(first) - begin > 19) {
+      const std::size_t n = group_end(first) - begin;
+      for (std::size_t len = 12; len <= 19; ++len) {
+        for (std::size_t b = begin; b + len <= begin + n; ++b) {
+          if (Luhn(digits, b, len)) return true;
+        }
+      }
+      continue;
+    }
+    for (std::size_t last = first; last < groups; ++last) {
+      const std::size_t n = group_end(last) - begin;
+      if (n > 19) break;
+      if (n >= 12 && Luhn(digits, begin, n)) return true;
     }
   }
   return false;
@@ -178,21 +199,24 @@ Status ValidateFreeText(std::string_view field, std::string_view value,
 }
 
 bool ContainsCardNumber(std::string_view text) {
-  std::vector<int> run;
-  char last_separator = 0;
+  std::vector<int> digits;
+  std::vector<std::size_t> group_starts;
+  bool in_group = false;
   for (char c : text) {
     if (c >= '0' && c <= '9') {
-      run.push_back(c - '0');
-      last_separator = 0;
-    } else if ((c == ' ' || c == '-') && !run.empty() && last_separator == 0) {
-      last_separator = c;  // one separator may stand between digits
+      if (!in_group) group_starts.push_back(digits.size());
+      digits.push_back(c - '0');
+      in_group = true;
+    } else if ((c == ' ' || c == '-') && in_group) {
+      in_group = false;  // one separator may stand between groups
     } else {
-      if (RunHoldsCard(run)) return true;
-      run.clear();
-      last_separator = 0;
+      if (ChainHoldsCard(digits, group_starts)) return true;
+      digits.clear();
+      group_starts.clear();
+      in_group = false;
     }
   }
-  return RunHoldsCard(run);
+  return ChainHoldsCard(digits, group_starts);
 }
 
 Status ValidateIdempotencyKey(std::string_view value) {

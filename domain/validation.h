@@ -33,8 +33,9 @@ Status ValidateFreeText(std::string_view field, std::string_view value,
                         std::size_t max_chars = 200);
 
 // True when `text` holds a run of 12–19 digits, possibly separated by single
-// spaces or dashes, that passes the Luhn check. Runs longer than 19 digits
-// are checked in every window of 12–19 digits.
+// spaces or dashes, that passes the Luhn check. Digit groups are checked
+// whole and joined with their neighbours ("4111 1111 1111 1111 123" holds
+// a card); a group of more than 19 digits is searched window by window.
 bool ContainsCardNumber(std::string_view text);
 
 // 1–128 printable ASCII chars (SPEC §3.1).
