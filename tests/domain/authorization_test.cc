@@ -65,9 +65,9 @@ TEST(Authorization, MatrixForEveryRoleAndOutsider) {
     int column;  // -1: denied everything
   };
   const std::vector<Who> who = {
-      {"admin", Alice(), 0},         {"member", Bob(), 1},
+      {"admin", Alice(), 0},           {"member", Bob(), 1},
       {"billing_manager", Carol(), 2}, {"removed person", Erin(), -1},
-      {"stranger", Dave(), -1},      {"system actor", Payments(), -1},
+      {"stranger", Dave(), -1},        {"system actor", Payments(), -1},
   };
   int checked = 0;
   for (const auto& [name, scopes] : SpecTable()) {
@@ -76,7 +76,8 @@ TEST(Authorization, MatrixForEveryRoleAndOutsider) {
       const std::string expected = w.column < 0 ? "denied" : scopes[w.column];
       const Authorization got = Authorize(state, w.actor, p);
       EXPECT_EQ(ScopeName(got.scope), expected) << name << " for " << w.label;
-      EXPECT_EQ(got.allowed, expected != "denied") << name << " for " << w.label;
+      EXPECT_EQ(got.allowed, expected != "denied")
+          << name << " for " << w.label;
       ++checked;
     }
   }

@@ -9,11 +9,14 @@ CreditCard Card(std::string holder = "Carol") {
 }
 
 TEST(CreditCard, AdminsAndBillingManagersUpdateIt) {
-  Given(TeamOrg()).When(Alice(), UpdateCreditCard{Card()})
+  Given(TeamOrg())
+      .When(Alice(), UpdateCreditCard{Card()})
       .ThenEvents({CreditCardUpdated{Card()}});
-  Given(TeamOrg()).When(Carol(), UpdateCreditCard{Card()})
+  Given(TeamOrg())
+      .When(Carol(), UpdateCreditCard{Card()})
       .ThenEvents({CreditCardUpdated{Card()}});
-  Given(TeamOrg()).When(Bob(), UpdateCreditCard{Card()})
+  Given(TeamOrg())
+      .When(Bob(), UpdateCreditCard{Card()})
       .ThenRejected(Code::kForbidden);
   std::vector<Event> h = TeamOrg();
   h.push_back(CreditCardUpdated{Card()});
@@ -27,7 +30,8 @@ TEST(CreditCard, CardNumbersAreRefusedInEveryString) {
   for (const std::string& n : numbers) {
     CreditCard c = Card();
     c.holder_name = n;
-    Given(TeamOrg()).When(Carol(), UpdateCreditCard{c})
+    Given(TeamOrg())
+        .When(Carol(), UpdateCreditCard{c})
         .ThenRejected(Code::kInvalidArgument);
     c = Card();
     c.processor_token = n;
@@ -38,7 +42,8 @@ TEST(CreditCard, CardNumbersAreRefusedInEveryString) {
         << "the message quotes the card number";
     c = Card();
     c.brand = n;
-    Given(TeamOrg()).When(Carol(), UpdateCreditCard{c})
+    Given(TeamOrg())
+        .When(Carol(), UpdateCreditCard{c})
         .ThenRejected(Code::kInvalidArgument);
   }
 }
@@ -46,21 +51,26 @@ TEST(CreditCard, CardNumbersAreRefusedInEveryString) {
 TEST(CreditCard, FieldsAreValidated) {
   CreditCard c = Card();
   c.last4 = "42a2";
-  Given(TeamOrg()).When(Carol(), UpdateCreditCard{c})
+  Given(TeamOrg())
+      .When(Carol(), UpdateCreditCard{c})
       .ThenRejected(Code::kInvalidArgument);
   c = Card();
   c.exp_month = 13;
-  Given(TeamOrg()).When(Carol(), UpdateCreditCard{c})
+  Given(TeamOrg())
+      .When(Carol(), UpdateCreditCard{c})
       .ThenRejected(Code::kInvalidArgument);
 }
 
 TEST(Subscription, ChangeAndNoOp) {
-  Given(TeamOrg()).When(Carol(), ChangeSubscription{"enterprise"})
+  Given(TeamOrg())
+      .When(Carol(), ChangeSubscription{"enterprise"})
       .ThenEvents({SubscriptionChanged{"team", "enterprise"}});
   Given(TeamOrg()).When(Carol(), ChangeSubscription{"team"}).ThenEvents({});
-  Given(TeamOrg()).When(Bob(), ChangeSubscription{"enterprise"})
+  Given(TeamOrg())
+      .When(Bob(), ChangeSubscription{"enterprise"})
       .ThenRejected(Code::kForbidden);
-  Given(TeamOrg()).When(Alice(), ChangeSubscription{"gold"})
+  Given(TeamOrg())
+      .When(Alice(), ChangeSubscription{"gold"})
       .ThenRejected(Code::kInvalidArgument);
 }
 
@@ -71,8 +81,8 @@ TEST(Subscription, DowngradeListsEveryViolatedLimit) {
   const Decision& d = Given(h)
                           .When(Alice(), ChangeSubscription{"individual"})
                           .ThenRejected(Code::kLimitExceeded);
-  EXPECT_EQ(d.violations,
-            (std::vector<Violation>{{"billing_managers", 2, 0}, {"members", 2, 1}}));
+  EXPECT_EQ(d.violations, (std::vector<Violation>{{"billing_managers", 2, 0},
+                                                  {"members", 2, 1}}));
   const Decision& team = Given(h)
                              .When(Alice(), ChangeSubscription{"team"})
                              .ThenRejected(Code::kLimitExceeded);
@@ -82,7 +92,8 @@ TEST(Subscription, DowngradeListsEveryViolatedLimit) {
 
 TEST(Payments, OnlySystemActorsRecord) {
   RecordPayment p{"pay_1", 1999, "USD", "succeeded", kT0};
-  Given(TeamOrg()).When(Payments(), p)
+  Given(TeamOrg())
+      .When(Payments(), p)
       .ThenEvents({PaymentRecorded{
           Payment{"pay_1", 1999, "USD", PaymentStatus::kSucceeded, kT0}}});
   Given(TeamOrg()).When(Alice(), p).ThenRejected(Code::kForbidden);
@@ -93,22 +104,28 @@ TEST(Payments, SameAgainIsNoOpStatusChangeIsRecordedOtherwiseConflict) {
   std::vector<Event> h = TeamOrg();
   h.push_back(PaymentRecorded{
       Payment{"pay_1", 1999, "USD", PaymentStatus::kSucceeded, kT0}});
-  Given(h).When(Payments(), RecordPayment{"pay_1", 1999, "USD", "succeeded", kT0})
+  Given(h)
+      .When(Payments(), RecordPayment{"pay_1", 1999, "USD", "succeeded", kT0})
       .ThenEvents({});
-  Given(h).When(Payments(), RecordPayment{"pay_1", 1999, "USD", "refunded", kT0})
+  Given(h)
+      .When(Payments(), RecordPayment{"pay_1", 1999, "USD", "refunded", kT0})
       .ThenEvents({PaymentStatusChanged{
           Payment{"pay_1", 1999, "USD", PaymentStatus::kRefunded, kT0},
           PaymentStatus::kSucceeded}});
-  Given(h).When(Payments(), RecordPayment{"pay_1", 2999, "USD", "succeeded", kT0})
+  Given(h)
+      .When(Payments(), RecordPayment{"pay_1", 2999, "USD", "succeeded", kT0})
       .ThenRejected(Code::kAlreadyExists);
 }
 
 TEST(Payments, FieldsAreValidated) {
-  Given(TeamOrg()).When(Payments(), RecordPayment{"pay_1", -1, "USD", "succeeded", kT0})
+  Given(TeamOrg())
+      .When(Payments(), RecordPayment{"pay_1", -1, "USD", "succeeded", kT0})
       .ThenRejected(Code::kInvalidArgument);
-  Given(TeamOrg()).When(Payments(), RecordPayment{"pay_1", 1, "usd", "succeeded", kT0})
+  Given(TeamOrg())
+      .When(Payments(), RecordPayment{"pay_1", 1, "usd", "succeeded", kT0})
       .ThenRejected(Code::kInvalidArgument);
-  Given(TeamOrg()).When(Payments(), RecordPayment{"pay_1", 1, "USD", "pending", kT0})
+  Given(TeamOrg())
+      .When(Payments(), RecordPayment{"pay_1", 1, "USD", "pending", kT0})
       .ThenRejected(Code::kInvalidArgument);
 }
 
@@ -116,30 +133,39 @@ TEST(Rum, SamplesMoveForwardAndNotTooFarAhead) {
   std::vector<Event> h = TeamOrg();
   h.push_back(ResourceCountRecorded{10, kT0});
   Given(h).When(Payments(), RecordResourceCount{12, kT0}).ThenAccepted();
-  Given(h).When(Payments(), RecordResourceCount{12, kT0 - 1})
+  Given(h)
+      .When(Payments(), RecordResourceCount{12, kT0 - 1})
       .ThenRejected(Code::kInvalidArgument);
   FakeContext ctx;
   ctx.now = kT0;
-  Given(h).With(&ctx)
+  Given(h)
+      .With(&ctx)
       .When(Payments(), RecordResourceCount{12, kT0 + 5LL * 60 * 1000000})
       .ThenAccepted();
-  Given(h).With(&ctx)
+  Given(h)
+      .With(&ctx)
       .When(Payments(), RecordResourceCount{12, kT0 + 5LL * 60 * 1000000 + 1})
       .ThenRejected(Code::kInvalidArgument);
-  Given(h).When(Alice(), RecordResourceCount{12, kT0})
+  Given(h)
+      .When(Alice(), RecordResourceCount{12, kT0})
       .ThenRejected(Code::kForbidden);
-  Given(h).When(Payments(), RecordResourceCount{-1, kT0})
+  Given(h)
+      .When(Payments(), RecordResourceCount{-1, kT0})
       .ThenRejected(Code::kInvalidArgument);
 }
 
 TEST(SystemActors, MayDoNothingElse) {
-  Given(TeamOrg()).When(Payments(), InviteMember{"x@example.com", "member"})
+  Given(TeamOrg())
+      .When(Payments(), InviteMember{"x@example.com", "member"})
       .ThenRejected(Code::kForbidden);
-  Given(TeamOrg()).When(Payments(), CreateBillingManagerInviteLink{})
+  Given(TeamOrg())
+      .When(Payments(), CreateBillingManagerInviteLink{})
       .ThenRejected(Code::kForbidden);
-  Given(TeamOrg()).When(Payments(), RemoveMember{"u-bob"})
+  Given(TeamOrg())
+      .When(Payments(), RemoveMember{"u-bob"})
       .ThenRejected(Code::kForbidden);
-  Given(TeamOrg()).When(Payments(), ChangeSubscription{"enterprise"})
+  Given(TeamOrg())
+      .When(Payments(), ChangeSubscription{"enterprise"})
       .ThenRejected(Code::kForbidden);
 }
 

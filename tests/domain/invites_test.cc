@@ -13,9 +13,10 @@ TEST(Invites, AdminInvitesBillingManagerByEmail) {
 }
 
 TEST(Invites, InviteReturnsItsId) {
-  const Decision& d = Given({Created()})
-                          .When(Alice(), InviteMember{"x@example.com", "member"})
-                          .ThenAccepted();
+  const Decision& d =
+      Given({Created()})
+          .When(Alice(), InviteMember{"x@example.com", "member"})
+          .ThenAccepted();
   EXPECT_EQ(d.invite_id, "inv-1");
   EXPECT_FALSE(d.token.has_value());
 }
@@ -23,8 +24,9 @@ TEST(Invites, InviteReturnsItsId) {
 TEST(Invites, LinkReturnsTokenOnceAndKeepsOnlyItsHash) {
   FakeContext ctx;
   Scenario s = Given({Created("enterprise")});
-  const Decision& d =
-      s.With(&ctx).When(Alice(), CreateBillingManagerInviteLink{}).ThenAccepted();
+  const Decision& d = s.With(&ctx)
+                          .When(Alice(), CreateBillingManagerInviteLink{})
+                          .ThenAccepted();
   ASSERT_TRUE(d.token.has_value());
   EXPECT_GE(d.token->size(), 22u);
   const auto& sent = std::get<InviteSent>(d.events.at(0));
@@ -39,8 +41,7 @@ TEST(Invites, TeamAllowsOneBillingManagerCountingPending) {
          EmailInvite("inv-x", Role::kBillingManager, "x@example.com")})
       .When(Alice(), InviteBillingManager{"y@example.com"})
       .ThenRejected(Code::kLimitReached);
-  Given({Created("team"),
-         LinkInvite("inv-x", Role::kBillingManager, "hash")})
+  Given({Created("team"), LinkInvite("inv-x", Role::kBillingManager, "hash")})
       .When(Alice(), CreateBillingManagerInviteLink{})
       .ThenRejected(Code::kLimitReached);
   Given(TeamOrg())
@@ -78,7 +79,9 @@ TEST(Invites, MemberLimitCountsPendingInvitations) {
       .When(Alice(), CreateMemberInviteLink{"admin"})
       .ThenRejected(Code::kLimitReached);
   // Billing managers do not count against members.
-  Given(history).When(Alice(), InviteBillingManager{"b@example.com"}).ThenAccepted();
+  Given(history)
+      .When(Alice(), InviteBillingManager{"b@example.com"})
+      .ThenAccepted();
 }
 
 TEST(Invites, AlreadyInOrganizationComparesEmailsIgnoringCase) {
@@ -109,8 +112,10 @@ TEST(Invites, MemberRoleMustBeMemberOrAdmin) {
 TEST(Invites, ResendKeepsFirstSentAndUpdatesSentAt) {
   FakeContext ctx;
   ctx.now = kT0 + 1000;
-  Scenario s = Given({Created(), EmailInvite("inv-x", Role::kMember, "x@example.com")});
-  s.With(&ctx).When(Alice(), ResendInvite{"inv-x"})
+  Scenario s =
+      Given({Created(), EmailInvite("inv-x", Role::kMember, "x@example.com")});
+  s.With(&ctx)
+      .When(Alice(), ResendInvite{"inv-x"})
       .ThenEvents({InviteResent{"inv-x", kT0 + 1000}});
   s.AndApply();
   EXPECT_EQ(s.state().invites.at("inv-x").first_sent_at, kT0);
@@ -121,13 +126,15 @@ TEST(Invites, ResendRules) {
   Given({Created(), LinkInvite("inv-l", Role::kMember, "h")})
       .When(Alice(), ResendInvite{"inv-l"})
       .ThenRejected(Code::kInvalidArgument);
-  Given({Created()}).When(Alice(), ResendInvite{"inv-none"})
+  Given({Created()})
+      .When(Alice(), ResendInvite{"inv-none"})
       .ThenRejected(Code::kInviteNotFound);
   Given({Created(), EmailInvite("inv-x", Role::kMember, "x@example.com"),
          InviteRevoked{"inv-x", "u-alice"}})
       .When(Alice(), ResendInvite{"inv-x"})
       .ThenRejected(Code::kInviteRevoked);
-  Given(TeamOrg()).When(Alice(), ResendInvite{"inv-b"})
+  Given(TeamOrg())
+      .When(Alice(), ResendInvite{"inv-b"})
       .ThenRejected(Code::kInviteAlreadyUsed);
 }
 
@@ -135,32 +142,37 @@ TEST(Invites, RevokeRules) {
   Given({Created(), LinkInvite("inv-l", Role::kBillingManager, "h")})
       .When(Alice(), RevokeInvite{"inv-l"})
       .ThenEvents({InviteRevoked{"inv-l", "u-alice"}});
-  Given(TeamOrg()).When(Alice(), RevokeInvite{"inv-c"})
+  Given(TeamOrg())
+      .When(Alice(), RevokeInvite{"inv-c"})
       .ThenRejected(Code::kInviteAlreadyUsed);
   Given({Created(), EmailInvite("inv-x", Role::kMember, "x@example.com"),
          InviteRevoked{"inv-x", "u-alice"}})
       .When(Alice(), RevokeInvite{"inv-x"})
       .ThenRejected(Code::kInviteRevoked);
-  Given({Created()}).When(Alice(), RevokeInvite{"inv-none"})
+  Given({Created()})
+      .When(Alice(), RevokeInvite{"inv-none"})
       .ThenRejected(Code::kInviteNotFound);
-  Given(TeamOrg()).When(Bob(), RevokeInvite{"inv-c"})
+  Given(TeamOrg())
+      .When(Bob(), RevokeInvite{"inv-c"})
       .ThenRejected(Code::kForbidden);
 }
 
 TEST(Accept, EmailInvitationByTheInvitee) {
-  Given({Created(), EmailInvite("inv-x", Role::kBillingManager, "dave@EXAMPLE.com")})
+  Given({Created(),
+         EmailInvite("inv-x", Role::kBillingManager, "dave@EXAMPLE.com")})
       .When(Dave(), AcceptInvite{"inv-x", std::nullopt})
       .ThenEvents({InviteAccepted{"inv-x", "u-dave", "Dave", "dave@example.com",
                                   Role::kBillingManager, kT0}});
 }
 
 TEST(Accept, EmailMismatchIsRecorded) {
-  Scenario s = Given({Created(), EmailInvite("inv-x", Role::kMember, "x@example.com")});
+  Scenario s =
+      Given({Created(), EmailInvite("inv-x", Role::kMember, "x@example.com")});
   const Decision& d = s.When(Dave(), AcceptInvite{"inv-x", std::nullopt})
                           .ThenRecordedFailure(Code::kEmailMismatch);
-  EXPECT_EQ(d.events[0], (Event{InviteAcceptFailed{"inv-x", "email_mismatch",
-                                                   "u-dave", "dave@example.com",
-                                                   kT0}}));
+  EXPECT_EQ(d.events[0],
+            (Event{InviteAcceptFailed{"inv-x", "email_mismatch", "u-dave",
+                                      "dave@example.com", kT0}}));
   s.AndApply();
   // The invitation stays pending, with the last error.
   const Invite& inv = s.state().invites.at("inv-x");
@@ -197,7 +209,8 @@ TEST(Accept, AcceptingInvitationStopsBeingPendingForTheLimit) {
 }
 
 TEST(Accept, LinkIsAcceptedOnlyWithItsToken) {
-  Given({Created("enterprise"), EmailInvite("inv-b", Role::kMember, "bob@example.com"),
+  Given({Created("enterprise"),
+         EmailInvite("inv-b", Role::kMember, "bob@example.com"),
          Joined("inv-b", Bob(), Role::kMember),
          LinkInvite("inv-l", Role::kBillingManager, "hash-of-bobs-token")})
       .When(Bob(), AcceptInvite{"inv-l", std::nullopt})
@@ -222,9 +235,8 @@ TEST(Accept, WrongTokenIsIndistinguishableFromUnknown) {
   s.With(&ctx).When(Alice(), CreateMemberInviteLink{"member"}).AndApply();
   std::string wrong = *s.decision().token;
   wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
-  const Decision& d =
-      s.When(Dave(), AcceptInvite{std::nullopt, wrong})
-          .ThenRejected(Code::kInviteNotFound);
+  const Decision& d = s.When(Dave(), AcceptInvite{std::nullopt, wrong})
+                          .ThenRejected(Code::kInviteNotFound);
   const std::string message = d.error.message();
   s.When(Dave(), AcceptInvite{std::nullopt, std::string(43, 'Z')})
       .ThenRejected(Code::kInviteNotFound);
@@ -236,7 +248,8 @@ TEST(Accept, RevokedAndUnknownRecordNothing) {
          InviteRevoked{"inv-x", "u-alice"}})
       .When(Dave(), AcceptInvite{"inv-x", std::nullopt})
       .ThenRejected(Code::kInviteRevoked);
-  Given({Created()}).When(Dave(), AcceptInvite{"inv-x", std::nullopt})
+  Given({Created()})
+      .When(Dave(), AcceptInvite{"inv-x", std::nullopt})
       .ThenRejected(Code::kInviteNotFound);
 }
 
@@ -266,12 +279,14 @@ TEST(Accept, SystemActorsCannotAccept) {
 }
 
 TEST(Accept, NeedsExactlyOneOfIdAndToken) {
-  Given({Created()}).When(Dave(), AcceptInvite{})
+  Given({Created()})
+      .When(Dave(), AcceptInvite{})
       .ThenRejected(Code::kInvalidArgument);
   Given({Created()})
       .When(Dave(), AcceptInvite{"inv-1", std::string(30, 'a')})
       .ThenRejected(Code::kInvalidArgument);
-  Given({Created()}).When(Dave(), AcceptInvite{std::nullopt, "short"})
+  Given({Created()})
+      .When(Dave(), AcceptInvite{std::nullopt, "short"})
       .ThenRejected(Code::kInvalidArgument);
 }
 

@@ -15,20 +15,26 @@ TEST(Organization, CreatorBecomesFirstAdmin) {
 }
 
 TEST(Organization, CreateRules) {
-  Given({Created()}).When(Bob(), CreateOrganization{"team"})
+  Given({Created()})
+      .When(Bob(), CreateOrganization{"team"})
       .ThenRejected(Code::kAlreadyExists);
-  Given({}).When(Alice(), CreateOrganization{"platinum"})
+  Given({})
+      .When(Alice(), CreateOrganization{"platinum"})
       .ThenRejected(Code::kInvalidArgument);
-  Given({}).When(Payments(), CreateOrganization{"team"})
+  Given({})
+      .When(Payments(), CreateOrganization{"team"})
       .ThenRejected(Code::kForbidden);
-  Given({}).WhenIn("-bad", Alice(), CreateOrganization{"team"})
+  Given({})
+      .WhenIn("-bad", Alice(), CreateOrganization{"team"})
       .ThenRejected(Code::kInvalidArgument);
 }
 
 TEST(Organization, UnknownOrganizationIsNotFound) {
-  Given({}).When(Alice(), InviteMember{"x@example.com", "member"})
+  Given({})
+      .When(Alice(), InviteMember{"x@example.com", "member"})
       .ThenRejected(Code::kNotFound);
-  Given({}).When(Payments(), RecordResourceCount{1, kT0})
+  Given({})
+      .When(Payments(), RecordResourceCount{1, kT0})
       .ThenRejected(Code::kNotFound);
 }
 
@@ -43,28 +49,35 @@ TEST(MemberCount, BillingManagersAndPendingInvitationsAreNotCounted) {
 }
 
 TEST(Remove, AdminRemovesMember) {
-  Given(TeamOrg()).When(Alice(), RemoveMember{"u-bob"})
+  Given(TeamOrg())
+      .When(Alice(), RemoveMember{"u-bob"})
       .ThenEvents({MemberRemoved{"u-bob", "u-alice", false}});
 }
 
 TEST(Remove, MemberLeaves) {
-  Given(TeamOrg()).When(Bob(), RemoveMember{"u-bob"})
+  Given(TeamOrg())
+      .When(Bob(), RemoveMember{"u-bob"})
       .ThenEvents({MemberRemoved{"u-bob", "u-bob", true}});
 }
 
 TEST(Remove, MemberCannotRemoveOthers) {
-  Given(TeamOrg()).When(Bob(), RemoveMember{"u-alice"})
+  Given(TeamOrg())
+      .When(Bob(), RemoveMember{"u-alice"})
       .ThenRejected(Code::kForbidden);
-  Given(TeamOrg()).When(Carol(), RemoveMember{"u-bob"})
+  Given(TeamOrg())
+      .When(Carol(), RemoveMember{"u-bob"})
       .ThenRejected(Code::kForbidden);
 }
 
 TEST(Remove, WrongKindOfPersonIsNotFound) {
-  Given(TeamOrg()).When(Alice(), RemoveMember{"u-carol"})
+  Given(TeamOrg())
+      .When(Alice(), RemoveMember{"u-carol"})
       .ThenRejected(Code::kNotFound);
-  Given(TeamOrg()).When(Alice(), RemoveBillingManager{"u-bob"})
+  Given(TeamOrg())
+      .When(Alice(), RemoveBillingManager{"u-bob"})
       .ThenRejected(Code::kNotFound);
-  Given(TeamOrg()).When(Alice(), RemoveMember{"u-nobody"})
+  Given(TeamOrg())
+      .When(Alice(), RemoveMember{"u-nobody"})
       .ThenRejected(Code::kNotFound);
   const Decision& d =
       Given(TeamOrg()).When(Alice(), RemoveMember{"u-nobody"}).decision();
@@ -72,60 +85,74 @@ TEST(Remove, WrongKindOfPersonIsNotFound) {
 }
 
 TEST(Remove, LastAdminCannotBeRemovedNorLeave) {
-  Given(TeamOrg()).When(Alice(), RemoveMember{"u-alice"})
+  Given(TeamOrg())
+      .When(Alice(), RemoveMember{"u-alice"})
       .ThenRejected(Code::kLastAdmin);
-  Given(TeamOrg()).When(Alice(), ChangeRole{"u-alice", "member"})
+  Given(TeamOrg())
+      .When(Alice(), ChangeRole{"u-alice", "member"})
       .ThenRejected(Code::kLastAdmin);
-  Given(TeamOrg()).When(Alice(), ChangeRole{"u-alice", "billing_manager"})
+  Given(TeamOrg())
+      .When(Alice(), ChangeRole{"u-alice", "billing_manager"})
       .ThenRejected(Code::kLastAdmin);
 }
 
 TEST(Remove, AnAdminMayLeaveWhenAnotherRemains) {
   std::vector<Event> h = TeamOrg();
   h.push_back(RoleChanged{"u-bob", Role::kMember, Role::kAdmin, "u-alice"});
-  Given(h).When(Alice(), RemoveMember{"u-alice"})
+  Given(h)
+      .When(Alice(), RemoveMember{"u-alice"})
       .ThenEvents({MemberRemoved{"u-alice", "u-alice", true}});
 }
 
 TEST(Remove, AdminRemovesBillingManagerAnytimeAndBillingManagerLeaves) {
-  Given(TeamOrg()).When(Alice(), RemoveBillingManager{"u-carol"})
+  Given(TeamOrg())
+      .When(Alice(), RemoveBillingManager{"u-carol"})
       .ThenEvents({BillingManagerRemoved{"u-carol", "u-alice", false}});
-  Given(TeamOrg()).When(Carol(), RemoveBillingManager{"u-carol"})
+  Given(TeamOrg())
+      .When(Carol(), RemoveBillingManager{"u-carol"})
       .ThenEvents({BillingManagerRemoved{"u-carol", "u-carol", true}});
 }
 
 TEST(Remove, RemovedPersonIsDeniedEverything) {
   std::vector<Event> h = TeamOrg();
   h.push_back(BillingManagerRemoved{"u-carol", "u-alice", false});
-  Given(h).When(Carol(), UpdateCreditCard{CreditCard{"tok_1", "visa", "4242", 1,
-                                                     2030, "Carol"}})
+  Given(h)
+      .When(Carol(), UpdateCreditCard{CreditCard{"tok_1", "visa", "4242", 1,
+                                                 2030, "Carol"}})
       .ThenRejected(Code::kForbidden);
-  Given(h).When(Carol(), RemoveBillingManager{"u-carol"})
+  Given(h)
+      .When(Carol(), RemoveBillingManager{"u-carol"})
       .ThenRejected(Code::kForbidden);
 }
 
 TEST(ExpectedVersion, MismatchIsConcurrencyConflict) {
-  Given(TeamOrg()).When(Alice(), RemoveMember{"u-bob"}, 4)
+  Given(TeamOrg())
+      .When(Alice(), RemoveMember{"u-bob"}, 4)
       .ThenRejected(Code::kConcurrencyConflict);
-  Given(TeamOrg()).When(Alice(), RemoveMember{"u-bob"}, 5)
-      .ThenAccepted();
+  Given(TeamOrg()).When(Alice(), RemoveMember{"u-bob"}, 5).ThenAccepted();
 }
 
 TEST(ChangeRole, ChangesAndNoOps) {
-  Given(TeamOrg()).When(Alice(), ChangeRole{"u-bob", "admin"})
-      .ThenEvents({RoleChanged{"u-bob", Role::kMember, Role::kAdmin, "u-alice"}});
+  Given(TeamOrg())
+      .When(Alice(), ChangeRole{"u-bob", "admin"})
+      .ThenEvents(
+          {RoleChanged{"u-bob", Role::kMember, Role::kAdmin, "u-alice"}});
   Given(TeamOrg()).When(Alice(), ChangeRole{"u-bob", "member"}).ThenEvents({});
-  Given(TeamOrg()).When(Alice(), ChangeRole{"u-nobody", "member"})
+  Given(TeamOrg())
+      .When(Alice(), ChangeRole{"u-nobody", "member"})
       .ThenRejected(Code::kNotFound);
-  Given(TeamOrg()).When(Bob(), ChangeRole{"u-bob", "admin"})
+  Given(TeamOrg())
+      .When(Bob(), ChangeRole{"u-bob", "admin"})
       .ThenRejected(Code::kForbidden);
-  Given(TeamOrg()).When(Alice(), ChangeRole{"u-bob", "owner"})
+  Given(TeamOrg())
+      .When(Alice(), ChangeRole{"u-bob", "owner"})
       .ThenRejected(Code::kInvalidArgument);
 }
 
 TEST(ChangeRole, LimitsApply) {
   // Team: Carol holds the one billing-manager slot.
-  Given(TeamOrg()).When(Alice(), ChangeRole{"u-bob", "billing_manager"})
+  Given(TeamOrg())
+      .When(Alice(), ChangeRole{"u-bob", "billing_manager"})
       .ThenRejected(Code::kLimitReached);
   Given({Created("individual")})
       .When(Alice(), ChangeRole{"u-alice", "billing_manager"})
@@ -136,12 +163,15 @@ TEST(ChangeRole, LimitsApply) {
   std::vector<Event> h = TeamOrg();
   h.push_back(MemberRemoved{"u-bob", "u-alice", false});
   h.push_back(SubscriptionChanged{"team", "solo"});
-  Given(h).With(&ctx).When(Alice(), ChangeRole{"u-carol", "member"})
+  Given(h)
+      .With(&ctx)
+      .When(Alice(), ChangeRole{"u-carol", "member"})
       .ThenRejected(Code::kLimitReached);
 }
 
 TEST(Teams, CreateAndDelete) {
-  Given({Created()}).When(Alice(), CreateTeam{"platform", "Platform Team"})
+  Given({Created()})
+      .When(Alice(), CreateTeam{"platform", "Platform Team"})
       .ThenEvents({TeamCreated{"platform", "Platform Team"}});
   Given({Created(), TeamCreated{"platform", "P"}})
       .When(Alice(), CreateTeam{"platform", "Again"})
@@ -149,11 +179,14 @@ TEST(Teams, CreateAndDelete) {
   Given({Created(), TeamCreated{"platform", "P"}})
       .When(Alice(), DeleteTeam{"platform"})
       .ThenEvents({TeamDeleted{"platform", "P"}});
-  Given({Created()}).When(Alice(), DeleteTeam{"ghost"})
+  Given({Created()})
+      .When(Alice(), DeleteTeam{"ghost"})
       .ThenRejected(Code::kNotFound);
-  Given(TeamOrg()).When(Bob(), CreateTeam{"t", "T"})
+  Given(TeamOrg())
+      .When(Bob(), CreateTeam{"t", "T"})
       .ThenRejected(Code::kForbidden);
-  Given({Created()}).When(Alice(), CreateTeam{"_bad", "T"})
+  Given({Created()})
+      .When(Alice(), CreateTeam{"_bad", "T"})
       .ThenRejected(Code::kInvalidArgument);
   Given({Created()})
       .When(Alice(), CreateTeam{"t", "card 4111 1111 1111 1111"})
@@ -162,27 +195,34 @@ TEST(Teams, CreateAndDelete) {
 
 TEST(Order, FieldValuesBeforeNotFoundBeforeForbiddenBeforeVersion) {
   // A bad email on an unknown org by a stranger: invalid_argument first.
-  Given({}).When(Dave(), InviteMember{"not-an-email", "member"}, 9)
+  Given({})
+      .When(Dave(), InviteMember{"not-an-email", "member"}, 9)
       .ThenRejected(Code::kInvalidArgument);
   // Unknown org by a stranger: not_found before forbidden.
-  Given({}).When(Dave(), InviteMember{"x@example.com", "member"}, 9)
+  Given({})
+      .When(Dave(), InviteMember{"x@example.com", "member"}, 9)
       .ThenRejected(Code::kNotFound);
   // Stranger with a wrong version: forbidden before concurrency_conflict.
-  Given(TeamOrg()).When(Dave(), InviteMember{"x@example.com", "member"}, 9)
+  Given(TeamOrg())
+      .When(Dave(), InviteMember{"x@example.com", "member"}, 9)
       .ThenRejected(Code::kForbidden);
   // Admin, wrong version, a rule that would fail: version first.
-  Given(TeamOrg()).When(Alice(), InviteMember{"bob@example.com", "member"}, 9)
+  Given(TeamOrg())
+      .When(Alice(), InviteMember{"bob@example.com", "member"}, 9)
       .ThenRejected(Code::kConcurrencyConflict);
 }
 
 TEST(Actors, InvalidActorFieldsAreNamed) {
   const Decision& d =
-      Given({}).When(Actor::Person("u 1", "a@b.c", "A"), CreateOrganization{"team"})
+      Given({})
+          .When(Actor::Person("u 1", "a@b.c", "A"), CreateOrganization{"team"})
           .ThenRejected(Code::kInvalidArgument);
   EXPECT_NE(d.error.message().find("actor.id"), std::string::npos);
-  Given({}).When(Actor::Person("u1", "nope", "A"), CreateOrganization{"team"})
+  Given({})
+      .When(Actor::Person("u1", "nope", "A"), CreateOrganization{"team"})
       .ThenRejected(Code::kInvalidArgument);
-  Given({}).When(Actor::Person("u1", "a@b.c", ""), CreateOrganization{"team"})
+  Given({})
+      .When(Actor::Person("u1", "a@b.c", ""), CreateOrganization{"team"})
       .ThenRejected(Code::kInvalidArgument);
   Given({})
       .When(Actor::Person("u1", "a@b.c", "4111-1111-1111-1111"),

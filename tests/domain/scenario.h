@@ -27,9 +27,7 @@ class FakeContext : public Context {
   explicit FakeContext(EditionCatalog catalog = EditionCatalog::Default())
       : catalog_(std::move(catalog)) {}
   Micros Now() const override { return now; }
-  std::string NewInviteId() override {
-    return "inv-" + std::to_string(++ids_);
-  }
+  std::string NewInviteId() override { return "inv-" + std::to_string(++ids_); }
   std::string NewLinkToken() override {
     return "TOKEN" + std::string(27, 'x') + std::to_string(++tokens_);
   }
@@ -46,11 +44,19 @@ class FakeContext : public Context {
   int tokens_ = 0;
 };
 
-inline Actor Alice() { return Actor::Person("u-alice", "Alice@Example.com", "Alice"); }
+inline Actor Alice() {
+  return Actor::Person("u-alice", "Alice@Example.com", "Alice");
+}
 inline Actor Bob() { return Actor::Person("u-bob", "bob@example.com", "Bob"); }
-inline Actor Carol() { return Actor::Person("u-carol", "carol@example.com", "Carol"); }
-inline Actor Dave() { return Actor::Person("u-dave", "dave@example.com", "Dave"); }
-inline Actor Erin() { return Actor::Person("u-erin", "erin@example.com", "Erin"); }
+inline Actor Carol() {
+  return Actor::Person("u-carol", "carol@example.com", "Carol");
+}
+inline Actor Dave() {
+  return Actor::Person("u-dave", "dave@example.com", "Dave");
+}
+inline Actor Erin() {
+  return Actor::Person("u-erin", "erin@example.com", "Erin");
+}
 inline Actor Payments() { return Actor::System("payments"); }
 
 // Events that build common histories.
@@ -60,11 +66,11 @@ inline OrganizationCreated Created(std::string edition = "team") {
 }
 inline InviteSent EmailInvite(std::string id, Role role, std::string email) {
   return {std::move(id), role, Channel::kEmail, std::move(email), "",
-          "u-alice", kT0};
+          "u-alice",     kT0};
 }
 inline InviteSent LinkInvite(std::string id, Role role, std::string hash) {
-  return {std::move(id), role, Channel::kLink, "", std::move(hash), "u-alice",
-          kT0};
+  return {std::move(id), role, Channel::kLink, "", std::move(hash),
+          "u-alice",     kT0};
 }
 inline InviteAccepted Joined(std::string invite, const Actor& a, Role role) {
   return {std::move(invite), a.id, a.name, a.email, role, kT0};
@@ -105,8 +111,8 @@ class Scenario {
 
   // Rejected with `code`, nothing to append.
   Decision ThenRejected(Code code) {
-    EXPECT_FALSE(decision_.accepted()) << "accepted, expected "
-                                       << CodeName(code);
+    EXPECT_FALSE(decision_.accepted())
+        << "accepted, expected " << CodeName(code);
     EXPECT_EQ(decision_.error.code(), code) << decision_.error.ToString();
     EXPECT_TRUE(decision_.events.empty())
         << "a rejection appended " << decision_.events.size() << " event(s)";
@@ -117,7 +123,8 @@ class Scenario {
     EXPECT_EQ(decision_.error.code(), code) << decision_.error.ToString();
     EXPECT_EQ(decision_.events.size(), 1u);
     if (!decision_.events.empty()) {
-      const auto* failed = std::get_if<InviteAcceptFailed>(&decision_.events[0]);
+      const auto* failed =
+          std::get_if<InviteAcceptFailed>(&decision_.events[0]);
       EXPECT_NE(failed, nullptr);
       if (failed != nullptr) {
         EXPECT_EQ(failed->code, CodeName(code));

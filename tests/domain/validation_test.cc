@@ -53,7 +53,7 @@ TEST(Validation, NamesAreUtf8WithoutControls) {
   EXPECT_FALSE(ValidateFreeText("name", "a\x7f").ok());
   EXPECT_FALSE(ValidateFreeText("name", "\xc2\x85").ok());  // NEL, a C1 control
   EXPECT_FALSE(ValidateFreeText("name", "\xff").ok());
-  EXPECT_FALSE(ValidateFreeText("name", "\xc0\xaf").ok());  // overlong
+  EXPECT_FALSE(ValidateFreeText("name", "\xc0\xaf").ok());      // overlong
   EXPECT_FALSE(ValidateFreeText("name", "\xed\xa0\x80").ok());  // surrogate
 }
 
@@ -61,9 +61,8 @@ TEST(Validation, CardNumbersAreDetected) {
   for (const char* card :
        {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
         "378282246310005", "6011111111111117", "5555555555554444",
-        "x4111111111111111y", "4222222222222",
-        "4111 1111 1111 1111 123", "card 4111-1111-1111-1111, cvv 123",
-        "id 9990004111111111111111"}) {
+        "x4111111111111111y", "4222222222222", "4111 1111 1111 1111 123",
+        "card 4111-1111-1111-1111, cvv 123", "id 9990004111111111111111"}) {
     EXPECT_TRUE(ContainsCardNumber(card)) << card;
   }
   for (const char* not_card :

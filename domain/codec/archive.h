@@ -1,0 +1,242 @@
+// The Cereal serialize functions of every persisted domain type. Internal to
+// the codec (and to codec tests that exercise the upcasting path): nothing
+// else includes Cereal.
+//
+// Rules (docs/format.md): every type has CEREAL_CLASS_VERSION from its first
+// commit; a field is only ever added under a new version, read with
+// `if (version >= N)`, and given its upcast value for older records. Enums
+// are written as fixed one-byte codes, never as their C++ order.
+#ifndef ORGLEDGER_DOMAIN_CODEC_ARCHIVE_H_
+#define ORGLEDGER_DOMAIN_CODEC_ARCHIVE_H_
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/cereal.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "domain/codec/codec.h"
+#include "domain/events.h"
+#include "domain/state.h"
+
+namespace orgledger::codec::internal {
+
+// Writes or reads `e` as one byte; a code above `max` does not decode.
+template <class Archive, class E>
+void EnumByte(Archive& ar, E& e, E max) {
+  auto v = static_cast<std::uint8_t>(e);
+  ar(v);
+  if (v > static_cast<std::uint8_t>(max)) {
+    throw cereal::Exception("enum code out of range");
+  }
+  e = static_cast<E>(v);
+}
+
+template <class T>
+std::string Save(const T& value) {
+  std::ostringstream out(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(value);
+  }
+  return std::move(out).str();
+}
+
+// Throws cereal::Exception (or std::exception) when the bytes do not decode
+// to a T, or leave bytes unread.
+template <class T>
+T Load(std::string_view bytes) {
+  std::istringstream in(std::string(bytes), std::ios::binary);
+  T value;
+  {
+    cereal::PortableBinaryInputArchive ar(in);
+    ar(value);
+  }
+  if (in.peek() != std::char_traits<char>::eof()) {
+    throw cereal::Exception("trailing bytes");
+  }
+  return value;
+}
+
+}  // namespace orgledger::codec::internal
+
+namespace orgledger::domain {
+
+template <class A>
+void serialize(A& ar, Actor& a, std::uint32_t) {
+  ar(a.system, a.id, a.email, a.name, a.service);
+}
+
+template <class A>
+void serialize(A& ar, OrganizationCreated& e, std::uint32_t) {
+  ar(e.org, e.edition, e.creator_id, e.creator_email, e.creator_name,
+     e.created_at);
+}
+template <class A>
+void serialize(A& ar, InviteSent& e, std::uint32_t) {
+  ar(e.invite_id);
+  codec::internal::EnumByte(ar, e.role, Role::kBillingManager);
+  codec::internal::EnumByte(ar, e.channel, Channel::kLink);
+  ar(e.email, e.token_hash, e.invited_by, e.sent_at);
+}
+template <class A>
+void serialize(A& ar, InviteResent& e, std::uint32_t) {
+  ar(e.invite_id, e.sent_at);
+}
+template <class A>
+void serialize(A& ar, InviteRevoked& e, std::uint32_t) {
+  ar(e.invite_id, e.revoked_by);
+}
+template <class A>
+void serialize(A& ar, InviteAccepted& e, std::uint32_t) {
+  ar(e.invite_id, e.user_id, e.name, e.email);
+  codec::internal::EnumByte(ar, e.role, Role::kBillingManager);
+  ar(e.accepted_at);
+}
+template <class A>
+void serialize(A& ar, InviteAcceptFailed& e, std::uint32_t) {
+  ar(e.invite_id, e.code, e.actor_id, e.actor_email, e.at);
+}
+template <class A>
+void serialize(A& ar, MemberRemoved& e, std::uint32_t) {
+  ar(e.user_id, e.removed_by, e.left);
+}
+template <class A>
+void serialize(A& ar, RoleChanged& e, std::uint32_t) {
+  ar(e.user_id);
+  codec::internal::EnumByte(ar, e.from, Role::kBillingManager);
+  codec::internal::EnumByte(ar, e.to, Role::kBillingManager);
+  ar(e.changed_by);
+}
+template <class A>
+void serialize(A& ar, BillingManagerRemoved& e, std::uint32_t) {
+  ar(e.user_id, e.removed_by, e.left);
+}
+template <class A>
+void serialize(A& ar, TeamCreated& e, std::uint32_t) {
+  ar(e.team, e.name);
+}
+template <class A>
+void serialize(A& ar, TeamDeleted& e, std::uint32_t) {
+  ar(e.team, e.name);
+}
+template <class A>
+void serialize(A& ar, CreditCard& c, std::uint32_t) {
+  ar(c.processor_token, c.brand, c.last4, c.exp_month, c.exp_year,
+     c.holder_name);
+}
+template <class A>
+void serialize(A& ar, CreditCardUpdated& e, std::uint32_t) {
+  ar(e.card);
+}
+template <class A>
+void serialize(A& ar, SubscriptionChanged& e, std::uint32_t) {
+  ar(e.from, e.to);
+}
+template <class A>
+void serialize(A& ar, Payment& p, std::uint32_t) {
+  ar(p.payment_id, p.amount_cents, p.currency);
+  codec::internal::EnumByte(ar, p.status, PaymentStatus::kRefunded);
+  ar(p.paid_at);
+}
+template <class A>
+void serialize(A& ar, PaymentRecorded& e, std::uint32_t) {
+  ar(e.payment);
+}
+template <class A>
+void serialize(A& ar, PaymentStatusChanged& e, std::uint32_t) {
+  ar(e.payment);
+  codec::internal::EnumByte(ar, e.from, PaymentStatus::kRefunded);
+}
+template <class A>
+void serialize(A& ar, ResourceCountRecorded& e, std::uint32_t) {
+  ar(e.count, e.at);
+}
+
+// Snapshot state (versioned as a whole by kStateSchemaVersion as well).
+template <class A>
+void serialize(A& ar, Person& p, std::uint32_t) {
+  ar(p.user_id, p.email, p.name);
+  codec::internal::EnumByte(ar, p.role, Role::kBillingManager);
+  ar(p.since);
+}
+template <class A>
+void serialize(A& ar, AcceptError& e, std::uint32_t) {
+  ar(e.code, e.at, e.actor_id, e.actor_email);
+}
+template <class A>
+void serialize(A& ar, Invite& i, std::uint32_t) {
+  ar(i.invite_id);
+  codec::internal::EnumByte(ar, i.role, Role::kBillingManager);
+  codec::internal::EnumByte(ar, i.channel, Channel::kLink);
+  ar(i.email, i.token_hash, i.invited_by, i.first_sent_at, i.sent_at);
+  codec::internal::EnumByte(ar, i.status, InviteStatus::kRevoked);
+  ar(i.last_error);
+}
+template <class A>
+void serialize(A& ar, OrgState& s, std::uint32_t) {
+  ar(s.exists, s.org, s.edition, s.version, s.people, s.invites, s.teams,
+     s.card, s.payments, s.last_rum);
+}
+template <class A>
+void serialize(A& ar, Violation& v, std::uint32_t) {
+  ar(v.limit, v.current, v.max);
+}
+
+}  // namespace orgledger::domain
+
+namespace orgledger::codec {
+
+template <class A>
+void serialize(A& ar, EventMetadata& m, std::uint32_t) {
+  ar(m.schema_version, m.recorded_at, m.actor, m.correlation_id,
+     m.causation_id, m.idempotency_key);
+}
+template <class A>
+void serialize(A& ar, KeptOutcome::EventRef& r, std::uint32_t) {
+  ar(r.type, r.position);
+}
+template <class A>
+void serialize(A& ar, KeptOutcome& o, std::uint32_t) {
+  ar(o.code, o.message, o.violations, o.position, o.version, o.events,
+     o.invite_id);
+}
+
+}  // namespace orgledger::codec
+
+// Version 1 of everything: the first release. A new field means a new
+// number here and an `if (version >= N)` above.
+CEREAL_CLASS_VERSION(orgledger::domain::Actor, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::OrganizationCreated, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteSent, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteResent, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteRevoked, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteAccepted, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteAcceptFailed, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::MemberRemoved, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::RoleChanged, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::BillingManagerRemoved, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::TeamCreated, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::TeamDeleted, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::CreditCard, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::CreditCardUpdated, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::SubscriptionChanged, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::Payment, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::PaymentRecorded, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::PaymentStatusChanged, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::ResourceCountRecorded, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::Person, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::AcceptError, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::Invite, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::OrgState, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::Violation, 1)
+CEREAL_CLASS_VERSION(orgledger::codec::EventMetadata, 1)
+CEREAL_CLASS_VERSION(orgledger::codec::KeptOutcome::EventRef, 1)
+CEREAL_CLASS_VERSION(orgledger::codec::KeptOutcome, 1)
+
+#endif  // ORGLEDGER_DOMAIN_CODEC_ARCHIVE_H_
