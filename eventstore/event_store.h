@@ -105,6 +105,19 @@ struct RecordedEvent {
   friend bool operator==(const RecordedEvent&, const RecordedEvent&) = default;
 };
 
+// What an idempotency key holds (SPEC §3.1).
+struct KeptAppend {
+  std::string fingerprint;
+  // As the first append returned it, with replayed = true and its outcome.
+  AppendResult result;
+};
+
+// A stream's snapshot: opaque bytes of its state at `version`.
+struct StoredSnapshot {
+  Version version = 0;
+  std::string bytes;
+};
+
 // The last record of the log: what an auditor keeps as an anchor.
 struct LogHead {
   Position position = 0;
@@ -195,6 +208,24 @@ class EventStore {
 
   // Blocking form of AsyncAppend.
   Result<AppendResult> Append(AppendRequest request);
+
+  // What `key` holds in `stream`, or nullopt when the key is unused. Lets a
+  // caller answer a retry before deciding anything again. An append with
+  // the key still checks atomically (AppendResult::replayed).
+  virtual Result<std::optional<KeptAppend>> FindIdempotencyKey(
+      std::string_view stream, std::string_view key) = 0;
+
+  // Keeps `bytes` as the snapshot of `stream` at `version`, replacing the
+  // previous one. Snapshots are a cache: written without fsync, they may be
+  // lost on power loss (never ahead of the log they summarize, which shares
+  // their write-ahead log). kUnavailable on a storage failure or a
+  // read-only instance.
+  virtual Status PutSnapshot(std::string_view stream, Version version,
+                             std::string_view bytes) = 0;
+
+  // The latest snapshot of `stream`, or nullopt.
+  virtual Result<std::optional<StoredSnapshot>> GetSnapshot(
+      std::string_view stream) = 0;
 
   // Events of `stream` with version >= `from`, at most `max`.
   virtual Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,

@@ -35,6 +35,32 @@ class MemoryEventStore final : public EventStore, private CommittedState {
     done(std::move(result));
   }
 
+  Result<std::optional<KeptAppend>> FindIdempotencyKey(
+      std::string_view stream, std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = outcomes_.find(OutcomeKey(stream, key));
+    if (it == outcomes_.end()) return std::optional<KeptAppend>();
+    Result<KeptAppend> kept = DecodeKeptAppend(it->second);
+    if (!kept.ok()) return kept.status();
+    return std::optional<KeptAppend>(std::move(*kept));
+  }
+
+  Status PutSnapshot(std::string_view stream, Version version,
+                     std::string_view bytes) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshots_[std::string(stream)] =
+        StoredSnapshot{version, std::string(bytes)};
+    return Status::Ok();
+  }
+
+  Result<std::optional<StoredSnapshot>> GetSnapshot(
+      std::string_view stream) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = snapshots_.find(stream);
+    if (it == snapshots_.end()) return std::optional<StoredSnapshot>();
+    return std::optional<StoredSnapshot>(it->second);
+  }
+
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
                                                 Version from,
                                                 std::size_t max) override {
@@ -143,6 +169,7 @@ class MemoryEventStore final : public EventStore, private CommittedState {
   std::unordered_map<std::string, std::vector<Position>> streams_;
   std::map<std::string, StreamHead, std::less<>> heads_;
   std::map<std::string, std::string, std::less<>> outcomes_;
+  std::map<std::string, StoredSnapshot, std::less<>> snapshots_;
   LogHead head_;
   StoreStats stats_;
   PositionNotifier committed_;

@@ -37,6 +37,25 @@ bool DecodeOutcome(std::string_view in, StoredOutcome* out) {
          GetFixed64BE(&in, &out->head.position) && in.empty();
 }
 
+}  // namespace
+
+Result<KeptAppend> DecodeKeptAppend(std::string_view stored) {
+  StoredOutcome o;
+  if (!DecodeOutcome(stored, &o)) {
+    return Corruption("malformed idempotency record");
+  }
+  KeptAppend kept;
+  kept.fingerprint = std::string(o.fingerprint);
+  kept.result.first_position = o.first;
+  kept.result.last_position = o.last;
+  kept.result.head = o.head;
+  kept.result.replayed = true;
+  kept.result.outcome = std::string(o.outcome);
+  return kept;
+}
+
+namespace {
+
 bool Holds(const ExpectedVersion& expected, Version actual) {
   switch (expected.kind) {
     case ExpectedVersion::Kind::kAny:
@@ -120,23 +139,17 @@ Result<AppendResult> GroupPlanner::Plan(const AppendRequest& request) {
       stored = std::move(*loaded);
     }
     if (stored.has_value()) {
-      StoredOutcome o;
-      if (!DecodeOutcome(*stored, &o)) {
+      Result<KeptAppend> kept = DecodeKeptAppend(*stored);
+      if (!kept.ok()) {
         return Corruption("malformed idempotency record for stream " +
                           request.stream);
       }
-      if (o.fingerprint != request.idempotency->fingerprint) {
+      if (kept->fingerprint != request.idempotency->fingerprint) {
         return Status(Code::kIdempotencyConflict,
                       "idempotency key was already used with a different "
                       "request");
       }
-      AppendResult replay;
-      replay.first_position = o.first;
-      replay.last_position = o.last;
-      replay.head = o.head;
-      replay.replayed = true;
-      replay.outcome = std::string(o.outcome);
-      return replay;
+      return std::move(kept->result);
     }
   }
 

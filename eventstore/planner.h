@@ -50,6 +50,10 @@ struct PlannedWrites {
 // The idempotency record's key: stream, 0x00, key.
 std::string OutcomeKey(std::string_view stream, std::string_view key);
 
+// Decodes what CommittedState::LoadOutcome returned. kCorruption when
+// malformed.
+Result<KeptAppend> DecodeKeptAppend(std::string_view stored);
+
 // Checks a request's shape (stream id, event types, key).
 Status ValidateAppend(const AppendRequest& request);
 

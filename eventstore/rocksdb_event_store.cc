@@ -76,6 +76,52 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     queue_cv_.notify_one();
   }
 
+  Result<std::optional<KeptAppend>> FindIdempotencyKey(
+      std::string_view stream, std::string_view key) override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    Result<std::optional<std::string>> stored =
+        LoadOutcome(OutcomeKey(stream, key));
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return std::optional<KeptAppend>();
+    Result<KeptAppend> kept = DecodeKeptAppend(**stored);
+    if (!kept.ok()) return kept.status();
+    return std::optional<KeptAppend>(std::move(*kept));
+  }
+
+  Status PutSnapshot(std::string_view stream, Version version,
+                     std::string_view bytes) override {
+    if (read_only_) return Unavailable("event store is opened read-only");
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    std::string value;
+    PutFixed64BE(&value, version);
+    value.append(bytes);
+    rocksdb::Status s =
+        handle_.db()->Put(rocksdb::WriteOptions(), handle_.snapshots(),
+                          rocksdb::Slice(stream.data(), stream.size()), value);
+    return s.ok() ? Status::Ok() : FromRocksDb(s, "write snapshot");
+  }
+
+  Result<std::optional<StoredSnapshot>> GetSnapshot(
+      std::string_view stream) override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    std::string value;
+    rocksdb::Status s =
+        handle_.db()->Get(rocksdb::ReadOptions(), handle_.snapshots(),
+                          rocksdb::Slice(stream.data(), stream.size()), &value);
+    if (s.IsNotFound()) return std::optional<StoredSnapshot>();
+    if (!s.ok()) return FromRocksDb(s, "read snapshot");
+    std::string_view in = value;
+    StoredSnapshot snapshot;
+    if (!GetFixed64BE(&in, &snapshot.version)) {
+      return Corruption("malformed snapshot of stream " + std::string(stream));
+    }
+    snapshot.bytes = std::string(in);
+    return std::optional<StoredSnapshot>(std::move(snapshot));
+  }
+
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
                                                 Version from,
                                                 std::size_t max) override {

@@ -67,7 +67,7 @@ Status RocksDbHandle::Open() {
   for (const char* needed :
        {rocksdb::kDefaultColumnFamilyName.c_str(), layout::kLogCf,
         layout::kStreamsCf, layout::kHeadsCf, layout::kIdempotencyCf,
-        layout::kMetaCf}) {
+        layout::kMetaCf, layout::kSnapshotsCf}) {
     if (std::find(names.begin(), names.end(), needed) == names.end()) {
       names.emplace_back(needed);
     }
@@ -104,6 +104,7 @@ Status RocksDbHandle::Open() {
     if (name == layout::kHeadsCf) heads_ = h;
     if (name == layout::kIdempotencyCf) idempotency_ = h;
     if (name == layout::kMetaCf) meta_ = h;
+    if (name == layout::kSnapshotsCf) snapshots_ = h;
   }
 
   if (mode_ == Mode::kPrimary) {
@@ -137,7 +138,7 @@ void RocksDbHandle::Close() {
   db_->Close().PermitUncheckedError();
   delete db_;
   db_ = nullptr;
-  log_ = streams_ = heads_ = idempotency_ = meta_ = nullptr;
+  log_ = streams_ = heads_ = idempotency_ = meta_ = snapshots_ = nullptr;
 }
 
 Result<LogHead> RocksDbHandle::ReadLogHead(

@@ -46,6 +46,7 @@ class RocksDbHandle {
   rocksdb::ColumnFamilyHandle* heads() const { return heads_; }
   rocksdb::ColumnFamilyHandle* idempotency() const { return idempotency_; }
   rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
+  rocksdb::ColumnFamilyHandle* snapshots() const { return snapshots_; }
 
   // Reads the recorded log head from `meta` (zero for a new database).
   Result<LogHead> ReadLogHead(const rocksdb::ReadOptions& ro) const;
@@ -64,6 +65,7 @@ class RocksDbHandle {
   rocksdb::ColumnFamilyHandle* heads_ = nullptr;
   rocksdb::ColumnFamilyHandle* idempotency_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
 };
 
 }  // namespace orgledger::eventstore

@@ -18,6 +18,8 @@ inline constexpr char kHeadsCf[] = "heads";      // stream -> head
 inline constexpr char kIdempotencyCf[] =
     "idempotency";                         // stream,key -> outcome
 inline constexpr char kMetaCf[] = "meta";  // see below
+inline constexpr char kSnapshotsCf[] =
+    "snapshots";  // stream -> version:fixed64 bytes
 
 // Keys of the meta column family.
 inline constexpr char kMetaFormat[] = "format";  // "1"

@@ -194,8 +194,8 @@ namespace orgledger::codec {
 
 template <class A>
 void serialize(A& ar, EventMetadata& m, std::uint32_t) {
-  ar(m.schema_version, m.recorded_at, m.actor, m.correlation_id,
-     m.causation_id, m.idempotency_key);
+  ar(m.schema_version, m.recorded_at, m.actor, m.correlation_id, m.causation_id,
+     m.idempotency_key);
 }
 template <class A>
 void serialize(A& ar, KeptOutcome::EventRef& r, std::uint32_t) {

@@ -52,8 +52,8 @@ int TypeIndex(std::string_view type) {
       names = [] {
         std::array<std::string, std::variant_size_v<domain::Event>> n;
         auto fill = [&]<std::size_t... I>(std::index_sequence<I...>) {
-          ((n[I] = std::string(domain::EventTypeName(domain::Event(
-                std::in_place_index<I>)))),
+          ((n[I] = std::string(
+                domain::EventTypeName(domain::Event(std::in_place_index<I>)))),
            ...);
         };
         fill(std::make_index_sequence<std::variant_size_v<domain::Event>>{});
@@ -104,9 +104,8 @@ std::string EncodeMetadata(const EventMetadata& metadata) {
 }
 
 Result<EventMetadata> DecodeMetadata(std::string_view bytes) {
-  return Guard<EventMetadata>("event metadata", [&] {
-    return internal::Load<EventMetadata>(bytes);
-  });
+  return Guard<EventMetadata>(
+      "event metadata", [&] { return internal::Load<EventMetadata>(bytes); });
 }
 
 std::string EncodeState(const domain::OrgState& state) {

@@ -248,6 +248,52 @@ TYPED_TEST(EventStoreConformance, RestartKeepsEverything) {
   EXPECT_TRUE(report->ok) << report->problem;
 }
 
+TYPED_TEST(EventStoreConformance, FindIdempotencyKeyAnswersBeforeAnAppend) {
+  auto none = this->store_->FindIdempotencyKey("org", "k");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  AppendRequest r =
+      Request("org", ExpectedVersion::NoStream(), {Event("A", "1")});
+  r.idempotency = IdempotencyInput{"k", "fp", "blob"};
+  auto first = this->MustAppend(r);
+  this->store_.reset();
+  this->store_ = this->factory_.Open();
+  auto kept = this->store_->FindIdempotencyKey("org", "k");
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  ASSERT_TRUE(kept->has_value());
+  EXPECT_EQ((*kept)->fingerprint, "fp");
+  EXPECT_TRUE((*kept)->result.replayed);
+  EXPECT_EQ((*kept)->result.outcome, "blob");
+  EXPECT_EQ((*kept)->result.first_position, first.first_position);
+  EXPECT_EQ((*kept)->result.head, first.head);
+  // Scoped to the stream.
+  auto other = this->store_->FindIdempotencyKey("org2", "k");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+}
+
+TYPED_TEST(EventStoreConformance, SnapshotsAreKeptPerStreamAndReplaced) {
+  auto none = this->store_->GetSnapshot("org");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(this->store_->PutSnapshot("org", 3, "state@3").ok());
+  ASSERT_TRUE(
+      this->store_->PutSnapshot("org", 7, std::string("s\0@7", 4)).ok());
+  ASSERT_TRUE(this->store_->PutSnapshot("org2", 1, "other").ok());
+  this->store_.reset();
+  this->store_ = this->factory_.Open();
+  auto got = this->store_->GetSnapshot("org");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->version, 7u);
+  EXPECT_EQ((*got)->bytes, std::string("s\0@7", 4));
+  auto other = this->store_->GetSnapshot("org2");
+  ASSERT_TRUE(other.ok() && other->has_value());
+  EXPECT_EQ((*other)->bytes, "other");
+  // Snapshots are not events.
+  EXPECT_EQ(this->store_->CommittedPosition(), 0u);
+}
+
 TYPED_TEST(EventStoreConformance, AsyncAppendCallsBackOnce) {
   std::atomic<int> calls{0};
   std::atomic<Position> position{0};

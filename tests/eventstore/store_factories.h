@@ -28,6 +28,18 @@ struct MemoryStoreFactory {
     void AsyncAppend(AppendRequest r, AppendCallback d) override {
       s_->AsyncAppend(std::move(r), std::move(d));
     }
+    Result<std::optional<KeptAppend>> FindIdempotencyKey(
+        std::string_view s, std::string_view k) override {
+      return s_->FindIdempotencyKey(s, k);
+    }
+    Status PutSnapshot(std::string_view s, Version v,
+                       std::string_view b) override {
+      return s_->PutSnapshot(s, v, b);
+    }
+    Result<std::optional<StoredSnapshot>> GetSnapshot(
+        std::string_view s) override {
+      return s_->GetSnapshot(s);
+    }
     Result<std::vector<RecordedEvent>> ReadStream(std::string_view s, Version f,
                                                   std::size_t m) override {
       return s_->ReadStream(s, f, m);

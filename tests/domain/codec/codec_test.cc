@@ -17,7 +17,8 @@ namespace {
 
 using namespace domain;
 
-const char kGoldenPath[] = ORGLEDGER_SOURCE_DIR "/tests/domain/codec/golden/log_v1.bin";
+const char kGoldenPath[] =
+    ORGLEDGER_SOURCE_DIR "/tests/domain/codec/golden/log_v1.bin";
 
 // golden file: repeated [u32 n][type][u32 n][metadata][u32 n][payload],
 // little-endian lengths.
@@ -67,7 +68,8 @@ TEST(CodecGolden, TheCommittedLogStillDecodes) {
 
 TEST(CodecGolden, EveryEventTypeIsInTheGoldenLog) {
   std::vector<bool> seen(std::variant_size_v<Event>);
-  for (const auto& [meta, event] : testing::GoldenLog()) seen[event.index()] = true;
+  for (const auto& [meta, event] : testing::GoldenLog())
+    seen[event.index()] = true;
   for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_TRUE(seen[i]) << i;
 }
 
@@ -112,7 +114,8 @@ TEST(Codec, RandomValuesRoundTrip) {
     const std::vector<Event> events = {
         InviteSent{RandomText(rng), static_cast<Role>(rng() % 3),
                    static_cast<Channel>(rng() % 2), RandomText(rng),
-                   RandomText(rng), RandomText(rng), -static_cast<Micros>(rng())},
+                   RandomText(rng), RandomText(rng),
+                   -static_cast<Micros>(rng())},
         PaymentStatusChanged{p, static_cast<PaymentStatus>(rng() % 3)},
         MemberRemoved{RandomText(rng), RandomText(rng), rng() % 2 == 0},
         ResourceCountRecorded{static_cast<std::int64_t>(rng()) << 30,
@@ -177,7 +180,7 @@ TEST(Codec, SnapshotRoundTripsAndAnotherSchemaIsNotFound) {
 }
 
 TEST(Codec, OutcomeRoundTrips) {
-  KeptOutcome o{"limit_exceeded", "too many", {{"members", 12, 10}}, 9, 4,
+  KeptOutcome o{"limit_exceeded",    "too many", {{"members", 12, 10}}, 9, 4,
                 {{"InviteSent", 9}}, "inv-9"};
   Result<KeptOutcome> back = DecodeOutcome(EncodeOutcome(o));
   ASSERT_TRUE(back.ok());

@@ -18,7 +18,10 @@ inline std::vector<std::pair<EventMetadata, domain::Event>> GoldenLog() {
   const Actor payments = Actor::System("payments");
   constexpr Micros t = 1795000000123456;  // 2026-11-18T...
   auto meta = [&](const Actor& a, int i) {
-    return EventMetadata{1, t + i, a, "corr-" + std::to_string(i),
+    return EventMetadata{1,
+                         t + i,
+                         a,
+                         "corr-" + std::to_string(i),
                          "cause-" + std::to_string(i),
                          i % 2 == 0 ? "key-" + std::to_string(i) : ""};
   };
@@ -28,9 +31,9 @@ inline std::vector<std::pair<EventMetadata, domain::Event>> GoldenLog() {
   return {
       {meta(admin, 0), OrganizationCreated{"acme", "team", "u-alice",
                                            "Alice@Example.com", "Alice", t}},
-      {meta(admin, 1), InviteSent{"inv-1", Role::kBillingManager,
-                                  Channel::kEmail, "Bill@Example.com", "",
-                                  "u-alice", t + 1}},
+      {meta(admin, 1),
+       InviteSent{"inv-1", Role::kBillingManager, Channel::kEmail,
+                  "Bill@Example.com", "", "u-alice", t + 1}},
       {meta(admin, 2), InviteResent{"inv-1", t + 2}},
       {meta(admin, 3),
        InviteSent{"inv-2", Role::kMember, Channel::kLink, "",
@@ -40,18 +43,18 @@ inline std::vector<std::pair<EventMetadata, domain::Event>> GoldenLog() {
       {meta(admin, 4), InviteRevoked{"inv-2", "u-alice"}},
       {meta(bill, 5), InviteAcceptFailed{"inv-1", "email_mismatch", "u-bill",
                                          "other@example.com", t + 5}},
-      {meta(bill, 6), InviteAccepted{"inv-1", "u-bill", "Bill Ng",
-                                     "bill@example.com",
-                                     Role::kBillingManager, t + 6}},
-      {meta(admin, 7), RoleChanged{"u-bill", Role::kBillingManager,
-                                   Role::kMember, "u-alice"}},
+      {meta(bill, 6),
+       InviteAccepted{"inv-1", "u-bill", "Bill Ng", "bill@example.com",
+                      Role::kBillingManager, t + 6}},
+      {meta(admin, 7),
+       RoleChanged{"u-bill", Role::kBillingManager, Role::kMember, "u-alice"}},
       {meta(admin, 8), MemberRemoved{"u-bill", "u-alice", false}},
       {meta(bill, 9), BillingManagerRemoved{"u-bill", "u-bill", true}},
       {meta(admin, 10), TeamCreated{"core", "Core Team"}},
       {meta(admin, 11), TeamDeleted{"core", "Core Team"}},
       {meta(admin, 12),
-       CreditCardUpdated{CreditCard{"tok_visa_1", "visa", "4242", 12, 2030,
-                                    "Alice Smith"}}},
+       CreditCardUpdated{
+           CreditCard{"tok_visa_1", "visa", "4242", 12, 2030, "Alice Smith"}}},
       {meta(admin, 13), SubscriptionChanged{"team", "enterprise"}},
       {meta(payments, 14), PaymentRecorded{pay}},
       {meta(payments, 15),
