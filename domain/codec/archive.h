@@ -14,6 +14,7 @@
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
+#include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstdint>
 #include <sstream>
@@ -21,6 +22,7 @@
 #include <string_view>
 
 #include "domain/codec/codec.h"
+#include "domain/commands.h"
 #include "domain/events.h"
 #include "domain/state.h"
 
@@ -186,6 +188,79 @@ void serialize(A& ar, OrgState& s, std::uint32_t) {
 template <class A>
 void serialize(A& ar, Violation& v, std::uint32_t) {
   ar(v.limit, v.current, v.max);
+}
+
+// Commands: only for the canonical bytes of an idempotency fingerprint
+// (never stored, so not versioned beyond what Cereal requires).
+template <class A>
+void serialize(A&, CreateBillingManagerInviteLink&, std::uint32_t) {}
+template <class A>
+void serialize(A& ar, CreateOrganization& c, std::uint32_t) {
+  ar(c.edition);
+}
+template <class A>
+void serialize(A& ar, InviteMember& c, std::uint32_t) {
+  ar(c.email, c.role);
+}
+template <class A>
+void serialize(A& ar, CreateMemberInviteLink& c, std::uint32_t) {
+  ar(c.role);
+}
+template <class A>
+void serialize(A& ar, InviteBillingManager& c, std::uint32_t) {
+  ar(c.email);
+}
+template <class A>
+void serialize(A& ar, ResendInvite& c, std::uint32_t) {
+  ar(c.invite_id);
+}
+template <class A>
+void serialize(A& ar, RevokeInvite& c, std::uint32_t) {
+  ar(c.invite_id);
+}
+template <class A>
+void serialize(A& ar, AcceptInvite& c, std::uint32_t) {
+  ar(c.invite_id, c.token);
+}
+template <class A>
+void serialize(A& ar, RemoveMember& c, std::uint32_t) {
+  ar(c.user_id);
+}
+template <class A>
+void serialize(A& ar, ChangeRole& c, std::uint32_t) {
+  ar(c.user_id, c.role);
+}
+template <class A>
+void serialize(A& ar, RemoveBillingManager& c, std::uint32_t) {
+  ar(c.user_id);
+}
+template <class A>
+void serialize(A& ar, CreateTeam& c, std::uint32_t) {
+  ar(c.team, c.name);
+}
+template <class A>
+void serialize(A& ar, DeleteTeam& c, std::uint32_t) {
+  ar(c.team);
+}
+template <class A>
+void serialize(A& ar, UpdateCreditCard& c, std::uint32_t) {
+  ar(c.card);
+}
+template <class A>
+void serialize(A& ar, ChangeSubscription& c, std::uint32_t) {
+  ar(c.edition);
+}
+template <class A>
+void serialize(A& ar, RecordPayment& c, std::uint32_t) {
+  ar(c.payment_id, c.amount_cents, c.currency, c.status, c.paid_at);
+}
+template <class A>
+void serialize(A& ar, RecordResourceCount& c, std::uint32_t) {
+  ar(c.count, c.at);
+}
+template <class A>
+void serialize(A& ar, CommandEnvelope& c, std::uint32_t) {
+  ar(c.org, c.actor, c.command, c.expected_version);
 }
 
 }  // namespace orgledger::domain

@@ -131,6 +131,10 @@ Result<KeptOutcome> DecodeOutcome(std::string_view bytes) {
                             [&] { return internal::Load<KeptOutcome>(bytes); });
 }
 
+std::string CanonicalRequest(const domain::CommandEnvelope& request) {
+  return internal::Save(request);
+}
+
 }  // namespace orgledger::codec
 
 CEREAL_CLASS_VERSION(orgledger::codec::StateSnapshot, 1)

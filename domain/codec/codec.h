@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "domain/commands.h"
 #include "domain/decide.h"
 #include "domain/events.h"
 #include "domain/state.h"
@@ -79,6 +80,11 @@ struct KeptOutcome {
 
 std::string EncodeOutcome(const KeptOutcome& outcome);
 Result<KeptOutcome> DecodeOutcome(std::string_view bytes);
+
+// The canonical bytes of a request for its idempotency fingerprint (SPEC
+// §3.1): op, org, actor, every field and expected_version; never the key.
+// Equal requests give equal bytes within one release.
+std::string CanonicalRequest(const domain::CommandEnvelope& request);
 
 }  // namespace orgledger::codec
 

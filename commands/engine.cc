@@ -1,0 +1,349 @@
+// The Engine: per-organization command queues on a thread pool, the state
+// cache and snapshots, idempotency keys and optimistic appends.
+//
+// The path of one command (docs/engine.md):
+//   ExecuteAsync -> the organization's queue -> Run on a pool thread:
+//   key lookup -> load state -> Decide -> AsyncAppend -> (store thread)
+//   Appended posted to the pool -> evolve the cached state -> done -> next.
+// An organization's queue runs one command at a time, from its arrival to
+// its completion, including the wait for the append to be durable; the
+// pool threads never block on an fsync.
+#include "commands/engine.h"
+
+#include <spdlog/logger.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "commands/outcome.h"
+#include "commands/state_cache.h"
+#include "commands/system_context.h"
+#include "domain/codec/codec.h"
+#include "domain/validation.h"
+
+namespace orgledger::commands {
+namespace {
+
+constexpr std::size_t kReadBatch = 1024;
+
+struct Pending {
+  CommandRequest request;
+  Engine::Callback done;
+};
+
+// One command while it runs: everything its steps share.
+struct Running {
+  std::string org;
+  CommandRequest request;
+  Engine::Callback done;
+  std::string fingerprint;  // when it carries a key
+  int attempt = 0;
+};
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(EngineOptions options,
+             std::unique_ptr<eventstore::EventStore> store)
+      : options_(std::move(options)),
+        store_(std::move(store)),
+        cache_(options_.state_cache_entries),
+        pool_(options_.threads) {}
+
+  ~EngineImpl() override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      stopping_ = true;
+      idle_.wait(lock, [&] { return in_flight_ == 0; });
+    }
+    pool_.join();
+    store_.reset();
+  }
+
+  void ExecuteAsync(CommandRequest request, Callback done) override {
+    std::string org = request.envelope.org;
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) {
+      lock.unlock();
+      done(Rejected(Unavailable("the engine is shutting down")));
+      return;
+    }
+    ++in_flight_;
+    std::deque<Pending>& queue = queues_[org];
+    queue.push_back(Pending{std::move(request), std::move(done)});
+    if (queue.size() == 1) StartFront(org, queue);
+  }
+
+  eventstore::EventStore& store() override { return *store_; }
+  const EngineOptions& options() const override { return options_; }
+
+ private:
+  // REQUIRES: mu_ held; `queue` is the queue of `org`, not empty.
+  void StartFront(const std::string& org, std::deque<Pending>& queue) {
+    auto run = std::make_shared<Running>();
+    run->org = org;
+    run->request = std::move(queue.front().request);
+    run->done = std::move(queue.front().done);
+    boost::asio::post(pool_, [this, run] { Run(run); });
+  }
+
+  // Completes the running command of `run->org` and starts the next.
+  void Finish(const std::shared_ptr<Running>& run, CommandOutcome outcome) {
+    run->done(std::move(outcome));
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = queues_.find(run->org);
+    it->second.pop_front();
+    if (it->second.empty()) {
+      queues_.erase(it);
+    } else {
+      StartFront(run->org, it->second);
+    }
+    if (--in_flight_ == 0) idle_.notify_all();
+  }
+
+  void Run(const std::shared_ptr<Running>& run) {
+    const domain::CommandEnvelope& envelope = run->request.envelope;
+    const std::optional<std::string>& key = run->request.idempotency_key;
+
+    // A key is only looked up for a request the store can scope it to.
+    if (key.has_value()) {
+      if (Status s = domain::ValidateIdempotencyKey(*key); !s.ok()) {
+        return Finish(run, Rejected(std::move(s)));
+      }
+      if (domain::ValidateSlug("org", envelope.org).ok()) {
+        if (run->fingerprint.empty()) run->fingerprint = Fingerprint(envelope);
+        Result<std::optional<eventstore::KeptAppend>> found =
+            store_->FindIdempotencyKey(envelope.org, *key);
+        if (!found.ok()) return Finish(run, StorageFailure(found.status()));
+        if (found->has_value()) {
+          return Finish(run, Replay(run, **found));
+        }
+      }
+    }
+
+    Result<CachedOrg> loaded = Load(run->org);
+    if (!loaded.ok()) return Finish(run, StorageFailure(loaded.status()));
+    auto entry = std::make_shared<CachedOrg>(std::move(*loaded));
+
+    domain::Context& context = *options_.context;
+    auto decision = std::make_shared<domain::Decision>(
+        domain::Decide(entry->state, envelope, context));
+
+    const bool keep = key.has_value() && !run->fingerprint.empty() &&
+                      (decision->accepted() || decision->recorded_failure() ||
+                       KeptRejection(decision->error.code()));
+    if (!decision->accepted() && !decision->recorded_failure() && !keep) {
+      cache_.Put(run->org, std::move(*entry));
+      return Finish(run, OutcomeOf(*decision, eventstore::AppendResult{}));
+    }
+    if (decision->events.empty() && !keep) {
+      // A no-op: nothing to write; answer with the organization's head.
+      Result<eventstore::StreamHead> head = store_->GetStreamHead(run->org);
+      cache_.Put(run->org, std::move(*entry));
+      if (!head.ok()) return Finish(run, StorageFailure(head.status()));
+      eventstore::AppendResult none;
+      none.head = *head;
+      return Finish(run, OutcomeOf(*decision, none));
+    }
+
+    eventstore::AppendRequest append;
+    append.stream = run->org;
+    append.expected = eventstore::ExpectedVersion::Exact(entry->state.version);
+    const domain::Micros now = context.Now();
+    const std::string causation = "cmd_" + RandomBase64Url(12);
+    for (const domain::Event& e : decision->events) {
+      codec::EventMetadata meta;
+      meta.schema_version = codec::SchemaVersion(e);
+      meta.recorded_at = now;
+      meta.actor = envelope.actor;
+      meta.correlation_id = run->request.correlation_id.empty()
+                                ? causation
+                                : run->request.correlation_id;
+      meta.causation_id = causation;
+      meta.idempotency_key = key.value_or("");
+      append.events.push_back({std::string(domain::EventTypeName(e)),
+                               codec::EncodeMetadata(meta),
+                               codec::EncodeEvent(e)});
+    }
+    if (keep) {
+      append.idempotency = eventstore::IdempotencyInput{
+          *key, run->fingerprint,
+          codec::EncodeOutcome(KeepableOutcome(*decision))};
+    }
+    store_->AsyncAppend(
+        std::move(append),
+        [this, run, entry, decision](Result<eventstore::AppendResult> r) {
+          boost::asio::post(pool_,
+                            [this, run, entry, decision, r = std::move(r)] {
+                              Appended(run, entry, *decision, r);
+                            });
+        });
+  }
+
+  // Continues a command after its append, on a pool thread.
+  void Appended(const std::shared_ptr<Running>& run,
+                const std::shared_ptr<CachedOrg>& entry,
+                const domain::Decision& decision,
+                const Result<eventstore::AppendResult>& r) {
+    if (!r.ok()) {
+      // The cached state is not trusted after a failure: reload next time.
+      if (r.status().code() == Code::kConcurrencyConflict &&
+          run->attempt < options_.max_retries) {
+        ++run->attempt;
+        return Run(run);
+      }
+      if (r.status().code() == Code::kConcurrencyConflict) {
+        return Finish(run, Rejected(r.status()));
+      }
+      return Finish(run, StorageFailure(r.status()));
+    }
+    if (r->replayed) {
+      // Another try with the same key won the race; its state is on disk.
+      Result<codec::KeptOutcome> kept = codec::DecodeOutcome(r->outcome);
+      if (!kept.ok()) return Finish(run, StorageFailure(kept.status()));
+      return Finish(run, ReplayedOutcome(*kept, *r));
+    }
+    eventstore::Version version = entry->state.version;
+    for (const domain::Event& e : decision.events) {
+      entry->state = domain::Evolve(std::move(entry->state), e);
+      entry->state.version = ++version;
+    }
+    MaybeSnapshot(run->org, entry.get());
+    cache_.Put(run->org, std::move(*entry));
+    Finish(run, OutcomeOf(decision, *r));
+  }
+
+  CommandOutcome Replay(const std::shared_ptr<Running>& run,
+                        const eventstore::KeptAppend& found) {
+    if (found.fingerprint != run->fingerprint) {
+      return Rejected(Status(Code::kIdempotencyConflict,
+                             "idempotency key " +
+                                 *run->request.idempotency_key +
+                                 " was already used with a different request"));
+    }
+    Result<codec::KeptOutcome> kept =
+        codec::DecodeOutcome(found.result.outcome);
+    if (!kept.ok()) return StorageFailure(kept.status());
+    return ReplayedOutcome(*kept, found.result);
+  }
+
+  // The state of `org`: the cache, else its snapshot and the events after.
+  Result<CachedOrg> Load(const std::string& org) {
+    if (std::optional<CachedOrg> hit = cache_.Take(org)) return *std::move(hit);
+    CachedOrg entry;
+    if (!domain::ValidateSlug("org", org).ok()) return entry;  // Decide says
+    Result<std::optional<eventstore::StoredSnapshot>> snap =
+        store_->GetSnapshot(org);
+    if (!snap.ok()) return snap.status();
+    if (snap->has_value()) {
+      Result<domain::OrgState> state = codec::DecodeState((*snap)->bytes);
+      if (state.ok() && state->version == (*snap)->version) {
+        entry.state = std::move(*state);
+        entry.snapshot_version = entry.state.version;
+      }
+      // Otherwise (another schema, or damaged) it is rebuilt from the log.
+    }
+    for (;;) {
+      Result<std::vector<eventstore::RecordedEvent>> events =
+          store_->ReadStream(org, entry.state.version + 1, kReadBatch);
+      if (!events.ok()) return events.status();
+      for (const eventstore::RecordedEvent& recorded : *events) {
+        Result<domain::Event> e =
+            codec::DecodeEvent(recorded.type, recorded.payload);
+        if (!e.ok()) {
+          return Corruption("event at position " +
+                            std::to_string(recorded.position) +
+                            " does not decode: " + e.status().message());
+        }
+        entry.state = domain::Evolve(std::move(entry.state), *e);
+        entry.state.version = recorded.version;
+      }
+      if (events->size() < kReadBatch) break;
+    }
+    MaybeSnapshot(org, &entry);
+    return entry;
+  }
+
+  void MaybeSnapshot(const std::string& org, CachedOrg* entry) {
+    const std::uint64_t every = options_.snapshot_every;
+    if (every == 0 || entry->state.version < entry->snapshot_version + every) {
+      return;
+    }
+    Status s = store_->PutSnapshot(org, entry->state.version,
+                                   codec::EncodeState(entry->state));
+    if (s.ok()) {
+      entry->snapshot_version = entry->state.version;
+    } else if (options_.logger) {
+      options_.logger->warn("snapshot of {} not written: {}", org,
+                            s.ToString());
+    }
+  }
+
+  // Storage trouble reaches the caller as unavailable (SPEC §3.3); the
+  // details go to the log.
+  CommandOutcome StorageFailure(const Status& s) {
+    if (options_.logger)
+      options_.logger->error("command failed: {}", s.ToString());
+    if (s.code() == Code::kUnavailable) return Rejected(s);
+    return Rejected(Unavailable("storage failure: " + s.message()));
+  }
+
+  const EngineOptions options_;
+  std::unique_ptr<eventstore::EventStore> store_;
+  StateCache cache_;
+  boost::asio::thread_pool pool_;
+
+  std::mutex mu_;
+  std::condition_variable idle_;
+  bool stopping_ = false;
+  std::size_t in_flight_ = 0;
+  // Commands waiting per organization; the front one is running.
+  std::unordered_map<std::string, std::deque<Pending>> queues_;
+};
+
+std::size_t DefaultThreads(std::size_t threads) {
+  if (threads != 0) return threads;
+  return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
+  if (options.data_dir.empty()) {
+    return InvalidArgument("EngineOptions::data_dir is required");
+  }
+  Result<std::unique_ptr<eventstore::EventStore>> store =
+      eventstore::OpenRocksDbEventStore(options.store, options.data_dir);
+  if (!store.ok()) return store.status();
+  return OpenWithStore(std::move(options), std::move(*store));
+}
+
+Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
+    EngineOptions options, std::unique_ptr<eventstore::EventStore> store) {
+  if (store == nullptr) return InvalidArgument("no event store");
+  if (options.max_retries < 0) {
+    return InvalidArgument("EngineOptions::max_retries must be >= 0");
+  }
+  options.threads = DefaultThreads(options.threads);
+  if (options.context == nullptr) {
+    options.context = NewSystemContext(options.editions);
+  }
+  return std::unique_ptr<Engine>(
+      new EngineImpl(std::move(options), std::move(store)));
+}
+
+CommandOutcome Engine::Execute(CommandRequest request) {
+  std::promise<CommandOutcome> promise;
+  std::future<CommandOutcome> future = promise.get_future();
+  ExecuteAsync(std::move(request), [&promise](CommandOutcome outcome) {
+    promise.set_value(std::move(outcome));
+  });
+  return future.get();
+}
+
+}  // namespace orgledger::commands

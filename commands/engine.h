@@ -1,0 +1,147 @@
+// Engine: what a host embeds. Commands in (SPEC §3), outcomes out; the log
+// on RocksDB underneath. Loading an organization's state, deciding
+// (domain::Decide), idempotency and appending with the expected version
+// happen here.
+//
+// An Engine is safe for concurrent use from multiple threads without
+// external synchronization. Commands for one organization run one at a time
+// in arrival order; different organizations run in parallel on the engine's
+// thread pool. The async API with Asio completion tokens is in
+// commands/async_execute.h.
+#ifndef ORGLEDGER_COMMANDS_ENGINE_H_
+#define ORGLEDGER_COMMANDS_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+#include "domain/commands.h"
+#include "domain/context.h"
+#include "domain/decide.h"
+#include "domain/editions.h"
+#include "eventstore/event_store.h"
+
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
+namespace orgledger::commands {
+
+struct EngineOptions {
+  // The database directory (created when missing). Required by Open().
+  std::string data_dir;
+
+  // The event store's options: durability (default kSync: acknowledged
+  // after fsync, group commit), block cache, ...
+  eventstore::StoreOptions store;
+
+  // Threads that load state and decide. Default: 0 = the number of cores,
+  // at least 2. Appends wait on the store's writer, not on these threads.
+  std::size_t threads = 0;
+
+  // Organizations whose folded state is kept in memory. Default: 100,000.
+  // Raise it when a host has many busy organizations and memory to spare;
+  // a miss costs a snapshot read plus the events after it.
+  std::size_t state_cache_entries = 100000;
+
+  // A snapshot of an organization is written when this many events were
+  // appended since its last one. Default: 64. 0 turns snapshots off.
+  std::uint64_t snapshot_every = 64;
+
+  // How often a command is re-run when another writer moved the
+  // organization between loading and appending. A caller's own
+  // expected_version is never retried. Default: 3.
+  int max_retries = 3;
+
+  // The edition catalog (SPEC §1.3). Default: the catalog of the spec.
+  domain::EditionCatalog editions = domain::EditionCatalog::Default();
+
+  // The clock, ids and tokens. Must be safe for concurrent use. Default:
+  // null = the system clock, OpenSSL's CSPRNG and SHA-256 with `editions`.
+  std::shared_ptr<domain::Context> context;
+
+  // Where the engine logs storage failures. Default: null = nowhere.
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+// A command as a host issues it.
+struct CommandRequest {
+  domain::CommandEnvelope envelope;
+  // SPEC §3.1: 1-128 printable ASCII chars, scoped to the organization.
+  std::optional<std::string> idempotency_key;
+  // Kept in every event's metadata. Default: the command's own id.
+  std::string correlation_id;
+};
+
+struct EventRef {
+  std::string type;
+  eventstore::Position position = 0;
+  friend bool operator==(const EventRef&, const EventRef&) = default;
+};
+
+// The outcome of a command. Intentionally copyable.
+struct CommandOutcome {
+  // Ok when accepted; else one of the codes of SPEC §3.3 with a message.
+  Status error;
+  // limit_exceeded only: every violated limit.
+  std::vector<domain::Violation> violations;
+  // Accepted: the position of the last new event, or the organization's
+  // head for a command that changed nothing. A recorded acceptance failure
+  // (SPEC §1.4): the position of its InviteAcceptFailed event. Else 0.
+  eventstore::Position position = 0;
+  // Accepted: the organization's stream version after the command.
+  eventstore::Version version = 0;
+  // Accepted: the new events (empty for a no-op).
+  std::vector<EventRef> events;
+  std::optional<std::string> invite_id;
+  // A new link's token: returned once, never on a replay.
+  std::optional<std::string> token;
+  // True when this is the kept outcome of an earlier try with the same
+  // idempotency key: nothing was appended now.
+  bool replayed = false;
+
+  bool ok() const { return error.ok(); }
+};
+
+class Engine {
+ public:
+  using Callback = std::function<void(CommandOutcome)>;
+
+  // Opens (creating when missing) the database at options.data_dir.
+  // kUnavailable when another process holds it or the disk fails;
+  // kInvalidArgument for unusable options.
+  static Result<std::unique_ptr<Engine>> Open(EngineOptions options);
+
+  // Runs on `store` (for example the in-memory store, in tests).
+  static Result<std::unique_ptr<Engine>> OpenWithStore(
+      EngineOptions options, std::unique_ptr<eventstore::EventStore> store);
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  // Waits for the commands in flight, then closes the store.
+  virtual ~Engine() = default;
+
+  // Runs `request` and calls `done` once with its outcome, on an engine
+  // thread (`done` must not block). Outcomes are values, never exceptions.
+  virtual void ExecuteAsync(CommandRequest request, Callback done) = 0;
+
+  // Blocking form. REQUIRES: not called from an engine callback.
+  CommandOutcome Execute(CommandRequest request);
+
+  // The log, for readers (projections, tools).
+  virtual eventstore::EventStore& store() = 0;
+
+  virtual const EngineOptions& options() const = 0;
+
+ protected:
+  Engine() = default;
+};
+
+}  // namespace orgledger::commands
+
+#endif  // ORGLEDGER_COMMANDS_ENGINE_H_

@@ -1,0 +1,81 @@
+#include "commands/system_context.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace orgledger::commands {
+namespace {
+
+class SystemContext final : public domain::Context {
+ public:
+  explicit SystemContext(domain::EditionCatalog editions)
+      : editions_(std::move(editions)) {}
+
+  domain::Micros Now() const override {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  std::string NewInviteId() override { return "inv_" + RandomBase64Url(16); }
+  std::string NewLinkToken() override { return RandomBase64Url(32); }
+  std::string HashToken(std::string_view token) const override {
+    return Sha256Hex(token);
+  }
+  const domain::EditionCatalog& editions() const override { return editions_; }
+
+ private:
+  const domain::EditionCatalog editions_;
+};
+
+}  // namespace
+
+std::shared_ptr<domain::Context> NewSystemContext(
+    domain::EditionCatalog editions) {
+  return std::make_shared<SystemContext>(std::move(editions));
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * SHA256_DIGEST_LENGTH);
+  for (unsigned char b : digest) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0xf]);
+  }
+  return out;
+}
+
+std::string RandomBase64Url(std::size_t n) {
+  std::vector<unsigned char> bytes(n);
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
+    std::fprintf(stderr, "orgledger: the CSPRNG failed; aborting\n");
+    std::abort();
+  }
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve((n * 4 + 2) / 3);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char b : bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+}  // namespace orgledger::commands
