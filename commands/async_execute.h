@@ -12,6 +12,10 @@
 // associated executor (a coroutine's, a strand's); a handler without one runs
 // on an engine thread and must not block. Only code that wants completion
 // tokens includes this header (and Asio with it).
+//
+// With GCC 12, build the request in a variable before `co_await`: GCC 12
+// copies class temporaries inside a co_await expression bitwise, which
+// breaks std::string (found by valgrind in tests/commands/async_test.cc).
 #ifndef ORGLEDGER_COMMANDS_ASYNC_EXECUTE_H_
 #define ORGLEDGER_COMMANDS_ASYNC_EXECUTE_H_
 
