@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
       domain::Actor::Person("u-admin", "admin@example.com", "Admin");
   const domain::Actor bill =
       domain::Actor::Person("u-bill", "bill@example.com", "Bill");
-  commands::CommandOutcome created = (*engine)->Execute(
-      request(admin, domain::CreateOrganization{"team"}));
+  commands::CommandOutcome created =
+      (*engine)->Execute(request(admin, domain::CreateOrganization{"team"}));
   commands::CommandOutcome invited = (*engine)->Execute(
       request(admin, domain::InviteBillingManager{"bill@example.com"}));
   commands::CommandOutcome accepted = (*engine)->Execute(
