@@ -30,6 +30,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// While the database is broken (a failed write), how often the writer tries
+// to reopen it when no append comes to trigger it.
+constexpr std::chrono::milliseconds kReopenInterval{100};
+
 class RocksDbEventStore final : public EventStore, private CommittedState {
  public:
   RocksDbEventStore(const StoreOptions& options, std::string path,
@@ -298,7 +302,11 @@ void RocksDbEventStore::WriterLoop() {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
       auto ready = [&] { return stopping_ || !queue_.empty(); };
-      if (unsynced_) {
+      if (broken_) {
+        // Readers fail while the database is closed: retry the reopen on
+        // a timer too, not only when the next append comes.
+        queue_cv_.wait_for(lock, kReopenInterval, ready);
+      } else if (unsynced_) {
         queue_cv_.wait_until(lock, last_sync_ + options_.buffered_sync_interval,
                              ready);
       } else {
@@ -310,7 +318,11 @@ void RocksDbEventStore::WriterLoop() {
         queue_.pop_front();
       }
     }
-    if (!group.empty()) WriteGroup(group);
+    if (!group.empty()) {
+      WriteGroup(group);
+    } else if (broken_) {
+      (void)Reopen();  // still failing: readers keep answering unavailable
+    }
     SyncBufferedIfDue();
   }
 }
