@@ -20,6 +20,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "eventstore/state_store.h"
 
 namespace rocksdb {
 class FileSystem;
@@ -262,6 +263,10 @@ class EventStore {
   virtual Status Refresh() { return Status::Ok(); }
 
   virtual StoreStats Stats() const = 0;
+
+  // The key-value state kept beside the log in the same database
+  // (projections). Lives as long as the store.
+  virtual StateStore& state() = 0;
 
   // Delivers every event from `from` on, in order, with no gap and no
   // duplicate: first the existing ones (catch-up), then live appends. The

@@ -140,6 +140,8 @@ class MemoryEventStore final : public EventStore, private CommittedState {
     return stats_;
   }
 
+  StateStore& state() override { return *state_; }
+
  private:
   // CommittedState, called with mu_ held.
   Result<StreamHead> LoadHead(std::string_view stream) override {
@@ -173,6 +175,7 @@ class MemoryEventStore final : public EventStore, private CommittedState {
   LogHead head_;
   StoreStats stats_;
   PositionNotifier committed_;
+  std::unique_ptr<StateStore> state_ = NewMemoryStateStore();
 };
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/rocksdb_layout.h"
+#include "eventstore/rocksdb_state_store.h"
 #include "eventstore/verifier.h"
 
 namespace orgledger::eventstore {
@@ -217,6 +218,8 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     return stats_;
   }
 
+  StateStore& state() override { return state_; }
+
  private:
   struct Pending {
     AppendRequest request;
@@ -276,6 +279,7 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   RocksDbHandle handle_;
   const bool read_only_;
   std::shared_mutex db_mu_;  // shared: any use of handle_; unique: reopen
+  RocksDbStateStore state_{&handle_, &db_mu_, read_only_};
   PositionNotifier committed_;
 
   std::mutex queue_mu_;

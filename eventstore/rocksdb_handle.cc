@@ -67,7 +67,7 @@ Status RocksDbHandle::Open() {
   for (const char* needed :
        {rocksdb::kDefaultColumnFamilyName.c_str(), layout::kLogCf,
         layout::kStreamsCf, layout::kHeadsCf, layout::kIdempotencyCf,
-        layout::kMetaCf, layout::kSnapshotsCf}) {
+        layout::kMetaCf, layout::kSnapshotsCf, layout::kStateCf}) {
     if (std::find(names.begin(), names.end(), needed) == names.end()) {
       names.emplace_back(needed);
     }
@@ -105,7 +105,17 @@ Status RocksDbHandle::Open() {
     if (name == layout::kIdempotencyCf) idempotency_ = h;
     if (name == layout::kMetaCf) meta_ = h;
     if (name == layout::kSnapshotsCf) snapshots_ = h;
+    if (name == layout::kStateCf) state_ = h;
   }
+  if (state_ == nullptr) {
+    // A secondary instance of a database written before the state column
+    // family existed: it has no state yet.
+    Close();
+    return Unavailable("event store at " + path_ +
+                       " has no state column family yet; open it for writing "
+                       "once");
+  }
+  ++epoch_;
 
   if (mode_ == Mode::kPrimary) {
     std::string format;
@@ -138,7 +148,8 @@ void RocksDbHandle::Close() {
   db_->Close().PermitUncheckedError();
   delete db_;
   db_ = nullptr;
-  log_ = streams_ = heads_ = idempotency_ = meta_ = snapshots_ = nullptr;
+  log_ = streams_ = heads_ = idempotency_ = meta_ = snapshots_ = state_ =
+      nullptr;
 }
 
 Result<LogHead> RocksDbHandle::ReadLogHead(

@@ -47,6 +47,10 @@ class RocksDbHandle {
   rocksdb::ColumnFamilyHandle* idempotency() const { return idempotency_; }
   rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
   rocksdb::ColumnFamilyHandle* snapshots() const { return snapshots_; }
+  rocksdb::ColumnFamilyHandle* state() const { return state_; }
+  // Counts successful opens: a RocksDB snapshot taken under one epoch must
+  // not be released under another (the database it belonged to is gone).
+  std::uint64_t epoch() const { return epoch_; }
 
   // Reads the recorded log head from `meta` (zero for a new database).
   Result<LogHead> ReadLogHead(const rocksdb::ReadOptions& ro) const;
@@ -66,6 +70,8 @@ class RocksDbHandle {
   rocksdb::ColumnFamilyHandle* idempotency_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
+  rocksdb::ColumnFamilyHandle* state_ = nullptr;
+  std::uint64_t epoch_ = 0;
 };
 
 }  // namespace orgledger::eventstore

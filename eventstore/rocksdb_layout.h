@@ -19,7 +19,8 @@ inline constexpr char kIdempotencyCf[] =
     "idempotency";                         // stream,key -> outcome
 inline constexpr char kMetaCf[] = "meta";  // see below
 inline constexpr char kSnapshotsCf[] =
-    "snapshots";  // stream -> version:fixed64 bytes
+    "snapshots";                             // stream -> version:fixed64 bytes
+inline constexpr char kStateCf[] = "state";  // StateStore: bytes -> bytes
 
 // Keys of the meta column family.
 inline constexpr char kMetaFormat[] = "format";  // "1"

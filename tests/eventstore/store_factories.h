@@ -62,6 +62,7 @@ struct MemoryStoreFactory {
       return s_->Verify(f, t);
     }
     StoreStats Stats() const override { return s_->Stats(); }
+    StateStore& state() override { return s_->state(); }
 
    private:
     EventStore* s_;
