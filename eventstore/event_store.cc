@@ -17,7 +17,7 @@ constexpr std::chrono::milliseconds kPollInterval{50};
 class PollingSubscription final : public Subscription {
  public:
   PollingSubscription(EventStore* store, Position from,
-                      EventStore::EventHandler handler)
+                      EventStore::BatchHandler handler)
       : store_(store),
         next_(from == 0 ? 1 : from),
         handler_(std::move(handler)),
@@ -44,18 +44,19 @@ class PollingSubscription final : public Subscription {
         store_->WaitForPosition(next_, kPollInterval);
         continue;
       }
-      for (const RecordedEvent& e : *batch) {
-        if (stop_.load()) return;
-        handler_(e);
-        delivered_.store(e.position);
-        next_ = e.position + 1;
+      if (!handler_(*batch, stop_)) {
+        // Not taken: the same events again after a pause.
+        std::this_thread::sleep_for(kPollInterval);
+        continue;
       }
+      delivered_.store(batch->back().position);
+      next_ = batch->back().position + 1;
     }
   }
 
   EventStore* store_;
   Position next_;
-  EventStore::EventHandler handler_;
+  EventStore::BatchHandler handler_;
   std::atomic<bool> stop_{false};
   std::atomic<Position> delivered_{0};
   std::thread thread_;  // last: starts after the members it uses
@@ -74,6 +75,20 @@ Result<AppendResult> EventStore::Append(AppendRequest request) {
 
 std::unique_ptr<Subscription> EventStore::Subscribe(Position from,
                                                     EventHandler handler) {
+  return SubscribeBatches(
+      from, [handler = std::move(handler)](
+                const std::vector<RecordedEvent>& batch,
+                const std::atomic<bool>& stop) {
+        for (const RecordedEvent& e : batch) {
+          if (stop.load()) return false;
+          handler(e);
+        }
+        return true;
+      });
+}
+
+std::unique_ptr<Subscription> EventStore::SubscribeBatches(
+    Position from, BatchHandler handler) {
   return std::make_unique<PollingSubscription>(this, from, std::move(handler));
 }
 

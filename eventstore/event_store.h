@@ -9,6 +9,7 @@
 #define ORGLEDGER_EVENTSTORE_EVENT_STORE_H_
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -191,6 +192,13 @@ class EventStore {
  public:
   using AppendCallback = std::function<void(Result<AppendResult>)>;
   using EventHandler = std::function<void(const RecordedEvent&)>;
+  // Takes a batch of consecutive events and returns true, or returns false
+  // to get the same batch again after a pause (it could not take it yet,
+  // for example on a storage failure). `stopping` turns true when the
+  // subscription is being destroyed: a handler that waits should give up.
+  using BatchHandler = std::function<bool(
+      const std::vector<RecordedEvent>& batch,
+      const std::atomic<bool>& stopping)>;
 
   EventStore() = default;
   EventStore(const EventStore&) = delete;
@@ -272,6 +280,10 @@ class EventStore {
   // duplicate: first the existing ones (catch-up), then live appends. The
   // handler runs on the subscription's own thread.
   std::unique_ptr<Subscription> Subscribe(Position from, EventHandler handler);
+
+  // The same delivery in batches, as read (up to 512 events each).
+  std::unique_ptr<Subscription> SubscribeBatches(Position from,
+                                                 BatchHandler handler);
 };
 
 // The in-memory store: the same semantics, nothing durable. For tests.

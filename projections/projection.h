@@ -1,0 +1,87 @@
+// A projection: a named, versioned fold of the log into rows of the
+// StateStore. Projections are pure folds of events (no clock, no I/O but
+// their StateTx), so a rebuild from position 1 gives the same rows as the
+// incremental path.
+#ifndef ORGLEDGER_PROJECTIONS_PROJECTION_H_
+#define ORGLEDGER_PROJECTIONS_PROJECTION_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "domain/codec/codec.h"
+#include "domain/events.h"
+#include "eventstore/event_store.h"
+#include "projections/row_coding.h"
+
+namespace orgledger::projections {
+
+// One event of the log, decoded.
+struct ProjectedEvent {
+  eventstore::Position position = 0;
+  std::string org;  // its stream
+  eventstore::Version version = 0;
+  domain::Event event;
+  codec::EventMetadata meta;
+};
+
+// Decodes a log record. kCorruption when its payload or metadata does not
+// decode.
+Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e);
+
+// The writes of one batch of events, over a base reader: reads see the
+// batch's own writes first. Keys are relative to the projection's
+// generation prefix (the runner adds it). Not thread-safe.
+class StateTx {
+ public:
+  // `base` reads absolute keys; `prefix` is prepended to every key.
+  StateTx(eventstore::StateReader* base, std::string prefix)
+      : base_(base), prefix_(std::move(prefix)) {}
+
+  Result<std::optional<std::string>> Get(const std::string& key);
+  void Put(const std::string& key, std::string value) {
+    writes_[key] = std::move(value);
+  }
+  void Delete(const std::string& key) { writes_[key] = std::nullopt; }
+
+  template <class Row>
+  Result<std::optional<Row>> GetRow(const std::string& key) {
+    Result<std::optional<std::string>> bytes = Get(key);
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) return std::optional<Row>();
+    Result<Row> row = DecodeRow<Row>(**bytes);
+    if (!row.ok()) return Corruption("projection row " + key + " is damaged");
+    return std::optional<Row>(std::move(*row));
+  }
+  template <class Row>
+  void PutRow(const std::string& key, const Row& row) {
+    Put(key, EncodeRow(row));
+  }
+
+  // Appends this batch's writes, with the prefix, to `batch`.
+  void CommitTo(eventstore::StateBatch* batch) const;
+
+ private:
+  eventstore::StateReader* base_;
+  std::string prefix_;
+  std::map<std::string, std::optional<std::string>> writes_;
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  // Fixed; part of every key the projection writes.
+  virtual std::string_view name() const = 0;
+  // Bump when the rows or their meaning change: the projection is then
+  // rebuilt from the log on open.
+  virtual std::uint32_t version() const = 0;
+  // Folds one event. Errors are storage failures or damaged rows only.
+  virtual Status Apply(const ProjectedEvent& e, StateTx& tx) = 0;
+};
+
+}  // namespace orgledger::projections
+
+#endif  // ORGLEDGER_PROJECTIONS_PROJECTION_H_
