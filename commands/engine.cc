@@ -49,9 +49,11 @@ struct Running {
 class EngineImpl final : public Engine {
  public:
   EngineImpl(EngineOptions options,
-             std::unique_ptr<eventstore::EventStore> store)
+             std::unique_ptr<eventstore::EventStore> store,
+             std::unique_ptr<projections::ProjectionSet> projections)
       : options_(std::move(options)),
         store_(std::move(store)),
+        projections_(std::move(projections)),
         cache_(options_.state_cache_entries),
         pool_(options_.threads) {}
 
@@ -62,6 +64,7 @@ class EngineImpl final : public Engine {
       idle_.wait(lock, [&] { return in_flight_ == 0; });
     }
     pool_.join();
+    projections_.reset();  // stops following before the store closes
     store_.reset();
   }
 
@@ -80,6 +83,7 @@ class EngineImpl final : public Engine {
   }
 
   eventstore::EventStore& store() override { return *store_; }
+  projections::ProjectionSet& projections() override { return *projections_; }
   const EngineOptions& options() const override { return options_; }
 
  private:
@@ -295,6 +299,7 @@ class EngineImpl final : public Engine {
 
   const EngineOptions options_;
   std::unique_ptr<eventstore::EventStore> store_;
+  std::unique_ptr<projections::ProjectionSet> projections_;
   StateCache cache_;
   boost::asio::thread_pool pool_;
 
@@ -333,8 +338,29 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
   if (options.context == nullptr) {
     options.context = NewSystemContext(options.editions);
   }
-  return std::unique_ptr<Engine>(
-      new EngineImpl(std::move(options), std::move(store)));
+  projections::ProjectionOptions popts;
+  popts.logger = options.logger;
+  Result<std::unique_ptr<projections::ProjectionSet>> projections =
+      projections::ProjectionSet::Open(store.get(), popts);
+  if (!projections.ok()) return projections.status();
+  return std::unique_ptr<Engine>(new EngineImpl(
+      std::move(options), std::move(store), std::move(*projections)));
+}
+
+Result<boost::json::object> Engine::Query(
+    const projections::ViewRequest& request,
+    std::optional<eventstore::Position> min_position) {
+  if (min_position.has_value() &&
+      !projections().WaitFor(*min_position, options().query_timeout)) {
+    return Status(Code::kNotCaughtUp,
+                  "the views have not reached position " +
+                      std::to_string(*min_position) + " yet (they are at " +
+                      std::to_string(projections().checkpoint()) +
+                      "); try again");
+  }
+  return projections::QueryView(projections(), request,
+                                options().context->editions(),
+                                options().context->Now());
 }
 
 CommandOutcome Engine::Execute(CommandRequest request) {

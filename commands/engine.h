@@ -11,6 +11,7 @@
 #ifndef ORGLEDGER_COMMANDS_ENGINE_H_
 #define ORGLEDGER_COMMANDS_ENGINE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,6 +26,8 @@
 #include "domain/decide.h"
 #include "domain/editions.h"
 #include "eventstore/event_store.h"
+#include "projections/projection_set.h"
+#include "projections/views.h"
 
 namespace spdlog {
 class logger;
@@ -64,6 +67,10 @@ struct EngineOptions {
   // The clock, ids and tokens. Must be safe for concurrent use. Default:
   // null = the system clock, OpenSSL's CSPRNG and SHA-256 with `editions`.
   std::shared_ptr<domain::Context> context;
+
+  // How long a query waits for the projections to reach its
+  // `min_position` before answering not_caught_up. Default: 2 s.
+  std::chrono::milliseconds query_timeout{2000};
 
   // Where the engine logs storage failures. Default: null = nowhere.
   std::shared_ptr<spdlog::logger> logger;
@@ -133,8 +140,20 @@ class Engine {
   // Blocking form. REQUIRES: not called from an engine callback.
   CommandOutcome Execute(CommandRequest request);
 
+  // Answers a view (SPEC §2) from the projections, after they reached
+  // `min_position` when given (read-your-writes; the position an accepted
+  // command returned). Errors: the view's (projections/views.h), or
+  // not_caught_up when the projections did not reach `min_position`
+  // within options().query_timeout.
+  Result<boost::json::object> Query(
+      const projections::ViewRequest& request,
+      std::optional<eventstore::Position> min_position = std::nullopt);
+
   // The log, for readers (projections, tools).
   virtual eventstore::EventStore& store() = 0;
+
+  // The projections that views read; rebuild and verify go through them.
+  virtual projections::ProjectionSet& projections() = 0;
 
   virtual const EngineOptions& options() const = 0;
 

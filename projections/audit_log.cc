@@ -46,9 +46,8 @@ class AuditLogProjection final : public Projection {
   std::uint32_t version() const override { return 1; }
 
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
-    AuditRow row{e.meta.recorded_at,
-                 std::string(EventTypeName(e.event)), Who(e.meta.actor),
-                 AuditSummary(e)};
+    AuditRow row{e.meta.recorded_at, std::string(EventTypeName(e.event)),
+                 Who(e.meta.actor), AuditSummary(e)};
     tx.PutRow(keys::Positioned('a', e.org, e.position), row);
     return Status::Ok();
   }
@@ -94,9 +93,9 @@ std::string AuditSummary(const ProjectedEvent& e) {
                           : c.removed_by + " removed member " + c.user_id;
           },
           [&](const BillingManagerRemoved& c) {
-            return c.left ? c.user_id + " stopped being a billing manager"
-                          : c.removed_by + " removed billing manager " +
-                                c.user_id;
+            return c.left
+                       ? c.user_id + " stopped being a billing manager"
+                       : c.removed_by + " removed billing manager " + c.user_id;
           },
           [&](const RoleChanged& c) {
             return c.changed_by + " changed the role of " + c.user_id +

@@ -74,7 +74,9 @@ class OrganizationsProjection final : public Projection {
               }
               return Status::Ok();
             },
-            [&](const MemberRemoved& c) { return Leave(e, tx, org, c.user_id); },
+            [&](const MemberRemoved& c) {
+              return Leave(e, tx, org, c.user_id);
+            },
             [&](const BillingManagerRemoved& c) {
               return Leave(e, tx, org, c.user_id);
             },
@@ -89,14 +91,14 @@ class OrganizationsProjection final : public Projection {
               return Status::Ok();
             },
             [&](const TeamDeleted& c) {
-              std::erase_if(org.teams,
-                            [&](const TeamEntry& t) { return t.team == c.team; });
+              std::erase_if(org.teams, [&](const TeamEntry& t) {
+                return t.team == c.team;
+              });
               return Status::Ok();
             },
             [&](const CreditCardUpdated& c) {
-              org.card = CardEntry{c.card.brand, c.card.last4,
-                                   c.card.exp_month, c.card.exp_year,
-                                   c.card.holder_name};
+              org.card = CardEntry{c.card.brand, c.card.last4, c.card.exp_month,
+                                   c.card.exp_year, c.card.holder_name};
               return Status::Ok();
             },
             [&](const SubscriptionChanged& c) {
@@ -116,7 +118,8 @@ class OrganizationsProjection final : public Projection {
               if (!at.ok()) return at.status();
               std::uint64_t position = e.position;
               std::string_view in = at->value_or("");
-              if (at->has_value() && !eventstore::GetFixed64BE(&in, &position)) {
+              if (at->has_value() &&
+                  !eventstore::GetFixed64BE(&in, &position)) {
                 return Corruption("damaged payment index in " + e.org);
               }
               tx.PutRow(keys::Positioned('y', e.org, position),

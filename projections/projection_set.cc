@@ -38,7 +38,8 @@ bool ProjectionSet::WaitFor(eventstore::Position position,
   for (auto& runner : runners_) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (!runner->WaitFor(position, std::max(left, std::chrono::milliseconds(0)))) {
+    if (!runner->WaitFor(position,
+                         std::max(left, std::chrono::milliseconds(0)))) {
       return false;
     }
   }

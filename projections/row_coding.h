@@ -37,8 +37,8 @@ class RowWriter {
     eventstore::PutFixed64BE(&out_, std::bit_cast<std::uint64_t>(d));
   }
   template <class T>
-    requires(std::is_integral_v<T> || std::is_enum_v<T>)
-  void operator()(const T& v) {
+  requires(std::is_integral_v<T> || std::is_enum_v<T>) void operator()(
+      const T& v) {
     eventstore::PutFixed64BE(&out_, static_cast<std::uint64_t>(v));
   }
   template <class T>
@@ -52,10 +52,8 @@ class RowWriter {
     for (const T& e : v) (*this)(e);
   }
   template <class T>
-    requires requires(T t, RowWriter& w) { t.Fields(w); }
-  void operator()(const T& row) {
-    const_cast<T&>(row).Fields(*this);
-  }
+  requires requires(T t, RowWriter& w) { t.Fields(w); }
+  void operator()(const T& row) { const_cast<T&>(row).Fields(*this); }
 
  private:
   std::string out_;
@@ -91,8 +89,7 @@ class RowReader {
     d = std::bit_cast<double>(bits);
   }
   template <class T>
-    requires(std::is_integral_v<T> || std::is_enum_v<T>)
-  void operator()(T& v) {
+  requires(std::is_integral_v<T> || std::is_enum_v<T>) void operator()(T& v) {
     std::uint64_t raw = 0;
     Fixed(&raw);
     v = static_cast<T>(raw);
@@ -123,10 +120,8 @@ class RowReader {
     for (T& e : v) (*this)(e);
   }
   template <class T>
-    requires requires(T t, RowReader& r) { t.Fields(r); }
-  void operator()(T& row) {
-    row.Fields(*this);
-  }
+  requires requires(T t, RowReader& r) { t.Fields(r); }
+  void operator()(T& row) { row.Fields(*this); }
 
  private:
   void Fixed(std::uint64_t* v) {

@@ -149,8 +149,8 @@ struct RumMonthRow {
   std::int64_t carry_in = 0;  // the count held when the month began
   bool had_carry = false;     // a sample existed before the month
   std::int64_t peak = 0;
-  double held_until_last = 0;  // count x microseconds, month start..last
-  RumSample last;              // the month's last sample
+  double held_until_last = 0;    // count x microseconds, month start..last
+  RumSample last;                // the month's last sample
   std::int64_t before_last = 0;  // the count held just before `last`
   template <class IO>
   void Fields(IO& io) {

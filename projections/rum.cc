@@ -90,8 +90,8 @@ RumMonthRow FoldSample(const std::optional<RumMonthRow>& row,
   out.carry_in = previous.has_value() ? previous->count : 0;
   out.held_until_last = static_cast<double>(out.carry_in) *
                         static_cast<double>(sample.at - start);
-  out.peak = out.had_carry ? std::max(out.carry_in, sample.count)
-                           : sample.count;
+  out.peak =
+      out.had_carry ? std::max(out.carry_in, sample.count) : sample.count;
   out.before_last = out.carry_in;
   out.last = sample;
   return out;

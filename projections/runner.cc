@@ -28,8 +28,7 @@ std::string Printable(std::string_view key) {
 // Walks the rows in [begin, end) of a reader in chunks.
 class RowCursor {
  public:
-  RowCursor(eventstore::StateReader* reader, std::string begin,
-            std::string end)
+  RowCursor(eventstore::StateReader* reader, std::string begin, std::string end)
       : reader_(reader), from_(std::move(begin)), end_(std::move(end)) {}
 
   // The current row, or nullptr past the end.

@@ -28,8 +28,8 @@ class logger;
 namespace orgledger::projections {
 
 // Progress of a rebuild: the position reached and the log's end.
-using ProgressFn = std::function<void(eventstore::Position done,
-                                      eventstore::Position total)>;
+using ProgressFn =
+    std::function<void(eventstore::Position done, eventstore::Position total)>;
 
 struct ProjectionVerifyReport {
   bool ok = true;

@@ -21,8 +21,10 @@ constexpr std::int64_t kMaxLimit = 1000;
 constexpr std::size_t kBillingPayments = 10;
 
 constexpr std::array<std::string_view, 10> kViews = {
-    "member_count", "members", "billing_managers", "invites", "billing",
-    "payments",     "rum",     "teams",            "audit_log", "authorize"};
+    "member_count", "members", "billing_managers",
+    "invites",      "billing", "payments",
+    "rum",          "teams",   "audit_log",
+    "authorize"};
 
 json::string Time(std::int64_t micros) {
   return json::string(FormatRfc3339(micros));
@@ -40,11 +42,11 @@ class ViewReader {
       : set_(set), request_(r), snap_(set.store().state().Snapshot()) {}
 
   Status Load() {
-    Result<std::string> prefix =
-        set_.Find(kOrganizations)->LivePrefix(*snap_);
+    Result<std::string> prefix = set_.Find(kOrganizations)->LivePrefix(*snap_);
     if (!prefix.ok()) return prefix.status();
     orgs_ = std::move(*prefix);
-    Result<std::optional<OrgRow>> org = Row<OrgRow>(orgs_ + keys::Org(request_.org));
+    Result<std::optional<OrgRow>> org =
+        Row<OrgRow>(orgs_ + keys::Org(request_.org));
     if (!org.ok()) return org.status();
     if (!org->has_value()) {
       return NotFound("organization " + request_.org + " does not exist");
@@ -53,8 +55,8 @@ class ViewReader {
     domain::OrgState state;
     state.exists = true;
     if (!request_.viewer.system) {
-      Result<std::optional<PersonRow>> person =
-          Row<PersonRow>(orgs_ + keys::Person(request_.org, request_.viewer.id));
+      Result<std::optional<PersonRow>> person = Row<PersonRow>(
+          orgs_ + keys::Person(request_.org, request_.viewer.id));
       if (!person.ok()) return person.status();
       if (person->has_value()) {
         domain::Person p;
@@ -125,9 +127,9 @@ class ViewReader {
     if (!row.ok()) return row.status();
     std::optional<RumMonthRow> earlier;
     if (!row->has_value()) {
-      Result<std::vector<eventstore::KeyValue>> before = snap_->Scan(
-          orgs_ + keys::Prefix('r', request_.org),
-          orgs_ + keys::RumMonth(request_.org, month), 1, true);
+      Result<std::vector<eventstore::KeyValue>> before =
+          snap_->Scan(orgs_ + keys::Prefix('r', request_.org),
+                      orgs_ + keys::RumMonth(request_.org, month), 1, true);
       if (!before.ok()) return before.status();
       if (!before->empty()) {
         Result<RumMonthRow> r = DecodeRow<RumMonthRow>(before->front().second);
@@ -313,7 +315,8 @@ Result<json::object> QueryView(ProjectionSet& projections,
     if (reader.Full(Permission::kInvitesView)) {
       json::array pending;
       for (const PendingInvite& p : org.pending) {
-        if (p.role == "billing_manager") pending.push_back(PendingJson(p, false));
+        if (p.role == "billing_manager")
+          pending.push_back(PendingJson(p, false));
       }
       out["pending"] = std::move(pending);
     }
@@ -348,7 +351,8 @@ Result<json::object> QueryView(ProjectionSet& projections,
   if (view == "payments") {
     if (!reader.Full(Permission::kPaymentsView)) return Forbidden(view);
     std::optional<std::uint64_t> next;
-    Result<json::array> payments = Payments(reader, limit, request.before, &next);
+    Result<json::array> payments =
+        Payments(reader, limit, request.before, &next);
     if (!payments.ok()) return payments.status();
     out["payments"] = std::move(*payments);
     if (next.has_value()) out["next"] = *next;
@@ -374,11 +378,12 @@ Result<json::object> QueryView(ProjectionSet& projections,
     out["member_count"] = org.admins + org.members;
     if (reader.Full(Permission::kCreditCardView)) {
       if (org.card.has_value()) {
-        out["credit_card"] = json::object{{"brand", org.card->brand},
-                                          {"last4", org.card->last4},
-                                          {"exp_month", org.card->exp_month},
-                                          {"exp_year", org.card->exp_year},
-                                          {"holder_name", org.card->holder_name}};
+        out["credit_card"] =
+            json::object{{"brand", org.card->brand},
+                         {"last4", org.card->last4},
+                         {"exp_month", org.card->exp_month},
+                         {"exp_year", org.card->exp_year},
+                         {"holder_name", org.card->holder_name}};
       } else {
         out["credit_card"] = nullptr;
       }
