@@ -292,10 +292,10 @@ Status ProjectionRunner::Rebuild(const ProgressFn& progress) {
     return s;
   }
 
-  // The tail and the swap, with the live follower held.
-  std::lock_guard<std::mutex> apply_lock(apply_mu_);
-  if (Status s =
-          CatchUp(state, gen, &cp, store_->CommittedPosition(), progress);
+  // The tail and the swap, with the live follower held (no progress
+  // callback here: the callback must not wait for the projections).
+  std::unique_lock<std::mutex> apply_lock(apply_mu_);
+  if (Status s = CatchUp(state, gen, &cp, store_->CommittedPosition(), {});
       !s.ok()) {
     return s;
   }
@@ -313,6 +313,8 @@ Status ProjectionRunner::Rebuild(const ProgressFn& progress) {
   live_ = gen;
   live_checkpoint_ = cp;
   if (cp > notifier_.Get()) notifier_.Publish(cp);
+  apply_lock.unlock();
+  if (progress) progress(cp, cp);
   return Status::Ok();
 }
 
