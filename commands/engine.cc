@@ -50,10 +50,12 @@ class EngineImpl final : public Engine {
  public:
   EngineImpl(EngineOptions options,
              std::unique_ptr<eventstore::EventStore> store,
-             std::unique_ptr<projections::ProjectionSet> projections)
+             std::unique_ptr<projections::ProjectionSet> projections,
+             std::unique_ptr<projections::Outbox> outbox)
       : options_(std::move(options)),
         store_(std::move(store)),
         projections_(std::move(projections)),
+        outbox_(std::move(outbox)),
         cache_(options_.state_cache_entries),
         pool_(options_.threads) {}
 
@@ -64,7 +66,8 @@ class EngineImpl final : public Engine {
       idle_.wait(lock, [&] { return in_flight_ == 0; });
     }
     pool_.join();
-    projections_.reset();  // stops following before the store closes
+    outbox_.reset();  // both stop following before the store closes
+    projections_.reset();
     store_.reset();
   }
 
@@ -300,6 +303,7 @@ class EngineImpl final : public Engine {
   const EngineOptions options_;
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<projections::ProjectionSet> projections_;
+  std::unique_ptr<projections::Outbox> outbox_;  // null without a sender
   StateCache cache_;
   boost::asio::thread_pool pool_;
 
@@ -343,8 +347,17 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
   Result<std::unique_ptr<projections::ProjectionSet>> projections =
       projections::ProjectionSet::Open(store.get(), popts);
   if (!projections.ok()) return projections.status();
-  return std::unique_ptr<Engine>(new EngineImpl(
-      std::move(options), std::move(store), std::move(*projections)));
+  std::unique_ptr<projections::Outbox> outbox;
+  if (options.invite_email_sender) {
+    Result<std::unique_ptr<projections::Outbox>> started =
+        projections::Outbox::Start(store.get(), "invite_email",
+                                   options.invite_email_sender, options.logger);
+    if (!started.ok()) return started.status();
+    outbox = std::move(*started);
+  }
+  return std::unique_ptr<Engine>(
+      new EngineImpl(std::move(options), std::move(store),
+                     std::move(*projections), std::move(outbox)));
 }
 
 Result<boost::json::object> Engine::Query(

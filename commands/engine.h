@@ -26,6 +26,7 @@
 #include "domain/decide.h"
 #include "domain/editions.h"
 #include "eventstore/event_store.h"
+#include "projections/outbox.h"
 #include "projections/projection_set.h"
 #include "projections/views.h"
 
@@ -71,6 +72,11 @@ struct EngineOptions {
   // How long a query waits for the projections to reach its
   // `min_position` before answering not_caught_up. Default: 2 s.
   std::chrono::milliseconds query_timeout{2000};
+
+  // Sends invitation emails (SPEC §1.4: the outbox of InviteSent and
+  // InviteResent, at-least-once, with its own checkpoint, surviving
+  // restarts). Default: empty = the engine sends nothing.
+  projections::InviteEmailSender invite_email_sender;
 
   // Where the engine logs storage failures. Default: null = nowhere.
   std::shared_ptr<spdlog::logger> logger;
