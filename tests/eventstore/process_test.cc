@@ -4,95 +4,24 @@
 // this process follows a live writer in another (RocksDB secondary).
 //
 // ORGLEDGER_CRASH_CYCLES sets the number of kill cycles (default 50).
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "tests/eventstore/store_factories.h"
+#include "tests/testing/child_process.h"
 
 namespace orgledger::eventstore {
 namespace {
 
-std::string ChildBinary() {
-  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() /
-          "eventstore_child")
-      .string();
-}
-
-// A child process whose stdout is a pipe to us.
-class Child {
+// The append child (tests/eventstore/eventstore_child.cc).
+class Child : public testing::ChildProcess {
  public:
-  Child(const std::string& dir, const std::string& tag) {
-    int fds[2];
-    EXPECT_EQ(::pipe(fds), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      const std::string bin = ChildBinary();
-      ::execl(bin.c_str(), bin.c_str(), "append", dir.c_str(), tag.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    fd_ = fds[0];
-  }
-  ~Child() {
-    Kill();
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  // Reads until a whole line "ready" arrived; false after `timeout`.
-  bool WaitReady(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (buffer_.find("ready\n") == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      if (!ReadSome()) return false;
-    }
-    return true;
-  }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  // After Kill(): everything the child wrote.
-  std::string DrainAll() {
-    while (ReadSome()) {
-    }
-    return buffer_;
-  }
-
- private:
-  bool ReadSome() {
-    char buf[65536];
-    ssize_t n = ::read(fd_, buf, sizeof(buf));
-    if (n <= 0) return false;
-    buffer_.append(buf, static_cast<std::size_t>(n));
-    return true;
-  }
-
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string buffer_;
+  Child(const std::string& dir, const std::string& tag)
+      : ChildProcess("eventstore_child", {"append", dir, tag}) {}
 };
 
 struct Ack {

@@ -1,0 +1,46 @@
+// ChildProcess: a test's child process (a binary beside the test) whose
+// stdout is a pipe to the test, for crash tests that kill it with SIGKILL
+// and read what it acknowledged before dying.
+#ifndef ORGLEDGER_TESTS_TESTING_CHILD_PROCESS_H_
+#define ORGLEDGER_TESTS_TESTING_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace orgledger::testing {
+
+class ChildProcess {
+ public:
+  // Starts `binary` (a file name in this test's directory) with `args`.
+  ChildProcess(const std::string& binary, const std::vector<std::string>& args);
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess();
+
+  // Reads until a whole line "ready" arrived; false after `timeout` or when
+  // the child closed its stdout.
+  bool WaitReady(std::chrono::milliseconds timeout);
+
+  // SIGKILL, then reaps the child. A no-op once done.
+  void Kill();
+
+  // Waits for the child to exit by itself; its exit status (or -1).
+  int Wait();
+
+  // After Kill() or Wait(): everything the child wrote.
+  std::string DrainAll();
+
+ private:
+  bool ReadSome();
+
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace orgledger::testing
+
+#endif  // ORGLEDGER_TESTS_TESTING_CHILD_PROCESS_H_
