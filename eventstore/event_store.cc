@@ -75,16 +75,15 @@ Result<AppendResult> EventStore::Append(AppendRequest request) {
 
 std::unique_ptr<Subscription> EventStore::Subscribe(Position from,
                                                     EventHandler handler) {
-  return SubscribeBatches(
-      from, [handler = std::move(handler)](
-                const std::vector<RecordedEvent>& batch,
-                const std::atomic<bool>& stop) {
-        for (const RecordedEvent& e : batch) {
-          if (stop.load()) return false;
-          handler(e);
-        }
-        return true;
-      });
+  return SubscribeBatches(from, [handler = std::move(handler)](
+                                    const std::vector<RecordedEvent>& batch,
+                                    const std::atomic<bool>& stop) {
+    for (const RecordedEvent& e : batch) {
+      if (stop.load()) return false;
+      handler(e);
+    }
+    return true;
+  });
 }
 
 std::unique_ptr<Subscription> EventStore::SubscribeBatches(

@@ -196,9 +196,9 @@ class EventStore {
   // to get the same batch again after a pause (it could not take it yet,
   // for example on a storage failure). `stopping` turns true when the
   // subscription is being destroyed: a handler that waits should give up.
-  using BatchHandler = std::function<bool(
-      const std::vector<RecordedEvent>& batch,
-      const std::atomic<bool>& stopping)>;
+  using BatchHandler =
+      std::function<bool(const std::vector<RecordedEvent>& batch,
+                         const std::atomic<bool>& stopping)>;
 
   EventStore() = default;
   EventStore(const EventStore&) = delete;
@@ -269,6 +269,14 @@ class EventStore {
 
   // For a read-only instance: catch up with the writer. Default: no-op.
   virtual Status Refresh() { return Status::Ok(); }
+
+  // Writes a consistent copy of the whole database (log, indexes, state)
+  // into `dir`, which must not exist, while appends go on (a RocksDB
+  // checkpoint: hard links where possible). kInvalidArgument when `dir`
+  // exists; kUnavailable on a storage failure or a store without files.
+  virtual Status Checkpoint(const std::string& dir) {
+    return Unavailable("this store cannot be copied to " + dir);
+  }
 
   virtual StoreStats Stats() const = 0;
 

@@ -9,10 +9,12 @@
 // what is actually on disk; readers hold db_mu_ shared, the reopen holds it
 // exclusively.
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -219,6 +221,22 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   }
 
   StateStore& state() override { return state_; }
+
+  Status Checkpoint(const std::string& dir) override {
+    if (std::filesystem::exists(dir)) {
+      return InvalidArgument("backup target " + dir + " already exists");
+    }
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    rocksdb::Checkpoint* raw = nullptr;
+    rocksdb::Status s = rocksdb::Checkpoint::Create(handle_.db(), &raw);
+    if (!s.ok()) return FromRocksDb(s, "start a backup");
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    // Flushes the memtables first, so the copy needs no WAL replay beyond
+    // what it carries.
+    s = checkpoint->CreateCheckpoint(dir, 0);
+    return FromRocksDb(s, "back up to " + dir);
+  }
 
  private:
   struct Pending {

@@ -1,74 +1,17 @@
-// orgledger: the command of SPEC §6. Subcommands grow with the issues that
-// build them; `head` and `verify` read a database, also a live one.
-#include <unistd.h>
-
+// orgledger: the command of SPEC §6, one subcommand per job: exec (a host or
+// a script), serve (the reference server), head, verify and replay (an
+// auditor), rebuild and backup (an operator).
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 
-#include "eventstore/event_store.h"
-
-namespace {
-
-namespace es = orgledger::eventstore;
-
-constexpr int kExitCheckFailed = 1;
-constexpr int kExitUsage = 2;
-
-// Opens `data` read-only (a secondary instance), so that it works while a
-// server writes. The scratch directory is private to this process.
-orgledger::Result<std::unique_ptr<es::EventStore>> OpenForReading(
-    const std::string& data, std::string* scratch) {
-  if (!std::filesystem::exists(data)) {
-    return orgledger::Status(orgledger::Code::kNotFound,
-                             "no database at " + data);
-  }
-  *scratch = (std::filesystem::temp_directory_path() /
-              ("orgledger-reader-" + std::to_string(::getpid())))
-                 .string();
-  return es::OpenRocksDbEventStoreReadOnly(es::StoreOptions(), data, *scratch);
-}
-
-int Fail(const orgledger::Status& s) {
-  std::fprintf(stderr, "orgledger: %s\n", s.ToString().c_str());
-  return kExitUsage;
-}
-
-int RunHead(const std::string& data) {
-  std::string scratch;
-  auto store = OpenForReading(data, &scratch);
-  if (!store.ok()) return Fail(store.status());
-  auto head = (*store)->Head();
-  std::filesystem::remove_all(scratch);
-  if (!head.ok()) return Fail(head.status());
-  std::cout << "{\"position\":" << head->position << ",\"hash\":\""
-            << es::HashToHex(head->hash) << "\"}\n";
-  return 0;
-}
-
-int RunVerify(const std::string& data) {
-  std::string scratch;
-  auto store = OpenForReading(data, &scratch);
-  if (!store.ok()) return Fail(store.status());
-  auto report = (*store)->Verify(1, 0);
-  store->reset();
-  std::filesystem::remove_all(scratch);
-  if (!report.ok()) return Fail(report.status());
-  if (!report->ok) {
-    std::cout << "verify: FAILED at position " << report->first_bad << ": "
-              << report->problem << "\n";
-    return kExitCheckFailed;
-  }
-  std::cout << "verify: ok, " << report->records << " records, through "
-            << report->verified_through << "\n";
-  return 0;
-}
-
-}  // namespace
+#include "tools/database.h"
+#include "tools/exec.h"
+#include "tools/inspect.h"
+#include "tools/operate.h"
 
 int main(int argc, char** argv) {
+  using namespace orgledger::tools;
   CLI::App app{
       "orgledger: an event-sourced engine for organization membership, "
       "invitations and the Billing Manager role"};
@@ -76,24 +19,96 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "orgledger 0.1.0");
 
   std::string data;
+  auto add_data = [&](CLI::App* cmd) {
+    cmd->add_option("--data", data, "Database directory")->required();
+  };
+
+  ExecOptions exec_options;
+  auto* exec = app.add_subcommand(
+      "exec",
+      "Run JSON Lines requests from stdin, one JSON response line each on "
+      "stdout");
+  add_data(exec);
+  exec->add_option("--editions", exec_options.editions_file,
+                   "A JSON edition catalog replacing the default one");
+  exec->add_option("--durability", exec_options.durability,
+                   "sync (fsync before acknowledging, default) or buffered")
+      ->check(CLI::IsMember({"sync", "buffered"}));
+
   auto* head = app.add_subcommand(
       "head",
-      "Print the last log position and its hash (JSON), an anchor "
-      "for verify --anchor");
-  head->add_option("--data", data, "Database directory")->required();
+      "Print the last log position and its hash (JSON), an anchor for "
+      "verify --anchor");
+  add_data(head);
+
+  VerifyOptions verify_options;
   auto* verify = app.add_subcommand(
       "verify",
-      "Check CRCs, the hash chain and stream versions; exit 0 only "
-      "if all hold");
-  verify->add_option("--data", data, "Database directory")->required();
+      "Check CRCs, the hash chain, stream versions and optionally the "
+      "projections; exit 0 only if all hold");
+  add_data(verify);
+  verify->add_flag("--projections", verify_options.projections,
+                   "Also rebuild the projections in memory and compare");
+  verify->add_option("--anchor", verify_options.anchor,
+                     "POSITION:HASH kept from `orgledger head`: prove the log "
+                     "still reaches it");
+
+  ReplayOptions replay_options;
+  auto* replay = app.add_subcommand(
+      "replay", "Print the audit trail, oldest first, one event a line");
+  add_data(replay);
+  replay->add_option("--org", replay_options.org, "Only this organization");
+  replay->add_option("--since", replay_options.since,
+                     "Only events recorded at or after this RFC 3339 time");
+  replay->add_option("--until", replay_options.until,
+                     "Only events recorded at or before this RFC 3339 time");
+  replay->add_option("--from", replay_options.from, "First position");
+  replay->add_option("--to", replay_options.to, "Last position");
+  replay->add_option("--actor", replay_options.actor,
+                     "Only events by this user id (or system:<service>)");
+  replay->add_option("--type", replay_options.type,
+                     "Only events of this type (InviteSent, ...)");
+  replay->add_option("--format", replay_options.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  replay->add_flag("--verify", replay_options.verify,
+                   "Verify the log first; exit 1 if it fails");
+
+  std::string projection;
+  auto* rebuild = app.add_subcommand(
+      "rebuild", "Rebuild projections from the log (a database not in use)");
+  add_data(rebuild);
+  rebuild->add_option("--projection", projection,
+                      "organizations or audit_log (default: all)");
+
+  std::string backup_to;
+  auto* backup = app.add_subcommand(
+      "backup",
+      "Copy a database not in use consistently (RocksDB checkpoint) and "
+      "verify the copy");
+  add_data(backup);
+  backup->add_option("--to", backup_to, "Target directory (must not exist)")
+      ->required();
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
+    const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  if (*exec) {
+    exec_options.data = data;
+    return RunExec(exec_options, std::cin, std::cout);
+  }
   if (*head) return RunHead(data);
-  if (*verify) return RunVerify(data);
+  if (*verify) {
+    verify_options.data = data;
+    return RunVerify(verify_options);
+  }
+  if (*replay) {
+    replay_options.data = data;
+    return RunReplay(replay_options);
+  }
+  if (*rebuild) return RunRebuild(data, projection);
+  if (*backup) return RunBackup(data, backup_to);
   return kExitUsage;
 }

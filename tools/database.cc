@@ -1,0 +1,83 @@
+#include "tools/database.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/time.h"
+
+namespace orgledger::tools {
+namespace {
+
+std::string HolderPath(const std::string& data) { return data + "/HOLDER"; }
+
+}  // namespace
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot read " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "orgledger: %s\n", s.message().c_str());
+  return kExitUsage;
+}
+
+Result<std::unique_ptr<commands::Engine>> OpenEngine(
+    commands::EngineOptions options, const std::string& command) {
+  const std::string data = options.data_dir;
+  Result<std::unique_ptr<commands::Engine>> engine =
+      commands::Engine::Open(std::move(options));
+  if (!engine.ok()) {
+    if (engine.status().message().find("in use by another process") !=
+        std::string::npos) {
+      Result<std::string> holder = ReadFile(HolderPath(data));
+      std::string who = holder.ok() ? *holder : "another process\n";
+      while (!who.empty() && who.back() == '\n') who.pop_back();
+      return Status(Code::kUnavailable,
+                    "the database at " + data + " is in use by " + who +
+                        " (one writer at a time; read-only commands such as "
+                        "replay and verify work while it runs)");
+    }
+    return engine.status();
+  }
+  std::ofstream holder(HolderPath(data), std::ios::trunc);
+  holder << "pid " << ::getpid() << " (orgledger " << command << ", since "
+         << FormatRfc3339(
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count())
+         << ")\n";
+  return engine;
+}
+
+Result<std::unique_ptr<ReadOnlyDatabase>> ReadOnlyDatabase::Open(
+    const std::string& data) {
+  if (!std::filesystem::exists(data + "/CURRENT")) {
+    return NotFound("no database at " + data);
+  }
+  std::unique_ptr<ReadOnlyDatabase> db(new ReadOnlyDatabase());
+  db->scratch_ = (std::filesystem::temp_directory_path() /
+                  ("orgledger-reader-" + std::to_string(::getpid())))
+                     .string();
+  Result<std::unique_ptr<eventstore::EventStore>> store =
+      eventstore::OpenRocksDbEventStoreReadOnly(eventstore::StoreOptions(),
+                                                data, db->scratch_);
+  if (!store.ok()) return store.status();
+  db->store_ = std::move(*store);
+  return db;
+}
+
+ReadOnlyDatabase::~ReadOnlyDatabase() {
+  store_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch_, ignored);
+}
+
+}  // namespace orgledger::tools

@@ -1,0 +1,47 @@
+// Opening a database for the tools: for writing (one process at a time; a
+// second one is told who holds it), or read-only while a server writes.
+#ifndef ORGLEDGER_TOOLS_DATABASE_H_
+#define ORGLEDGER_TOOLS_DATABASE_H_
+
+#include <memory>
+#include <string>
+
+#include "commands/engine.h"
+
+namespace orgledger::tools {
+
+// Exit codes of SPEC §6.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitCheckFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// Opens the engine on `options.data_dir` for writing and records this
+// process as its holder (`DIR/HOLDER`: pid and command). When another
+// process holds it, the error names that process.
+Result<std::unique_ptr<commands::Engine>> OpenEngine(
+    commands::EngineOptions options, const std::string& command);
+
+// A read-only view of a database another process may be writing (a RocksDB
+// secondary instance with a private scratch directory, removed on close).
+class ReadOnlyDatabase {
+ public:
+  static Result<std::unique_ptr<ReadOnlyDatabase>> Open(
+      const std::string& data);
+  ~ReadOnlyDatabase();
+  eventstore::EventStore& store() { return *store_; }
+
+ private:
+  ReadOnlyDatabase() = default;
+  std::string scratch_;
+  std::unique_ptr<eventstore::EventStore> store_;
+};
+
+// Prints "orgledger: <message>" on stderr and returns kExitUsage.
+int Fail(const Status& s);
+
+// Reads a whole file; kNotFound/kUnavailable with the path otherwise.
+Result<std::string> ReadFile(const std::string& path);
+
+}  // namespace orgledger::tools
+
+#endif  // ORGLEDGER_TOOLS_DATABASE_H_

@@ -1,0 +1,76 @@
+#include "tools/exec.h"
+
+#include <istream>
+#include <ostream>
+
+#include "tools/database.h"
+#include "tools/wire/request.h"
+#include "tools/wire/response.h"
+
+namespace orgledger::tools {
+namespace {
+
+// Reads one line of at most wire::kMaxRequestBytes + 1 bytes; the rest of a
+// longer line is skipped (the request is then answered too_large-style as
+// invalid_request). False at the end of input.
+bool ReadLine(std::istream& in, std::string* line) {
+  line->clear();
+  char c;
+  bool any = false;
+  while (in.get(c)) {
+    any = true;
+    if (c == '\n') return true;
+    if (line->size() <= wire::kMaxRequestBytes) line->push_back(c);
+  }
+  return any;
+}
+
+}  // namespace
+
+int RunExec(const ExecOptions& options, std::istream& in, std::ostream& out) {
+  commands::EngineOptions engine_options;
+  engine_options.data_dir = options.data;
+  if (options.durability == "buffered") {
+    engine_options.store.durability = eventstore::Durability::kBuffered;
+  }
+  if (!options.editions_file.empty()) {
+    Result<std::string> text = ReadFile(options.editions_file);
+    if (!text.ok()) return Fail(text.status());
+    Result<domain::EditionCatalog> editions = wire::DecodeEditions(*text);
+    if (!editions.ok()) return Fail(editions.status());
+    engine_options.editions = std::move(*editions);
+  }
+  Result<std::unique_ptr<commands::Engine>> engine =
+      OpenEngine(std::move(engine_options), "exec");
+  if (!engine.ok()) return Fail(engine.status());
+
+  // A view sees everything before it: the log as it was when exec started
+  // and every command above it in the input.
+  eventstore::Position seen = (*engine)->store().CommittedPosition();
+  std::string line;
+  while (ReadLine(in, &line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    Result<wire::Request> request = wire::DecodeRequest(line);
+    boost::json::object response;
+    if (!request.ok()) {
+      response = wire::EncodeError(request.status());
+    } else if (auto* command = std::get_if<wire::CommandWire>(&*request)) {
+      commands::CommandOutcome outcome =
+          (*engine)->Execute(std::move(command->request));
+      seen = std::max(seen, outcome.position);
+      response = wire::EncodeOutcome(outcome);
+    } else {
+      auto& query = std::get<wire::QueryWire>(*request);
+      Result<boost::json::object> view =
+          (*engine)->Query(query.request, query.min_position.value_or(seen));
+      response = view.ok() ? wire::EncodeView(std::move(*view))
+                           : wire::EncodeError(view.status());
+    }
+    out << wire::ToLine(response) << '\n';
+    out.flush();
+  }
+  return kExitOk;
+}
+
+}  // namespace orgledger::tools

@@ -1,0 +1,162 @@
+#include "tools/inspect.h"
+
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "base/time.h"
+#include "projections/projection_set.h"
+#include "tools/database.h"
+#include "tools/wire/event_json.h"
+
+namespace orgledger::tools {
+
+int RunHead(const std::string& data) {
+  auto db = ReadOnlyDatabase::Open(data);
+  if (!db.ok()) return Fail(db.status());
+  auto head = (*db)->store().Head();
+  if (!head.ok()) return Fail(head.status());
+  std::cout << "{\"position\":" << head->position << ",\"hash\":\""
+            << eventstore::HashToHex(head->hash) << "\"}\n";
+  return kExitOk;
+}
+
+namespace {
+
+// Checks that the log still holds the anchor's record: same position, same
+// chain hash. False with a line on stdout when it does not.
+Result<bool> CheckAnchor(eventstore::EventStore& store,
+                         const std::string& anchor) {
+  const std::size_t colon = anchor.find(':');
+  std::optional<eventstore::Hash> hash;
+  std::uint64_t position = 0;
+  if (colon != std::string::npos) {
+    hash = eventstore::HashFromHex(anchor.substr(colon + 1));
+    try {
+      position = std::stoull(anchor.substr(0, colon));
+    } catch (...) {
+      hash.reset();
+    }
+  }
+  if (!hash.has_value() || position == 0) {
+    return InvalidArgument(
+        "--anchor must be POSITION:HASH (from orgledger head)");
+  }
+  auto records = store.ReadAll(position, 1);
+  if (!records.ok()) return records.status();
+  if (records->empty() || records->front().position != position) {
+    std::cout << "verify: FAILED at position " << position
+              << ": the log no longer reaches the anchor (cut off)\n";
+    return false;
+  }
+  if (records->front().hash != *hash) {
+    std::cout << "verify: FAILED at position " << position
+              << ": the chain hash differs from the anchor\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunVerify(const VerifyOptions& options) {
+  auto db = ReadOnlyDatabase::Open(options.data);
+  if (!db.ok()) return Fail(db.status());
+  eventstore::EventStore& store = (*db)->store();
+  auto report = store.Verify(1, 0);
+  if (!report.ok()) return Fail(report.status());
+  if (!report->ok) {
+    std::cout << "verify: FAILED at position " << report->first_bad << ": "
+              << report->problem << "\n";
+    return kExitCheckFailed;
+  }
+  std::cout << "verify: log ok, " << report->records << " records, through "
+            << report->verified_through << "\n";
+  if (!options.anchor.empty()) {
+    Result<bool> anchored = CheckAnchor(store, options.anchor);
+    if (!anchored.ok()) return Fail(anchored.status());
+    if (!*anchored) return kExitCheckFailed;
+    std::cout << "verify: anchor "
+              << options.anchor.substr(0, options.anchor.find(':')) << " ok\n";
+  }
+  if (options.projections) {
+    projections::ProjectionOptions popts;
+    popts.follow = false;
+    auto set = projections::ProjectionSet::Open(&store, popts);
+    if (!set.ok()) return Fail(set.status());
+    auto reports = (*set)->Verify();
+    if (!reports.ok()) return Fail(reports.status());
+    bool ok = true;
+    for (const auto& r : *reports) {
+      if (r.ok) {
+        std::cout << "verify: projection " << r.projection << " ok, " << r.rows
+                  << " rows at position " << r.checkpoint << "\n";
+      } else {
+        ok = false;
+        std::cout << "verify: FAILED projection " << r.projection << ": "
+                  << r.problem
+                  << (r.first_difference.empty()
+                          ? ""
+                          : " at key " + r.first_difference)
+                  << "\n";
+      }
+    }
+    if (!ok) return kExitCheckFailed;
+  }
+  return kExitOk;
+}
+
+int RunReplay(const ReplayOptions& o) {
+  std::optional<UnixMicros> since, until;
+  if (!o.since.empty() && !(since = ParseRfc3339(o.since))) {
+    return Fail(InvalidArgument("--since must be an RFC 3339 time"));
+  }
+  if (!o.until.empty() && !(until = ParseRfc3339(o.until))) {
+    return Fail(InvalidArgument("--until must be an RFC 3339 time"));
+  }
+  if (o.format != "text" && o.format != "json") {
+    return Fail(InvalidArgument("--format must be text or json"));
+  }
+  auto db = ReadOnlyDatabase::Open(o.data);
+  if (!db.ok()) return Fail(db.status());
+  eventstore::EventStore& store = (*db)->store();
+  if (o.verify) {
+    auto report = store.Verify(1, 0);
+    if (!report.ok()) return Fail(report.status());
+    if (!report->ok) {
+      std::cerr << "replay: the log fails verification at position "
+                << report->first_bad << ": " << report->problem << "\n";
+      return kExitCheckFailed;
+    }
+  }
+  const eventstore::Position end = store.CommittedPosition();
+  for (eventstore::Position next = std::max<std::uint64_t>(o.from, 1);
+       next <= end && (o.to == 0 || next <= o.to);) {
+    auto batch = store.ReadAll(next, 4096);
+    if (!batch.ok()) return Fail(batch.status());
+    if (batch->empty()) break;
+    for (const eventstore::RecordedEvent& r : *batch) {
+      next = r.position + 1;
+      if (o.to != 0 && r.position > o.to) break;
+      if (!o.org.empty() && r.stream != o.org) continue;
+      if (!o.type.empty() && r.type != o.type) continue;
+      auto e = projections::DecodeProjected(r);
+      if (!e.ok()) return Fail(e.status());
+      if (since && e->meta.recorded_at < *since) continue;
+      if (until && e->meta.recorded_at > *until) continue;
+      if (!o.actor.empty()) {
+        const domain::Actor& a = e->meta.actor;
+        const std::string who = a.system ? "system:" + a.service : a.id;
+        if (who != o.actor) continue;
+      }
+      if (o.format == "json") {
+        std::cout << boost::json::serialize(wire::EventToJson(*e)) << "\n";
+      } else {
+        std::cout << wire::EventToText(*e) << "\n";
+      }
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace orgledger::tools

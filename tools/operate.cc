@@ -1,0 +1,116 @@
+#include "tools/operate.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "tools/database.h"
+
+namespace orgledger::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A progress bar with events/s and ETA on a terminal; a plain line every
+// few seconds otherwise.
+class Progress {
+ public:
+  explicit Progress(std::string name)
+      : name_(std::move(name)), tty_(::isatty(2)), start_(Clock::now()) {}
+
+  void operator()(eventstore::Position done, eventstore::Position total) {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - start_).count();
+    const bool last = done >= total;
+    if (!last && now - shown_ < (tty_ ? std::chrono::milliseconds(200)
+                                      : std::chrono::seconds(5))) {
+      return;
+    }
+    shown_ = now;
+    const double rate = s > 0 ? done / s : 0;
+    const double eta = rate > 0 ? (total - done) / rate : 0;
+    const double frac = total > 0 ? static_cast<double>(done) / total : 1;
+    if (tty_) {
+      const int width = 30;
+      const int filled = static_cast<int>(frac * width);
+      std::fprintf(stderr, "\r%-13s [%s%s] %3.0f%% %10.0f events/s ETA %5.0fs",
+                   name_.c_str(), std::string(filled, '#').c_str(),
+                   std::string(width - filled, '.').c_str(), frac * 100, rate,
+                   eta);
+      if (last) std::fprintf(stderr, "\n");
+    } else {
+      std::fprintf(stderr, "%s: %llu/%llu events, %.0f events/s, ETA %.0fs\n",
+                   name_.c_str(), static_cast<unsigned long long>(done),
+                   static_cast<unsigned long long>(total), rate, eta);
+    }
+  }
+
+ private:
+  std::string name_;
+  bool tty_;
+  Clock::time_point start_;
+  Clock::time_point shown_{};
+};
+
+}  // namespace
+
+int RunRebuild(const std::string& data, const std::string& projection) {
+  commands::EngineOptions options;
+  options.data_dir = data;
+  auto engine = OpenEngine(options, "rebuild");
+  if (!engine.ok()) {
+    return Fail(Status(engine.status().code(),
+                       engine.status().message() +
+                           "; a running server rebuilds with POST "
+                           "/v1/admin/rebuild"));
+  }
+  projections::ProjectionSet& set = (*engine)->projections();
+  for (const auto& runner : set.runners()) {
+    const std::string name(runner->projection().name());
+    if (!projection.empty() && name != projection) continue;
+    Progress progress(name);
+    const auto t0 = Clock::now();
+    Status s = runner->Rebuild(std::ref(progress));
+    if (!s.ok()) return Fail(s);
+    const double secs =
+        std::chrono::duration<double>(Clock::now() - t0).count();
+    std::cout << "rebuild: " << name << " rebuilt through position "
+              << runner->checkpoint() << " in " << secs << " s\n";
+  }
+  if (!projection.empty() && set.Find(projection) == nullptr) {
+    return Fail(NotFound("no projection named " + projection +
+                         " (known: organizations, audit_log)"));
+  }
+  return kExitOk;
+}
+
+int RunBackup(const std::string& data, const std::string& to) {
+  commands::EngineOptions options;
+  options.data_dir = data;
+  auto engine = OpenEngine(options, "backup");
+  if (!engine.ok()) {
+    return Fail(Status(engine.status().code(),
+                       engine.status().message() +
+                           "; back up a live database with POST "
+                           "/v1/admin/backup on its server"));
+  }
+  Status s = (*engine)->store().Checkpoint(to);
+  engine->reset();
+  if (!s.ok()) return Fail(s);
+  auto copy = ReadOnlyDatabase::Open(to);
+  if (!copy.ok()) return Fail(copy.status());
+  auto report = (*copy)->store().Verify(1, 0);
+  if (!report.ok()) return Fail(report.status());
+  if (!report->ok) {
+    std::cout << "backup: the copy FAILED verification at position "
+              << report->first_bad << ": " << report->problem << "\n";
+    return kExitCheckFailed;
+  }
+  std::cout << "backup: " << to << " holds " << report->records
+            << " records, verified\n";
+  return kExitOk;
+}
+
+}  // namespace orgledger::tools

@@ -1,0 +1,89 @@
+#include "tools/wire/response.h"
+
+#include <boost/json/serialize.hpp>
+
+namespace orgledger::wire {
+
+namespace json = boost::json;
+
+json::object EncodeError(const Status& error) {
+  // kCorruption and kInternal never reach the wire by those names.
+  Code code = error.code();
+  if (code == Code::kCorruption || code == Code::kInternal) {
+    code = Code::kUnavailable;
+  }
+  json::object out;
+  out["ok"] = false;
+  out["error"] =
+      json::object{{"code", CodeName(code)}, {"message", error.message()}};
+  return out;
+}
+
+json::object EncodeOutcome(const commands::CommandOutcome& o) {
+  json::object out;
+  if (!o.ok()) {
+    out = EncodeError(o.error);
+    if (!o.violations.empty()) {
+      json::array violations;
+      for (const domain::Violation& v : o.violations) {
+        violations.push_back(json::object{
+            {"limit", v.limit}, {"current", v.current}, {"max", v.max}});
+      }
+      out["error"].as_object()["violations"] = std::move(violations);
+    }
+    if (o.position != 0) out["position"] = o.position;
+    if (o.replayed) out["replayed"] = true;
+    return out;
+  }
+  out["ok"] = true;
+  out["position"] = o.position;
+  out["version"] = o.version;
+  json::array events;
+  for (const commands::EventRef& e : o.events) {
+    events.push_back(json::object{{"type", e.type}, {"position", e.position}});
+  }
+  out["events"] = std::move(events);
+  if (o.invite_id.has_value()) out["invite_id"] = *o.invite_id;
+  if (o.token.has_value()) out["token"] = *o.token;
+  if (o.replayed) out["replayed"] = true;
+  return out;
+}
+
+json::object EncodeView(json::object view) {
+  json::object out;
+  out["ok"] = true;
+  for (auto& kv : view) out[kv.key()] = std::move(kv.value());
+  return out;
+}
+
+int HttpStatus(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidRequest:
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kForbidden:
+      return 403;
+    case Code::kNotFound:
+    case Code::kInviteNotFound:
+      return 404;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kUnavailable:
+    case Code::kNotCaughtUp:
+    case Code::kCorruption:
+    case Code::kInternal:
+      return 503;
+    default:
+      return 409;
+  }
+}
+
+std::string ToLine(const json::object& response) {
+  return json::serialize(response);
+}
+
+}  // namespace orgledger::wire
