@@ -117,7 +117,8 @@ class OrganizationsProjection final : public Projection {
                   tx.Get(keys::PaymentIndex(e.org, c.payment.payment_id));
               if (!at.ok()) return at.status();
               std::uint64_t position = e.position;
-              std::string_view in = at->value_or("");
+              const std::string index = at->value_or("");
+              std::string_view in = index;
               if (at->has_value() &&
                   !eventstore::GetFixed64BE(&in, &position)) {
                 return Corruption("damaged payment index in " + e.org);
