@@ -6,55 +6,14 @@
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_layout.h"
 #include "tests/eventstore/store_factories.h"
+#include "tests/testing/raw_db.h"
 
 namespace orgledger::eventstore {
 namespace {
 
 constexpr int kRecords = 20;
 
-// Opens the store's database directly, bypassing the store, to tamper.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    std::vector<std::string> names;
-    EXPECT_TRUE(
-        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names)
-            .ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names)
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    rocksdb::Status s =
-        rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &db_);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    for (auto* h : handles_) {
-      if (h->GetName() == layout::kLogCf) log_ = h;
-    }
-  }
-  ~RawDb() {
-    for (auto* h : handles_)
-      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    delete db_;
-  }
-  std::string Get(Position p) {
-    std::string v;
-    EXPECT_TRUE(
-        db_->Get(rocksdb::ReadOptions(), log_, layout::LogKey(p), &v).ok());
-    return v;
-  }
-  void Put(Position p, const std::string& v) {
-    ASSERT_TRUE(
-        db_->Put(rocksdb::WriteOptions(), log_, layout::LogKey(p), v).ok());
-  }
-  void Delete(Position p) {
-    ASSERT_TRUE(
-        db_->Delete(rocksdb::WriteOptions(), log_, layout::LogKey(p)).ok());
-  }
-
- private:
-  rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::ColumnFamilyHandle* log_ = nullptr;
-};
+using testing::RawDb;
 
 class RocksDbIntegrity : public ::testing::Test {
  protected:

@@ -1,0 +1,175 @@
+// The auditor's and operator's subcommands on databases written by the
+// test: head and verify (also a tampered log: exit 1 naming the position;
+// a cut-off tail against an anchor; damaged projection rows), replay
+// (filters, JSON, no token, while a writer runs), rebuild and backup.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <sstream>
+
+#include "tests/testing/raw_db.h"
+#include "tests/testing/test_dir.h"
+#include "tests/tools/tool_runner.h"
+
+namespace orgledger::testing {
+namespace {
+
+namespace json = boost::json;
+
+std::string Line(const std::string& op, const std::string& org,
+                 const std::string& user, json::object fields = {}) {
+  fields["op"] = op;
+  fields["org"] = org;
+  fields["actor"] = json::object{
+      {"id", user}, {"email", user + "@example.com"}, {"name", user}};
+  return json::serialize(fields) + "\n";
+}
+
+// Two organizations, a link (whose token must never be printed again).
+std::string Populate(const std::string& db) {
+  std::string in =
+      Line("create_organization", "acme", "ann", {{"edition", "enterprise"}}) +
+      Line("create_organization", "beta", "bea", {{"edition", "team"}}) +
+      Line("invite_billing_manager", "acme", "ann",
+           {{"email", "bill@example.com"}}) +
+      Line("create_team", "beta", "bea", {{"team", "core"}, {"name", "Core"}}) +
+      Line("create_billing_manager_invite_link", "acme", "ann");
+  ToolResult r = RunOrgledger({"exec", "--data", db}, in);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::size_t at = r.out.find("\"token\":\"");
+  EXPECT_NE(at, std::string::npos) << r.out;
+  return r.out.substr(at + 9, r.out.find('"', at + 9) - at - 9);
+}
+
+TEST(Inspect, HeadVerifyAndAnchor) {
+  TestDir dir;
+  const std::string db = dir.Sub("db");
+  Populate(db);
+  ToolResult head = RunOrgledger({"head", "--data", db});
+  ASSERT_EQ(head.exit_code, 0) << head.err;
+  json::value h = json::parse(head.out);
+  EXPECT_EQ(h.at("position"), 5);
+  const std::string anchor = "5:" + std::string(h.at("hash").as_string());
+
+  ToolResult verify = RunOrgledger(
+      {"verify", "--data", db, "--projections", "--anchor", anchor});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("log ok, 5 records"), std::string::npos);
+  EXPECT_NE(verify.out.find("projection organizations ok"), std::string::npos);
+
+  // A forged anchor hash, and an anchor past the end (a cut-off tail).
+  std::string forged = anchor;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(
+      RunOrgledger({"verify", "--data", db, "--anchor", forged}).exit_code, 1);
+  ToolResult cut = RunOrgledger(
+      {"verify", "--data", db, "--anchor", "9:" + std::string(64, 'a')});
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_NE(cut.out.find("position 9"), std::string::npos) << cut.out;
+  EXPECT_EQ(
+      RunOrgledger({"verify", "--data", db, "--anchor", "junk"}).exit_code, 2);
+  EXPECT_EQ(RunOrgledger({"verify", "--data", dir.Sub("none")}).exit_code, 2);
+}
+
+TEST(Inspect, VerifyNamesTheTamperedPosition) {
+  TestDir dir;
+  const std::string db = dir.Sub("db");
+  Populate(db);
+  {
+    RawDb raw(db);
+    std::string record = raw.Get(3);
+    record[record.size() - 2] ^= 0x01;
+    raw.Put(3, record);
+  }
+  ToolResult r = RunOrgledger({"verify", "--data", db});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("FAILED at position 3"), std::string::npos) << r.out;
+  ToolResult replay = RunOrgledger({"replay", "--data", db, "--verify"});
+  EXPECT_EQ(replay.exit_code, 1);
+  EXPECT_NE(replay.err.find("position 3"), std::string::npos) << replay.err;
+}
+
+TEST(Inspect, ReplayFiltersFormatsAndNeverPrintsTheToken) {
+  TestDir dir;
+  const std::string db = dir.Sub("db");
+  const std::string token = Populate(db);
+  ASSERT_FALSE(token.empty());
+
+  ToolResult all = RunOrgledger({"replay", "--data", db});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 5);
+  EXPECT_EQ(all.out.find(token), std::string::npos);
+
+  ToolResult beta = RunOrgledger({"replay", "--data", db, "--org", "beta"});
+  EXPECT_EQ(std::count(beta.out.begin(), beta.out.end(), '\n'), 2);
+  EXPECT_EQ(beta.out.find("acme"), std::string::npos);
+
+  ToolResult sent =
+      RunOrgledger({"replay", "--data", db, "--type", "InviteSent", "--format",
+                    "json", "--actor", "ann"});
+  ASSERT_EQ(sent.exit_code, 0);
+  std::istringstream lines(sent.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    json::value e = json::parse(line);
+    EXPECT_EQ(e.at("type"), "InviteSent");
+    EXPECT_EQ(e.at("actor").at("id"), "ann");
+    EXPECT_FALSE(e.at("data").as_object().contains("token_hash"));
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(sent.out.find(token), std::string::npos);
+
+  ToolResult range =
+      RunOrgledger({"replay", "--data", db, "--from", "2", "--to", "3"});
+  EXPECT_EQ(range.out.rfind("2 ", 0), 0u) << range.out;
+  EXPECT_EQ(std::count(range.out.begin(), range.out.end(), '\n'), 2);
+  ToolResult future =
+      RunOrgledger({"replay", "--data", db, "--since", "2100-01-01T00:00:00Z"});
+  EXPECT_TRUE(future.out.empty());
+  EXPECT_EQ(
+      RunOrgledger({"replay", "--data", db, "--since", "yesterday"}).exit_code,
+      2);
+}
+
+TEST(Inspect, RebuildAndBackup) {
+  TestDir dir;
+  const std::string db = dir.Sub("db");
+  Populate(db);
+  ToolResult rebuild = RunOrgledger({"rebuild", "--data", db});
+  EXPECT_EQ(rebuild.exit_code, 0) << rebuild.err;
+  EXPECT_NE(rebuild.out.find("organizations rebuilt through position 5"),
+            std::string::npos)
+      << rebuild.out;
+  EXPECT_NE(rebuild.err.find("events/s"), std::string::npos) << rebuild.err;
+  EXPECT_EQ(
+      RunOrgledger({"rebuild", "--data", db, "--projection", "nope"}).exit_code,
+      2);
+
+  ToolResult backup =
+      RunOrgledger({"backup", "--data", db, "--to", dir.Sub("copy")});
+  EXPECT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.out.find("5 records, verified"), std::string::npos);
+  ToolResult verify =
+      RunOrgledger({"verify", "--data", dir.Sub("copy"), "--projections"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_EQ(
+      RunOrgledger({"backup", "--data", db, "--to", dir.Sub("copy")}).exit_code,
+      2);  // exists
+
+  // A database in use: point to the server's admin endpoint.
+  ExecSession holder(db);
+  holder.Send(
+      Line("create_team", "beta", "bea", {{"team", "x"}, {"name", "X"}}));
+  ToolResult busy =
+      RunOrgledger({"backup", "--data", db, "--to", dir.Sub("c2")});
+  EXPECT_EQ(busy.exit_code, 2);
+  EXPECT_NE(busy.err.find("/v1/admin/backup"), std::string::npos) << busy.err;
+  ToolResult busy_rebuild = RunOrgledger({"rebuild", "--data", db});
+  EXPECT_NE(busy_rebuild.err.find("/v1/admin/rebuild"), std::string::npos);
+  EXPECT_EQ(holder.Close(), 0);
+}
+
+}  // namespace
+}  // namespace orgledger::testing
