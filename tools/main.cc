@@ -9,6 +9,7 @@
 #include "tools/exec.h"
 #include "tools/inspect.h"
 #include "tools/operate.h"
+#include "tools/serve/server.h"
 
 int main(int argc, char** argv) {
   using namespace orgledger::tools;
@@ -34,6 +35,33 @@ int main(int argc, char** argv) {
   exec->add_option("--durability", exec_options.durability,
                    "sync (fsync before acknowledging, default) or buffered")
       ->check(CLI::IsMember({"sync", "buffered"}));
+
+  orgledger::serve::ServeOptions serve_options;
+  double timeout_s = 10;
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Run the reference HTTP server: POST /v1/commands, /v1/views, "
+      "/v1/admin/rebuild, /v1/admin/backup; GET /healthz, /metrics");
+  add_data(serve);
+  serve->add_option("--listen", serve_options.listen,
+                    "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve
+      ->add_option("--secret-file", serve_options.secret_file,
+                   "File with the bearer secret (created when missing)")
+      ->required();
+  serve->add_option("--editions", serve_options.editions_file,
+                    "A JSON edition catalog replacing the default one");
+  serve
+      ->add_option("--durability", serve_options.durability,
+                   "sync (default) or buffered")
+      ->check(CLI::IsMember({"sync", "buffered"}));
+  serve->add_option("--max-body", serve_options.max_body_bytes,
+                    "Largest request body in bytes (default 1 MiB)");
+  serve->add_option("--timeout", timeout_s,
+                    "Seconds a request may take to arrive; idle connections "
+                    "close after it (default 10)");
+  serve->add_option("--threads", serve_options.threads,
+                    "I/O threads (default 2)");
 
   auto* head = app.add_subcommand(
       "head",
@@ -98,6 +126,12 @@ int main(int argc, char** argv) {
   if (*exec) {
     exec_options.data = data;
     return RunExec(exec_options, std::cin, std::cout);
+  }
+  if (*serve) {
+    serve_options.data = data;
+    serve_options.timeout =
+        std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+    return orgledger::serve::RunServe(serve_options);
   }
   if (*head) return RunHead(data);
   if (*verify) {

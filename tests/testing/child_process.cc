@@ -38,9 +38,14 @@ ChildProcess::~ChildProcess() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool ChildProcess::WaitReady(std::chrono::milliseconds timeout) {
+void ChildProcess::Signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+bool ChildProcess::WaitFor(const std::string& marker,
+                           std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (buffer_.find("ready\n") == std::string::npos) {
+  while (buffer_.find(marker) == std::string::npos) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;

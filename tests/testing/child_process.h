@@ -22,7 +22,17 @@ class ChildProcess {
 
   // Reads until a whole line "ready" arrived; false after `timeout` or when
   // the child closed its stdout.
-  bool WaitReady(std::chrono::milliseconds timeout);
+  bool WaitReady(std::chrono::milliseconds timeout) {
+    return WaitFor("ready\n", timeout);
+  }
+  // Reads until `marker` appeared in the output; false after `timeout` or
+  // when the child closed its stdout.
+  bool WaitFor(const std::string& marker, std::chrono::milliseconds timeout);
+  // What the child wrote so far.
+  const std::string& output() const { return buffer_; }
+
+  // Sends `signal` (the child keeps running until it exits by itself).
+  void Signal(int signal);
 
   // SIGKILL, then reaps the child. A no-op once done.
   void Kill();

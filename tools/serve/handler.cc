@@ -1,0 +1,223 @@
+#include "tools/serve/handler.h"
+
+#include <spdlog/logger.h>
+
+#include <boost/json/parse.hpp>
+#include <chrono>
+
+#include "domain/context.h"
+#include "tools/wire/request.h"
+#include "tools/wire/response.h"
+
+namespace orgledger::serve {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+// Upper bounds of the latency histogram, in microseconds.
+constexpr double kBucketsUs[] = {100,    250,    500,    1000,  2500,
+                                 5000,   10000,  25000,  50000, 100000,
+                                 250000, 500000, 1000000};
+
+HttpResponse JsonResponse(const json::object& body) {
+  HttpResponse r;
+  const bool ok = body.contains("ok") && body.at("ok").as_bool();
+  if (!ok && body.contains("error")) {
+    const std::optional<Code> code =
+        CodeFromName(body.at("error").at("code").as_string());
+    r.status = wire::HttpStatus(code.value_or(Code::kInternal));
+  }
+  r.body = wire::ToLine(body) + "\n";
+  return r;
+}
+
+}  // namespace
+
+Handler::Handler(commands::Engine* engine, std::string secret,
+                 std::shared_ptr<spdlog::logger> access_log)
+    : engine_(engine),
+      secret_(std::move(secret)),
+      access_log_(std::move(access_log)),
+      latency_buckets_(std::size(kBucketsUs), 0) {}
+
+HttpResponse Handler::Error(const Status& error) {
+  return JsonResponse(wire::EncodeError(error));
+}
+
+bool Handler::Authorized(const HttpRequest& request) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (request.authorization.rfind(kBearer, 0) != 0) return false;
+  return domain::ConstantTimeEquals(
+      std::string_view(request.authorization).substr(kBearer.size()), secret_);
+}
+
+void Handler::Handle(const HttpRequest& request, Done done) {
+  const auto start = Clock::now();
+  // The access log: method, target, status, time. Never a body (tokens).
+  Done logged = [this, start, method = request.method, target = request.target,
+                 done = std::move(done)](HttpResponse response) {
+    const double us =
+        std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+    if (access_log_) {
+      access_log_->info("method={} target={} status={} us={:.0f} bytes={}",
+                        method, target, response.status, us,
+                        response.body.size());
+    }
+    done(std::move(response));
+  };
+  if (request.target == "/healthz") {
+    if (request.method != "GET")
+      return logged(Error(Status(Code::kInvalidRequest, "use GET")));
+    return logged(HttpResponse{200, "application/json", "{\"ok\":true}\n"});
+  }
+  if (request.target == "/metrics") {
+    if (request.method != "GET")
+      return logged(Error(Status(Code::kInvalidRequest, "use GET")));
+    return logged(Metrics());
+  }
+  const bool known = request.target == "/v1/commands" ||
+                     request.target == "/v1/views" ||
+                     request.target == "/v1/admin/rebuild" ||
+                     request.target == "/v1/admin/backup";
+  if (!known) {
+    return logged(Error(NotFound("no such endpoint: " + request.target)));
+  }
+  if (!Authorized(request)) {
+    return logged(
+        Error(Status(Code::kUnauthenticated,
+                     "missing or wrong Authorization: Bearer secret")));
+  }
+  if (request.method != "POST") {
+    return logged(
+        Error(Status(Code::kInvalidRequest, request.target + " takes POST")));
+  }
+  if (request.target == "/v1/commands")
+    return Command(request, std::move(logged));
+  if (request.target == "/v1/views") return logged(View(request));
+  return logged(Admin(request));
+}
+
+void Handler::Command(const HttpRequest& request, Done done) {
+  const auto start = Clock::now();
+  Result<wire::Request> decoded = wire::DecodeRequest(request.body);
+  if (!decoded.ok()) {
+    Count("-", std::string(CodeName(decoded.status().code())), 0);
+    return done(Error(decoded.status()));
+  }
+  auto* command = std::get_if<wire::CommandWire>(&*decoded);
+  if (command == nullptr) {
+    return done(Error(Status(Code::kInvalidRequest,
+                             "a view goes to /v1/views, not /v1/commands")));
+  }
+  const std::string op(
+      domain::CommandOpName(command->request.envelope.command));
+  engine_->ExecuteAsync(
+      std::move(command->request),
+      [this, op, start, done = std::move(done)](commands::CommandOutcome o) {
+        const double us =
+            std::chrono::duration<double, std::micro>(Clock::now() - start)
+                .count();
+        Count(op, o.ok() ? "ok" : std::string(CodeName(o.error.code())), us);
+        done(JsonResponse(wire::EncodeOutcome(o)));
+      });
+}
+
+HttpResponse Handler::View(const HttpRequest& request) {
+  Result<wire::Request> decoded = wire::DecodeRequest(request.body);
+  if (!decoded.ok()) return Error(decoded.status());
+  auto* query = std::get_if<wire::QueryWire>(&*decoded);
+  if (query == nullptr) {
+    return Error(Status(Code::kInvalidRequest,
+                        "a command goes to /v1/commands, not /v1/views"));
+  }
+  Result<json::object> view =
+      engine_->Query(query->request, query->min_position);
+  if (!view.ok()) return Error(view.status());
+  return JsonResponse(wire::EncodeView(std::move(*view)));
+}
+
+HttpResponse Handler::Admin(const HttpRequest& request) {
+  boost::system::error_code ec;
+  json::value body = request.body.empty() ? json::value(json::object())
+                                          : json::parse(request.body, ec);
+  if (ec || !body.is_object()) {
+    return Error(
+        Status(Code::kInvalidRequest, "the body must be a JSON object"));
+  }
+  const json::object& o = body.as_object();
+  std::lock_guard<std::mutex> lock(admin_mu_);
+  if (request.target == "/v1/admin/rebuild") {
+    std::string projection;
+    for (const auto& kv : o) {
+      if (kv.key() != "projection" || !kv.value().is_string()) {
+        return Error(Status(Code::kInvalidRequest,
+                            "rebuild takes {\"projection\": NAME} or {}"));
+      }
+      projection = std::string(kv.value().as_string());
+    }
+    Status s = engine_->projections().Rebuild(projection, nullptr);
+    if (!s.ok()) return Error(s);
+    return JsonResponse(
+        json::object{{"ok", true},
+                     {"projection", projection.empty() ? "all" : projection},
+                     {"position", engine_->projections().checkpoint()}});
+  }
+  const json::value* to = o.if_contains("to");
+  if (to == nullptr || !to->is_string() || o.size() != 1) {
+    return Error(Status(Code::kInvalidRequest, "backup takes {\"to\": DIR}"));
+  }
+  const eventstore::Position position = engine_->store().CommittedPosition();
+  Status s = engine_->store().Checkpoint(std::string(to->as_string()));
+  if (!s.ok()) return Error(s);
+  return JsonResponse(json::object{
+      {"ok", true}, {"to", to->as_string()}, {"position", position}});
+}
+
+void Handler::Count(const std::string& op, const std::string& outcome,
+                    double latency_us) {
+  std::lock_guard<std::mutex> lock(metrics_mu_);
+  ++commands_[{op, outcome}];
+  if (op == "-") return;
+  latency_sum_us_ += latency_us;
+  ++latency_count_;
+  for (std::size_t i = 0; i < std::size(kBucketsUs); ++i) {
+    if (latency_us <= kBucketsUs[i]) ++latency_buckets_[i];
+  }
+}
+
+HttpResponse Handler::Metrics() {
+  std::string out;
+  out += "# HELP orgledger_commands_total Commands by op and outcome.\n";
+  out += "# TYPE orgledger_commands_total counter\n";
+  std::lock_guard<std::mutex> lock(metrics_mu_);
+  for (const auto& [key, n] : commands_) {
+    out += "orgledger_commands_total{op=\"" + key.first + "\",outcome=\"" +
+           key.second + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP orgledger_command_latency_seconds Command latency.\n";
+  out += "# TYPE orgledger_command_latency_seconds histogram\n";
+  for (std::size_t i = 0; i < std::size(kBucketsUs); ++i) {
+    out += "orgledger_command_latency_seconds_bucket{le=\"" +
+           std::to_string(kBucketsUs[i] / 1e6) + "\"} " +
+           std::to_string(latency_buckets_[i]) + "\n";
+  }
+  out += "orgledger_command_latency_seconds_bucket{le=\"+Inf\"} " +
+         std::to_string(latency_count_) + "\n";
+  out += "orgledger_command_latency_seconds_sum " +
+         std::to_string(latency_sum_us_ / 1e6) + "\n";
+  out += "orgledger_command_latency_seconds_count " +
+         std::to_string(latency_count_) + "\n";
+  const eventstore::Position head = engine_->store().CommittedPosition();
+  const eventstore::Position projected = engine_->projections().checkpoint();
+  out += "# HELP orgledger_log_position The last committed log position.\n";
+  out += "# TYPE orgledger_log_position gauge\n";
+  out += "orgledger_log_position " + std::to_string(head) + "\n";
+  out += "# HELP orgledger_projection_lag Events the projections are behind.\n";
+  out += "# TYPE orgledger_projection_lag gauge\n";
+  out += "orgledger_projection_lag " +
+         std::to_string(head > projected ? head - projected : 0) + "\n";
+  return HttpResponse{200, "text/plain; version=0.0.4", out};
+}
+
+}  // namespace orgledger::serve

@@ -1,0 +1,39 @@
+// `orgledger serve`: the reference host server (SPEC §6) on Boost.Beast,
+// HTTP/1.1 with keep-alive. Sockets, limits, timeouts and shutdown live
+// here; requests are answered by Handler (handler.h).
+#ifndef ORGLEDGER_TOOLS_SERVE_SERVER_H_
+#define ORGLEDGER_TOOLS_SERVE_SERVER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace orgledger::serve {
+
+struct ServeOptions {
+  std::string data;
+  // host:port; loopback unless told otherwise.
+  std::string listen = "127.0.0.1:8080";
+  // The bearer secret; created with a random secret (printed once) when
+  // the file does not exist.
+  std::string secret_file;
+  std::string editions_file;  // empty: the default catalog
+  std::string durability = "sync";
+  // Request bodies over this are answered 413 too_large. Default: 1 MiB.
+  std::size_t max_body_bytes = 1 << 20;
+  // Request headers over this are answered 413 too_large. Default: 16 KiB.
+  std::size_t max_header_bytes = 16 << 10;
+  // A request must arrive whole within this, and an idle keep-alive
+  // connection is closed after it. Default: 10 s.
+  std::chrono::milliseconds timeout{10000};
+  // I/O threads. Default: 2.
+  int threads = 2;
+};
+
+// Runs until SIGTERM or SIGINT, then stops accepting, lets requests in
+// flight finish and closes the database. Returns the exit code.
+int RunServe(const ServeOptions& options);
+
+}  // namespace orgledger::serve
+
+#endif  // ORGLEDGER_TOOLS_SERVE_SERVER_H_
