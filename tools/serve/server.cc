@@ -64,6 +64,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       keep_alive_ = false;
+      refused_ = true;
       ++shared_->in_flight;
       return Write(Handler::Error(Status(
           Code::kTooLarge,
@@ -110,10 +111,27 @@ class Session : public std::enable_shared_from_this<Session> {
         stream_, *res,
         [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
           --self->shared_->in_flight;
-          if (ec || !self->keep_alive_ || self->shared_->draining.load()) {
+          if (ec) return self->Close();
+          if (self->refused_) return self->Linger();
+          if (!self->keep_alive_ || self->shared_->draining.load()) {
             return self->Close();
           }
           self->Read();
+        });
+  }
+
+  // After refusing a request whose body was not read (413): stop sending,
+  // then read and drop what the client still sends for a moment, so that
+  // closing does not reset the connection before it read our answer.
+  void Linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(
+        asio::buffer(drain_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->Close();
+          self->Linger();
         });
   }
 
@@ -128,6 +146,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Shared* shared_;
   bool keep_alive_ = true;
+  bool refused_ = false;
+  char drain_[16384];
 };
 
 void Accept(tcp::acceptor& acceptor, asio::io_context& io, Shared* shared) {
