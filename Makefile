@@ -13,8 +13,11 @@ configure: bootstrap
 build: configure
 	cmake --build --preset default
 
+# The reference server on ./var/orgledger; the first run generates the
+# bearer secret in ./var/secret and prints it once.
 run: build
-	./build/bin/orgledger --help
+	@mkdir -p var
+	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 --secret-file var/secret
 
 test: build
 	ctest --preset default

@@ -16,6 +16,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -325,6 +326,12 @@ std::size_t DefaultThreads(std::size_t threads) {
 Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   if (options.data_dir.empty()) {
     return InvalidArgument("EngineOptions::data_dir is required");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return Unavailable("cannot create " + options.data_dir + ": " +
+                       ec.message());
   }
   Result<std::unique_ptr<eventstore::EventStore>> store =
       eventstore::OpenRocksDbEventStore(options.store, options.data_dir);

@@ -176,12 +176,19 @@ json::object PaymentJson(const PaymentRow& p) {
                       {"paid_at", Time(p.paid_at)}};
 }
 
+// Whole numbers as integers ("average": 0, not 0E0); others as doubles.
+json::value Number(double d) {
+  const double whole = static_cast<double>(static_cast<std::int64_t>(d));
+  if (whole == d) return static_cast<std::int64_t>(d);
+  return d;
+}
+
 json::object RumJson(const RumSummary& s) {
   return json::object{{"month", MonthName(s.month)},
                       {"current", s.current},
                       {"peak", s.peak},
-                      {"average", s.average},
-                      {"resource_hours", s.resource_hours}};
+                      {"average", Number(s.average)},
+                      {"resource_hours", Number(s.resource_hours)}};
 }
 
 Result<json::array> Payments(ViewReader& reader, std::int64_t limit,

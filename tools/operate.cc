@@ -24,11 +24,13 @@ class Progress {
     const auto now = Clock::now();
     const double s = std::chrono::duration<double>(now - start_).count();
     const bool last = done >= total;
+    if (last && done == shown_done_) return;  // said already
     if (!last && now - shown_ < (tty_ ? std::chrono::milliseconds(200)
                                       : std::chrono::seconds(5))) {
       return;
     }
     shown_ = now;
+    shown_done_ = done;
     const double rate = s > 0 ? done / s : 0;
     const double eta = rate > 0 ? (total - done) / rate : 0;
     const double frac = total > 0 ? static_cast<double>(done) / total : 1;
@@ -52,6 +54,7 @@ class Progress {
   bool tty_;
   Clock::time_point start_;
   Clock::time_point shown_{};
+  eventstore::Position shown_done_ = 0;
 };
 
 }  // namespace
@@ -76,8 +79,9 @@ int RunRebuild(const std::string& data, const std::string& projection) {
     if (!s.ok()) return Fail(s);
     const double secs =
         std::chrono::duration<double>(Clock::now() - t0).count();
-    std::cout << "rebuild: " << name << " rebuilt through position "
-              << runner->checkpoint() << " in " << secs << " s\n";
+    std::printf("rebuild: %s rebuilt through position %llu in %.3f s\n",
+                name.c_str(),
+                static_cast<unsigned long long>(runner->checkpoint()), secs);
   }
   if (!projection.empty() && set.Find(projection) == nullptr) {
     return Fail(NotFound("no projection named " + projection +
