@@ -177,6 +177,21 @@ TEST(Serve, StatusCodesBearerAndLimits) {
   r = big.Post("/v1/commands", std::string(2 << 20, ' '));
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.code(), "too_large");
+  // 413: headers over the limit.
+  {
+    asio::io_context io;
+    tcp::socket raw(io);
+    raw.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                              static_cast<unsigned short>(server.port())));
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                std::string(64 << 10, 'a') + "\r\n\r\n";
+    beast::error_code ignored;
+    asio::write(raw, asio::buffer(request), ignored);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(raw, buffer, res, ignored);
+    EXPECT_EQ(res.result_int(), 413u) << res.body();
+  }
   // Metrics count commands by op and outcome.
   Reply metrics = Client(server.port()).Get("/metrics");
   EXPECT_EQ(metrics.status, 200);
