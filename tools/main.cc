@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "tools/bench/bench.h"
 #include "tools/database.h"
 #include "tools/exec.h"
 #include "tools/inspect.h"
@@ -117,6 +118,33 @@ int main(int argc, char** argv) {
   backup->add_option("--to", backup_to, "Target directory (must not exist)")
       ->required();
 
+  orgledger::bench::BenchOptions bench_options;
+  auto* bench = app.add_subcommand(
+      "bench",
+      "Measure this machine's ceilings and the workloads of BENCH.md; one "
+      "JSON line per figure");
+  bench
+      ->add_option("--workload", bench_options.workload,
+                   "onboarding, replay, open, views, mixed or calibrate")
+      ->check(CLI::IsMember(
+          {"onboarding", "replay", "open", "views", "mixed", "calibrate"}));
+  bench->add_flag("--all", bench_options.all,
+                  "Every workload at default sizes");
+  bench->add_option("--orgs", bench_options.orgs,
+                    "Organizations (default 20,000; mixed 100,000)");
+  bench->add_option("--writers", bench_options.writers,
+                    "Concurrent writers for onboarding (default 64)");
+  bench
+      ->add_option("--durability", bench_options.durability,
+                   "sync (default) or buffered")
+      ->check(CLI::IsMember({"sync", "buffered"}));
+  bench->add_option("--data", bench_options.data,
+                    "Database directory (default: a fresh one, removed after)");
+  bench->add_option("--seconds", bench_options.seconds,
+                    "Duration of views (5) and mixed (60)");
+  bench->add_flag("--allow-tmpfs", bench_options.allow_tmpfs,
+                  "Run on tmpfs although fsync costs nothing there");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -133,6 +161,7 @@ int main(int argc, char** argv) {
         std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
     return orgledger::serve::RunServe(serve_options);
   }
+  if (*bench) return orgledger::bench::RunBench(bench_options);
   if (*head) return RunHead(data);
   if (*verify) {
     verify_options.data = data;

@@ -1,0 +1,27 @@
+// `orgledger bench`: the calibration and workloads of BENCH.md (W1-W5),
+// one JSON line per figure on stdout, a table and a progress line on
+// stderr. tools/bench/README.md says how to run each and the latest figures.
+#ifndef ORGLEDGER_TOOLS_BENCH_BENCH_H_
+#define ORGLEDGER_TOOLS_BENCH_BENCH_H_
+
+#include <string>
+
+namespace orgledger::bench {
+
+struct BenchOptions {
+  // onboarding | replay | open | views | mixed | calibrate; ignored by --all.
+  std::string workload = "onboarding";
+  bool all = false;
+  long orgs = 0;     // 0: the workload's default (20,000; mixed 100,000)
+  int writers = 64;  // onboarding: 1 or more
+  std::string durability = "sync";
+  std::string data;    // empty: a fresh directory under ., removed after
+  double seconds = 0;  // 0: views 5 s, mixed 60 s
+  bool allow_tmpfs = false;
+};
+
+int RunBench(const BenchOptions& options);
+
+}  // namespace orgledger::bench
+
+#endif  // ORGLEDGER_TOOLS_BENCH_BENCH_H_

@@ -1,0 +1,115 @@
+#include "tools/bench/calibrate.h"
+
+#include <fcntl.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace orgledger::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+double PeakRssMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+  }
+  return 0;
+}
+
+double FsyncMicros(const std::string& dir, int rounds) {
+  const std::string path = dir + "/fsync-calibration";
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  if (fd < 0) return -1;
+  const std::string block(4096, 'x');
+  std::vector<double> us;
+  for (int i = 0; i < rounds; ++i) {
+    const auto t0 = Clock::now();
+    if (::write(fd, block.data(), block.size()) != 4096) break;
+    ::fdatasync(fd);
+    us.push_back(Seconds(Clock::now() - t0) * 1e6);
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
+  return Percentile(us, 0.5);
+}
+
+double RocksDbBatchPutsPerSecond(const std::string& dir, int keys) {
+  const std::string path = dir + "/rocksdb-calibration";
+  std::filesystem::remove_all(path);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, path, &raw).ok()) return 0;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  const std::string value(256, 'v');
+  const auto t0 = Clock::now();
+  for (int i = 0; i < keys; i += 100) {
+    rocksdb::WriteBatch batch;
+    for (int k = i; k < i + 100; ++k) {
+      char key[16];
+      std::snprintf(key, sizeof(key), "k%012d", k);
+      batch.Put(key, value);
+    }
+    if (!db->Write(rocksdb::WriteOptions(), &batch).ok()) return 0;
+  }
+  const double s = Seconds(Clock::now() - t0);
+  db.reset();
+  std::filesystem::remove_all(path);
+  return keys / s;
+}
+
+double RocksDbScanPerSecond(const std::string& db_path, const std::string& cf,
+                            std::uint64_t* keys) {
+  std::vector<std::string> names;
+  rocksdb::Options options;
+  if (!rocksdb::DB::ListColumnFamilies(options, db_path, &names).ok()) return 0;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names)
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  if (!rocksdb::DB::OpenForReadOnly(options, db_path, cfs, &handles, &db)
+           .ok()) {
+    return 0;
+  }
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  for (auto* h : handles) {
+    if (h->GetName() == cf) handle = h;
+  }
+  std::uint64_t n = 0;
+  const auto t0 = Clock::now();
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handle));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  }
+  const double s = Seconds(Clock::now() - t0);
+  for (auto* h : handles)
+    db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete db;
+  if (keys != nullptr) *keys = n;
+  return s > 0 ? n / s : 0;
+}
+
+}  // namespace orgledger::bench

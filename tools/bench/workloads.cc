@@ -1,0 +1,390 @@
+#include "tools/bench/workloads.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "tools/bench/calibrate.h"
+
+namespace orgledger::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Us(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+domain::Actor Admin(long i) {
+  const std::string n = std::to_string(i);
+  return domain::Actor::Person("u-admin-" + n, "admin" + n + "@example.com",
+                               "Admin " + n);
+}
+domain::Actor Biller(long i) {
+  const std::string n = std::to_string(i);
+  return domain::Actor::Person("u-bill-" + n, "billing" + n + "@example.com",
+                               "Billing " + n);
+}
+std::string Org(long i) { return "org-" + std::to_string(i); }
+
+commands::CommandRequest Request(long org, const domain::Actor& actor,
+                                 domain::Command command) {
+  commands::CommandRequest r;
+  r.envelope.org = Org(org);
+  r.envelope.actor = actor;
+  r.envelope.command = std::move(command);
+  return r;
+}
+
+// Latencies and outcomes from many threads.
+class Recorder {
+ public:
+  void Add(double us, const commands::CommandOutcome& o) {
+    std::lock_guard<std::mutex> lock(mu_);
+    us_.push_back(us);
+    if (o.ok()) {
+      ++accepted_;
+      events_ += o.events.size();
+    } else {
+      ++rejections_[std::string(CodeName(o.error.code()))];
+    }
+  }
+  std::uint64_t count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return us_.size();
+  }
+  CommandFigures Figures(double seconds) {
+    std::lock_guard<std::mutex> lock(mu_);
+    CommandFigures f;
+    f.commands = us_.size();
+    f.accepted = accepted_;
+    f.events = events_;
+    f.seconds = seconds;
+    f.p50_us = Percentile(us_, 0.5);
+    f.p99_us = Percentile(us_, 0.99);
+    f.max_us = us_.empty() ? 0 : *std::max_element(us_.begin(), us_.end());
+    f.rejections = rejections_;
+    return f;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<double> us_;
+  std::uint64_t accepted_ = 0;
+  std::uint64_t events_ = 0;
+  std::map<std::string, std::uint64_t> rejections_;
+};
+
+// One W1 writer: its organizations one after another, each three commands,
+// each started when the previous one is acknowledged.
+class OnboardingChain : public std::enable_shared_from_this<OnboardingChain> {
+ public:
+  OnboardingChain(commands::Engine& engine, Recorder& recorder, long next,
+                  long end, int stride, std::function<void()> finished)
+      : engine_(engine),
+        recorder_(recorder),
+        org_(next),
+        end_(end),
+        stride_(stride),
+        finished_(std::move(finished)) {}
+
+  void Step() {
+    if (org_ >= end_) return finished_();
+    commands::CommandRequest r;
+    switch (step_) {
+      case 0:
+        r = Request(org_, Admin(org_), domain::CreateOrganization{"team"});
+        break;
+      case 1:
+        r = Request(org_, Admin(org_),
+                    domain::InviteBillingManager{Biller(org_).email});
+        break;
+      default:
+        r = Request(org_, Biller(org_),
+                    domain::AcceptInvite{invite_, std::nullopt});
+        break;
+    }
+    const auto start = Clock::now();
+    engine_.ExecuteAsync(std::move(r), [self = shared_from_this(),
+                                        start](commands::CommandOutcome o) {
+      self->recorder_.Add(Us(Clock::now() - start), o);
+      if (self->step_ == 1) self->invite_ = o.invite_id;
+      if (++self->step_ == 3) {
+        self->step_ = 0;
+        self->org_ += self->stride_;
+      }
+      self->Step();
+    });
+  }
+
+ private:
+  commands::Engine& engine_;
+  Recorder& recorder_;
+  long org_;
+  const long end_;
+  const int stride_;
+  int step_ = 0;
+  std::optional<std::string> invite_;
+  std::function<void()> finished_;
+};
+
+void WatchProgress(const Progress& progress, std::atomic<bool>& done,
+                   const std::function<std::uint64_t()>& count,
+                   std::uint64_t total) {
+  while (!done.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (progress) progress(count(), total);
+  }
+}
+
+}  // namespace
+
+CommandFigures Onboarding(commands::Engine& engine, long first, long orgs,
+                          int writers, const Progress& progress) {
+  Recorder recorder;
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = writers;
+  const auto t0 = Clock::now();
+  for (int w = 0; w < writers; ++w) {
+    auto chain = std::make_shared<OnboardingChain>(
+        engine, recorder, first + w, first + orgs, writers, [&] {
+          std::lock_guard<std::mutex> lock(mu);
+          if (--running == 0) cv.notify_all();
+        });
+    chain->Step();
+  }
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    WatchProgress(
+        progress, done, [&] { return recorder.count(); },
+        static_cast<std::uint64_t>(orgs) * 3);
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return running == 0; });
+  }
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - t0).count();
+  done = true;
+  watcher.join();
+  return recorder.Figures(seconds);
+}
+
+QueryFigures Views(commands::Engine& engine, long orgs, int readers,
+                   double seconds, bool admins_only) {
+  std::vector<std::vector<double>> us(readers);
+  std::atomic<std::uint64_t> errors{0};
+  const auto t0 = Clock::now();
+  const auto deadline =
+      t0 + std::chrono::microseconds(static_cast<long>(seconds * 1e6));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < readers; ++r) {
+    threads.emplace_back([&, r] {
+      std::mt19937_64 rng(r + 1);
+      const char* views[] = {"billing_managers", "member_count", "billing"};
+      while (Clock::now() < deadline) {
+        const long i = static_cast<long>(rng() % orgs);
+        projections::ViewRequest q;
+        q.view = views[rng() % 3];
+        q.org = Org(i);
+        q.viewer = admins_only || rng() % 2 ? Admin(i) : Biller(i);
+        const auto start = Clock::now();
+        if (!engine.Query(q).ok()) ++errors;
+        us[r].push_back(Us(Clock::now() - start));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  QueryFigures f;
+  std::vector<double> all;
+  for (auto& v : us) all.insert(all.end(), v.begin(), v.end());
+  f.queries = all.size();
+  f.errors = errors;
+  f.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  f.p50_us = Percentile(all, 0.5);
+  f.p99_us = Percentile(all, 0.99);
+  return f;
+}
+
+namespace {
+
+// Zipf(s) over [0, n): a precomputed CDF, sampled by binary search.
+class Zipf {
+ public:
+  Zipf(long n, double s) : cdf_(n) {
+    double sum = 0;
+    for (long i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / std::pow(i + 1.0, s));
+    for (double& c : cdf_) c /= sum;
+  }
+  long operator()(std::mt19937_64& rng) const {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    return std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+// What W5's writers know of an organization: pending email invitations and
+// the people who joined, to accept, revoke and remove for real.
+struct OrgBook {
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> pending;  // invite id, person
+  std::vector<int> joined;                           // person numbers
+  int next_person = 0;
+};
+
+domain::Actor Person(long org, int n) {
+  const std::string id = std::to_string(org) + "-" + std::to_string(n);
+  return domain::Actor::Person("u-" + id, "p" + id + "@example.com",
+                               "Person " + id);
+}
+
+}  // namespace
+
+MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
+                   const Progress& progress) {
+  // Setup (not timed): the organizations, 80% enterprise.
+  {
+    std::vector<std::future<commands::CommandOutcome>> pending;
+    for (long i = 0; i < orgs; ++i) {
+      auto p = std::make_shared<std::promise<commands::CommandOutcome>>();
+      pending.push_back(p->get_future());
+      engine.ExecuteAsync(
+          Request(
+              i, Admin(i),
+              domain::CreateOrganization{i % 5 == 0 ? "team" : "enterprise"}),
+          [p](commands::CommandOutcome o) { p->set_value(std::move(o)); });
+      if (pending.size() >= 256) {
+        for (auto& f : pending) f.get();
+        pending.clear();
+        if (progress) progress(i, orgs);
+      }
+    }
+    for (auto& f : pending) f.get();
+  }
+  std::vector<OrgBook> books(orgs);
+  const Zipf zipf(orgs, 1.1);
+  Recorder recorder;
+  std::atomic<bool> stop{false};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 64; ++w) {
+    writers.emplace_back([&, w] {
+      std::mt19937_64 rng(1000 + w);
+      while (!stop.load()) {
+        const long i = zipf(rng);
+        OrgBook& book = books[i];
+        domain::Actor actor = Admin(i);
+        domain::Command command;
+        int invited = -1;
+        int removed = -1;
+        std::string accepted_invite;
+        {
+          std::lock_guard<std::mutex> lock(book.mu);
+          switch (rng() % 10) {
+            case 0:
+              invited = book.next_person++;
+              command =
+                  domain::InviteMember{Person(i, invited).email, "member"};
+              break;
+            case 1:
+            case 3:
+              if (!book.pending.empty()) {
+                auto [id, person] = book.pending.back();
+                actor = Person(i, person);
+                accepted_invite = id;
+                command = domain::AcceptInvite{id, std::nullopt};
+              } else {
+                command = domain::AcceptInvite{"inv-none", std::nullopt};
+              }
+              break;
+            case 2:
+              invited = book.next_person++;
+              command = domain::InviteBillingManager{Person(i, invited).email};
+              break;
+            case 4:
+              command = domain::RevokeInvite{book.pending.empty()
+                                                 ? "inv-none"
+                                                 : book.pending.front().first};
+              break;
+            case 5:
+              if (!book.joined.empty()) removed = book.joined.front();
+              command = domain::RemoveMember{
+                  removed < 0 ? "u-none" : Person(i, removed).id};
+              break;
+            case 6:
+              command = domain::UpdateCreditCard{domain::CreditCard{
+                  "tok_" + std::to_string(rng() % 1000), "visa", "4242",
+                  static_cast<int>(1 + rng() % 12), 2030, "Card Holder"}};
+              break;
+            case 7:
+              actor = domain::Actor::System("metering");
+              command = domain::RecordResourceCount{
+                  static_cast<std::int64_t>(rng() % 500),
+                  std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count()};
+              break;
+            case 8:
+              actor = domain::Actor::System("payments");
+              command = domain::RecordPayment{
+                  "pay-" + std::to_string(rng() % 100000), 4200, "USD",
+                  "succeeded", 1795000000000000};
+              break;
+            default:
+              command = domain::ChangeSubscription{
+                  rng() % 2 ? "enterprise" : "business_critical"};
+              break;
+          }
+        }
+        const auto start = Clock::now();
+        commands::CommandOutcome o =
+            engine.Execute(Request(i, actor, std::move(command)));
+        recorder.Add(Us(Clock::now() - start), o);
+        std::lock_guard<std::mutex> lock(book.mu);
+        if (o.ok() && invited >= 0 && o.invite_id.has_value()) {
+          book.pending.emplace_back(*o.invite_id, invited);
+        }
+        if (removed >= 0 && o.ok()) std::erase(book.joined, removed);
+        if (!accepted_invite.empty()) {
+          std::erase_if(book.pending, [&](const auto& p) {
+            return p.first == accepted_invite;
+          });
+          if (o.ok()) {
+            const std::string id = actor.id;
+            book.joined.push_back(std::stoi(id.substr(id.rfind('-') + 1)));
+          }
+        }
+      }
+    });
+  }
+  QueryFigures views;
+  std::thread readers([&] { views = Views(engine, orgs, 4, seconds, true); });
+  const auto deadline =
+      t0 + std::chrono::microseconds(static_cast<long>(seconds * 1e6));
+  while (Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (progress) {
+      progress(static_cast<std::uint64_t>(
+                   std::chrono::duration<double>(Clock::now() - t0).count()),
+               static_cast<std::uint64_t>(seconds));
+    }
+  }
+  stop = true;
+  for (auto& t : writers) t.join();
+  readers.join();
+  MixedFigures f;
+  f.commands = recorder.Figures(
+      std::chrono::duration<double>(Clock::now() - t0).count());
+  f.views = views;
+  return f;
+}
+
+}  // namespace orgledger::bench
