@@ -1,6 +1,6 @@
 # The quick start: `make run` and `make test` work on a fresh Debian 12
 # machine as root. Each first installs what is missing (scripts/bootstrap.sh).
-.PHONY: all bootstrap configure build run test test-asan format format-check clean
+.PHONY: all bootstrap configure build run test test-asan test-tsan format format-check clean
 
 all: build
 
@@ -27,6 +27,13 @@ test-asan: bootstrap
 	cmake --build --preset asan
 	ctest --preset asan
 
+# The concurrency tests (engine, subscriptions, group commit, projections,
+# server) under ThreadSanitizer.
+test-tsan: bootstrap
+	@test -f build-tsan/build.ninja || cmake --preset tsan
+	cmake --build --preset tsan
+	ctest --preset tsan
+
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
@@ -34,4 +41,4 @@ format-check:
 	git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
