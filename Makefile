@@ -1,6 +1,6 @@
 # The quick start: `make run` and `make test` work on a fresh Debian 12
 # machine as root. Each first installs what is missing (scripts/bootstrap.sh).
-.PHONY: all bootstrap configure build run test test-asan test-tsan format format-check clean
+.PHONY: all bootstrap configure build run test test-asan test-tsan fuzz format format-check clean
 
 all: build
 
@@ -34,6 +34,20 @@ test-tsan: bootstrap
 	cmake --build --preset tsan
 	ctest --preset tsan
 
+# Each libFuzzer target for FUZZ_SECONDS (default 60) from its committed
+# seed corpus; new inputs go to build-fuzz/corpus/, never to the seeds.
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	@test -f build-fuzz/build.ninja || cmake --preset fuzz
+	cmake --build --preset fuzz
+	@for t in request record validation http; do \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  ./build-fuzz/tests/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -print_final_stats=1 \
+	    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
@@ -41,4 +55,4 @@ format-check:
 	git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

@@ -54,8 +54,11 @@ auto AsyncExecute(Engine& engine, CommandRequest request,
       boost::asio::dispatch(executor,
                             [box, outcome = std::move(outcome)]() mutable {
                               std::move(box->handler)(std::move(outcome));
-                              box->work.reset();
                             });
+      // Only now may the handler's execution context run out of work: the
+      // post above still touches it after queueing (found by TSan: an
+      // io_context destroyed while this thread signalled its condvar).
+      box->work.reset();
     });
   };
   return boost::asio::async_initiate<CompletionToken, void(CommandOutcome)>(

@@ -4,6 +4,10 @@
 
 #include <boost/crc.hpp>
 #include <cstring>
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+#include <cstring>
 
 #include "eventstore/coding.h"
 
@@ -24,11 +28,40 @@ struct DigestContext {
 };
 }  // namespace
 
-std::uint32_t Crc32c(std::string_view bytes) {
+std::uint32_t Crc32cPortable(std::string_view bytes) {
   // Reflected CRC-32C, as iSCSI, ext4 and RocksDB use it.
   boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
+}
+
+#if defined(__x86_64__)
+namespace {
+// The SSE4.2 crc32 instruction computes exactly CRC-32C; 8 bytes a step.
+__attribute__((target("sse4.2"))) std::uint32_t Crc32cSse42(
+    std::string_view bytes) {
+  std::uint64_t crc = 0xFFFFFFFFu;
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    crc = _mm_crc32_u64(crc, word);
+  }
+  auto crc32 = static_cast<std::uint32_t>(crc);
+  for (; n > 0; ++p, --n)
+    crc32 = _mm_crc32_u8(crc32, static_cast<unsigned char>(*p));
+  return ~crc32;
+}
+}  // namespace
+#endif
+
+std::uint32_t Crc32c(std::string_view bytes) {
+#if defined(__x86_64__)
+  static const bool kSse42 = __builtin_cpu_supports("sse4.2");
+  if (kSse42) return Crc32cSse42(bytes);
+#endif
+  return Crc32cPortable(bytes);
 }
 
 Hash ChainHash(const Hash& prev, std::string_view body) {

@@ -21,6 +21,9 @@ inline constexpr std::uint8_t kRecordFormat = 1;
 
 // CRC32C (Castagnoli) of `bytes`.
 std::uint32_t Crc32c(std::string_view bytes);
+// The table-driven version Crc32c falls back to without SSE4.2 (tests
+// compare the two).
+std::uint32_t Crc32cPortable(std::string_view bytes);
 
 // SHA-256(prev || body).
 Hash ChainHash(const Hash& prev, std::string_view body);

@@ -9,10 +9,19 @@
 namespace orgledger::eventstore {
 namespace {
 
+TEST(Record, HardwareAndPortableCrc32cAgree) {
+  std::string bytes;
+  for (int n = 0; n < 300; ++n) {
+    EXPECT_EQ(Crc32c(bytes), Crc32cPortable(bytes)) << n << " bytes";
+    bytes.push_back(static_cast<char>(n * 37 + 11));
+  }
+}
+
 TEST(Record, Crc32cMatchesTheStandardCheckValue) {
   // The check value of CRC-32C (RFC 3720, B.4).
   EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
   EXPECT_EQ(Crc32c(std::string(32, '\0')), 0x8A9136AAu);
+  EXPECT_EQ(Crc32cPortable("123456789"), 0xE3069283u);
 }
 
 TEST(Record, ChainHashIsSha256OfPrevAndBody) {
