@@ -43,7 +43,8 @@ fuzz: bootstrap
 	@for t in request record validation http; do \
 	  mkdir -p build-fuzz/corpus/$$t; \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-	  ./build-fuzz/tests/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	  LSAN_OPTIONS=suppressions=tests/lsan.supp \
+	    ./build-fuzz/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -print_final_stats=1 \
 	    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done

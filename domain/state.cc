@@ -1,18 +1,10 @@
 #include "domain/state.h"
 
+#include "base/overloaded.h"
 #include "domain/validation.h"
 
 namespace orgledger::domain {
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
+namespace {}  // namespace
 
 const Person* OrgState::FindPerson(const std::string& user_id) const {
   auto it = people.find(user_id);

@@ -1,5 +1,8 @@
 // The `audit_log` projection: one row per event of an organization, with
 // who did it and a summary a person can read. Never a token or its hash.
+#include <algorithm>
+
+#include "base/overloaded.h"
 #include "base/time.h"
 #include "projections/builtin.h"
 #include "projections/rows.h"
@@ -9,27 +12,15 @@ namespace {
 
 using namespace domain;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 std::string Who(const Actor& a) {
   return a.system ? "system:" + a.service : a.id;
 }
 
+// "billing manager" for billing_manager.
 std::string RoleWords(Role r) {
-  switch (r) {
-    case Role::kAdmin:
-      return "admin";
-    case Role::kMember:
-      return "member";
-    case Role::kBillingManager:
-      return "billing manager";
-  }
-  return "";
+  std::string words(RoleName(r));
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
 }
 
 std::string Money(std::int64_t cents, const std::string& currency) {

@@ -2,6 +2,7 @@
 // the members list, payments and resource-count months (projections/rows.h).
 #include <algorithm>
 
+#include "base/overloaded.h"
 #include "projections/builtin.h"
 #include "projections/rows.h"
 #include "projections/rum.h"
@@ -10,13 +11,6 @@ namespace orgledger::projections {
 namespace {
 
 using namespace domain;
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string RoleText(Role r) { return std::string(RoleName(r)); }
 

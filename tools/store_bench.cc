@@ -18,39 +18,20 @@
 
 #include "eventstore/event_store.h"
 #include "eventstore/fs_info.h"
+#include "tools/bench/calibrate.h"
 
 namespace {
 
 namespace es = orgledger::eventstore;
+namespace bench = orgledger::bench;
 using Clock = std::chrono::steady_clock;
 
 double Micros(Clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
 }
 
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * (v.size() - 1))];
-}
-
-// Median latency of appending 4 KiB to a file and fdatasync, as a WAL does.
-double CalibrateFsyncMicros(const std::string& dir, int rounds) {
-  const std::string path = dir + "/fsync-calibration";
-  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  if (fd < 0) return -1;
-  std::string block(4096, 'x');
-  std::vector<double> lat;
-  for (int i = 0; i < rounds; ++i) {
-    auto t0 = Clock::now();
-    if (::write(fd, block.data(), block.size()) != 4096) break;
-    ::fdatasync(fd);
-    lat.push_back(Micros(Clock::now() - t0));
-  }
-  ::close(fd);
-  std::filesystem::remove(path);
-  return Percentile(lat, 0.5);
-}
+using bench::FsyncMicros;
+using bench::Percentile;
 
 struct Figure {
   std::string name;
@@ -143,7 +124,7 @@ int main(int argc, char** argv) {
                  dir.c_str(), fs.c_str());
     return 2;
   }
-  const double fsync_us = CalibrateFsyncMicros(dir, 1000);
+  const double fsync_us = FsyncMicros(dir, 1000);
   const double ceiling = 1e6 / fsync_us;
   std::printf(
       "{\"figure\":\"fsync_us\",\"fs\":\"%s\",\"fsync_us\":%.1f,"

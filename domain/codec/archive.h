@@ -28,6 +28,55 @@
 
 namespace orgledger::codec::internal {
 
+// The size of the bytes being decoded on this thread: no string or vector
+// read from them can hold more elements than that.
+inline thread_local std::size_t decode_limit = 0;
+
+inline void CheckLength(std::uint64_t n) {
+  if (n > decode_limit) {
+    throw cereal::Exception("a length is larger than the bytes holding it");
+  }
+}
+
+}  // namespace orgledger::codec::internal
+
+// Loading strings and vectors from untrusted bytes: Cereal would resize to
+// whatever length the bytes claim (an allocation of exabytes for a damaged
+// record; found by fuzzing). These overloads are found by ADL and preferred
+// to Cereal's templates; they read exactly what Cereal writes.
+namespace cereal {
+
+inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar,
+                                      std::string& str) {
+  size_type size = 0;
+  ar(make_size_tag(size));
+  orgledger::codec::internal::CheckLength(size);
+  str.resize(static_cast<std::size_t>(size));
+  ar(binary_data(str.data(), static_cast<std::size_t>(size)));
+}
+
+// A bool is one byte, 0 or 1; any other value is damage, not a bool (Cereal
+// would copy it into the bool: undefined behaviour; found by fuzzing).
+inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar, bool& b) {
+  std::uint8_t v = 0;
+  ar(binary_data(&v, 1));
+  if (v > 1) throw Exception("a bool that is neither 0 nor 1");
+  b = v == 1;
+}
+
+template <class T>
+void LoadBoundedVector(PortableBinaryInputArchive& ar, std::vector<T>& v) {
+  size_type size = 0;
+  ar(make_size_tag(size));
+  orgledger::codec::internal::CheckLength(size);
+  v.resize(static_cast<std::size_t>(size));
+  for (T& e : v) ar(e);
+}
+
+}  // namespace cereal
+
+namespace orgledger::codec::internal {
+
 // Writes or reads `e` as one byte; a code above `max` does not decode.
 template <class Archive, class E>
 void EnumByte(Archive& ar, E& e, E max) {
@@ -53,6 +102,7 @@ std::string Save(const T& value) {
 // to a T, or leave bytes unread.
 template <class T>
 T Load(std::string_view bytes) {
+  decode_limit = bytes.size();
   std::istringstream in(std::string(bytes), std::ios::binary);
   T value;
   {
@@ -283,6 +333,19 @@ void serialize(A& ar, KeptOutcome& o, std::uint32_t) {
 }
 
 }  // namespace orgledger::codec
+
+namespace cereal {
+inline void CEREAL_LOAD_FUNCTION_NAME(
+    PortableBinaryInputArchive& ar,
+    std::vector<orgledger::domain::Violation>& v) {
+  LoadBoundedVector(ar, v);
+}
+inline void CEREAL_LOAD_FUNCTION_NAME(
+    PortableBinaryInputArchive& ar,
+    std::vector<orgledger::codec::KeptOutcome::EventRef>& v) {
+  LoadBoundedVector(ar, v);
+}
+}  // namespace cereal
 
 // Version 1 of everything: the first release. A new field means a new
 // number here and an `if (version >= N)` above.

@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <memory>
 
 #include "commands/engine.h"
@@ -16,8 +17,9 @@ orgledger::serve::Handler& TheHandler() {
   static std::unique_ptr<orgledger::commands::Engine> engine = [] {
     orgledger::commands::EngineOptions options;
     options.threads = 1;
-    return std::move(*orgledger::commands::Engine::OpenWithStore(
-        options, orgledger::eventstore::NewMemoryEventStore({})));
+    auto engine = orgledger::commands::Engine::OpenWithStore(
+        options, orgledger::eventstore::NewMemoryEventStore({}));
+    return std::move(engine).value();
   }();
   static orgledger::serve::Handler handler(engine.get(),
                                            "fuzz-secret-0123456789", nullptr);

@@ -1,5 +1,6 @@
 #include "tools/wire/event_json.h"
 
+#include "base/overloaded.h"
 #include "base/time.h"
 #include "projections/builtin.h"
 
@@ -8,13 +9,6 @@ namespace {
 
 namespace json = boost::json;
 using namespace domain;
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 json::string Time(Micros t) { return json::string(FormatRfc3339(t)); }
 json::string Name(std::string_view s) { return json::string(s); }
