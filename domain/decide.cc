@@ -63,7 +63,6 @@ namespace {
 
 using namespace internal;
 
-
 }  // namespace
 
 Decision Decide(const OrgState& state, const CommandEnvelope& envelope,

@@ -1,5 +1,6 @@
 #include "tests/testing/child_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,7 +11,8 @@
 namespace orgledger::testing {
 
 ChildProcess::ChildProcess(const std::string& binary,
-                           const std::vector<std::string>& args) {
+                           const std::vector<std::string>& args,
+                           const std::string& stderr_path) {
   const std::string path =
       (std::filesystem::read_symlink("/proc/self/exe").parent_path() / binary)
           .string();
@@ -21,6 +23,11 @@ ChildProcess::ChildProcess(const std::string& binary,
     ::dup2(fds[1], 1);
     ::close(fds[0]);
     ::close(fds[1]);
+    if (!stderr_path.empty()) {
+      const int err =
+          ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (err >= 0) ::dup2(err, 2);
+    }
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(path.c_str()));
     for (const std::string& a : args)

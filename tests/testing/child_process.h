@@ -14,8 +14,10 @@ namespace orgledger::testing {
 
 class ChildProcess {
  public:
-  // Starts `binary` (a file name in this test's directory) with `args`.
-  ChildProcess(const std::string& binary, const std::vector<std::string>& args);
+  // Starts `binary` (a file name in this test's directory) with `args`;
+  // its stderr goes to `stderr_path` when given, else to the test's.
+  ChildProcess(const std::string& binary, const std::vector<std::string>& args,
+               const std::string& stderr_path = "");
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
   ~ChildProcess();
