@@ -74,7 +74,13 @@ Status RocksDbHandle::Open() {
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
-    descriptors.emplace_back(name, cf_options);
+    rocksdb::ColumnFamilyOptions options = cf_options;
+    // Projection rows are rewritten often and rebuilt from the log at will:
+    // compressing them costs more CPU than the disk it saves.
+    if (name == layout::kStateCf) {
+      options.compression = rocksdb::kNoCompression;
+    }
+    descriptors.emplace_back(name, options);
   }
 
   rocksdb::Status s;

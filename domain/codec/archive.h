@@ -17,7 +17,9 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstdint>
+#include <istream>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 
@@ -98,12 +100,23 @@ std::string Save(const T& value) {
   return std::move(out).str();
 }
 
+// A read-only stream buffer over bytes owned by the caller: decoding reads
+// them in place instead of copying them into a string stream first.
+class ViewBuffer : public std::streambuf {
+ public:
+  explicit ViewBuffer(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
 // Throws cereal::Exception (or std::exception) when the bytes do not decode
 // to a T, or leave bytes unread.
 template <class T>
 T Load(std::string_view bytes) {
   decode_limit = bytes.size();
-  std::istringstream in(std::string(bytes), std::ios::binary);
+  ViewBuffer buffer(bytes);
+  std::istream in(&buffer);
   T value;
   {
     cereal::PortableBinaryInputArchive ar(in);
