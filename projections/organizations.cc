@@ -20,16 +20,15 @@ class OrganizationsProjection final : public Projection {
   std::uint32_t version() const override { return 1; }
 
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
-    const std::string org_key = keys::Org(e.org);
-    Result<std::optional<OrgRow>> loaded = tx.GetRow<OrgRow>(org_key);
-    if (!loaded.ok()) return loaded.status();
-    if (!loaded->has_value() &&
-        !std::holds_alternative<OrganizationCreated>(e.event)) {
+    const bool creating = std::holds_alternative<OrganizationCreated>(e.event);
+    Result<OrgRow*> row = tx.Mutable<OrgRow>(keys::Org(e.org), creating);
+    if (!row.ok()) return row.status();
+    if (*row == nullptr) {
       return Corruption("event at position " + std::to_string(e.position) +
                         " for organization " + e.org +
                         " that was never created");
     }
-    OrgRow org = loaded->value_or(OrgRow{});
+    OrgRow& org = **row;
     Status s = std::visit(
         Overloaded{
             [&](const OrganizationCreated& c) {
@@ -133,9 +132,7 @@ class OrganizationsProjection final : public Projection {
             },
         },
         e.event);
-    if (!s.ok()) return s;
-    tx.PutRow(org_key, org);
-    return Status::Ok();
+    return s;
   }
 
  private:

@@ -23,6 +23,7 @@ Result<std::optional<std::string>> StateTx::Get(const std::string& key) {
 }
 
 void StateTx::CommitTo(eventstore::StateBatch* batch) const {
+  for (const auto& [key, row] : rows_) batch->Put(prefix_ + key, row.encode());
   for (const auto& [key, value] : writes_) {
     if (value.has_value()) {
       batch->Put(prefix_ + key, *value);

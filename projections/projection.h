@@ -6,7 +6,9 @@
 #define ORGLEDGER_PROJECTIONS_PROJECTION_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,13 +63,37 @@ class StateTx {
     Put(key, EncodeRow(row));
   }
 
+  // A row kept decoded for the rest of the batch: loaded once, changed in
+  // place through the pointer (valid until CommitTo), encoded once at
+  // CommitTo. nullptr (and nothing kept) when the row does not exist and
+  // `create` is false. Use either this or Get/Put for a key, not both.
+  template <class Row>
+  Result<Row*> Mutable(const std::string& key, bool create) {
+    if (auto it = rows_.find(key); it != rows_.end()) {
+      return static_cast<Row*>(it->second.row.get());
+    }
+    Result<std::optional<Row>> loaded = GetRow<Row>(key);
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->has_value() && !create) return static_cast<Row*>(nullptr);
+    auto row = std::make_shared<Row>(loaded->value_or(Row{}));
+    Row* raw = row.get();
+    rows_[key] = KeptRow{row, [raw] { return EncodeRow(*raw); }};
+    return raw;
+  }
+
   // Appends this batch's writes, with the prefix, to `batch`.
   void CommitTo(eventstore::StateBatch* batch) const;
 
  private:
+  struct KeptRow {
+    std::shared_ptr<void> row;
+    std::function<std::string()> encode;
+  };
+
   eventstore::StateReader* base_;
   std::string prefix_;
   std::map<std::string, std::optional<std::string>> writes_;
+  std::map<std::string, KeptRow> rows_;
 };
 
 class Projection {

@@ -56,8 +56,41 @@ Status ProjectionSet::Rebuild(std::string_view name,
     }
     return runner->Rebuild(progress);
   }
+  // Every projection from one read and one decoding of the log.
+  std::vector<ProjectionRunner::RebuildCursor> cursors;
+  eventstore::Position from = UINT64_MAX;
   for (auto& runner : runners_) {
-    if (Status s = runner->Rebuild(progress); !s.ok()) return s;
+    Result<ProjectionRunner::RebuildCursor> c = runner->BeginRebuild();
+    if (!c.ok()) return c.status();
+    from = std::min(from, c->checkpoint + 1);
+    cursors.push_back(std::move(*c));
+  }
+  const eventstore::Position until = store_->CommittedPosition();
+  while (from <= until) {
+    Result<std::vector<eventstore::RecordedEvent>> records =
+        store_->ReadAll(from, 4096);
+    if (!records.ok()) return records.status();
+    if (records->empty()) break;
+    std::vector<ProjectedEvent> events;
+    events.reserve(records->size());
+    for (const eventstore::RecordedEvent& r : *records) {
+      Result<ProjectedEvent> e = DecodeProjected(r);
+      if (!e.ok()) return e.status();
+      events.push_back(std::move(*e));
+    }
+    for (std::size_t i = 0; i < runners_.size(); ++i) {
+      if (Status s = runners_[i]->ApplyRebuild(cursors[i], events, until);
+          !s.ok()) {
+        return s;
+      }
+    }
+    from = records->back().position + 1;
+    if (progress) progress(std::min(from - 1, until), until);
+  }
+  for (std::size_t i = 0; i < runners_.size(); ++i) {
+    if (Status s = runners_[i]->FinishRebuild(cursors[i], nullptr); !s.ok()) {
+      return s;
+    }
   }
   return Status::Ok();
 }

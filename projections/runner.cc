@@ -213,20 +213,35 @@ Status ProjectionRunner::ApplyBatch(
     eventstore::StateStore& target, std::uint32_t gen,
     const std::vector<eventstore::RecordedEvent>& events,
     eventstore::Position* checkpoint, eventstore::Position until) {
-  StateTx tx(&target, GenPrefix(gen));
-  eventstore::Position last = *checkpoint;
+  std::vector<ProjectedEvent> decoded;
+  decoded.reserve(events.size());
   for (const eventstore::RecordedEvent& recorded : events) {
-    if (recorded.position <= last) continue;  // applied before (a swap)
+    if (recorded.position <= *checkpoint) continue;  // applied before
     if (recorded.position > until) break;
-    if (recorded.position != last + 1) {
-      return Internal("projection " + std::string(projection_->name()) +
-                      " expected position " + std::to_string(last + 1) +
-                      ", got " + std::to_string(recorded.position));
-    }
     Result<ProjectedEvent> e = DecodeProjected(recorded);
     if (!e.ok()) return e.status();
-    if (Status s = projection_->Apply(*e, tx); !s.ok()) return s;
-    last = recorded.position;
+    decoded.push_back(std::move(*e));
+  }
+  return ApplyDecoded(target, gen, decoded, checkpoint, until);
+}
+
+Status ProjectionRunner::ApplyDecoded(eventstore::StateStore& target,
+                                      std::uint32_t gen,
+                                      const std::vector<ProjectedEvent>& events,
+                                      eventstore::Position* checkpoint,
+                                      eventstore::Position until) {
+  StateTx tx(&target, GenPrefix(gen));
+  eventstore::Position last = *checkpoint;
+  for (const ProjectedEvent& e : events) {
+    if (e.position <= last) continue;  // applied before (a swap)
+    if (e.position > until) break;
+    if (e.position != last + 1) {
+      return Internal("projection " + std::string(projection_->name()) +
+                      " expected position " + std::to_string(last + 1) +
+                      ", got " + std::to_string(e.position));
+    }
+    if (Status s = projection_->Apply(e, tx); !s.ok()) return s;
+    last = e.position;
   }
   if (last == *checkpoint) return Status::Ok();
   eventstore::StateBatch batch;
@@ -256,66 +271,85 @@ Status ProjectionRunner::CatchUp(eventstore::StateStore& target,
   return Status::Ok();
 }
 
-Status ProjectionRunner::Rebuild(const ProgressFn& progress) {
-  std::lock_guard<std::mutex> rebuild_lock(rebuild_mu_);
+Result<ProjectionRunner::RebuildCursor> ProjectionRunner::BeginRebuild() {
+  RebuildCursor cursor;
+  cursor.lock = std::unique_lock<std::mutex>(rebuild_mu_);
   eventstore::StateStore& state = store_->state();
   Result<std::optional<Meta>> read = ReadMeta(state);
   if (!read.ok()) return read.status();
   Meta meta = read->value_or(Meta{projection_->version(), 0, 0, 0});
-
-  std::uint32_t gen = 0;
-  eventstore::Position cp = 0;
   if (meta.building != 0 && meta.building_version == projection_->version()) {
-    gen = meta.building;  // resume an interrupted rebuild
-    Result<eventstore::Position> at = ReadCheckpoint(state, gen);
+    cursor.gen = meta.building;  // resume an interrupted rebuild
+    Result<eventstore::Position> at = ReadCheckpoint(state, cursor.gen);
     if (!at.ok()) return at.status();
-    cp = *at;
-  } else {
-    gen = std::max(meta.live, meta.building) + 1;
-    eventstore::StateBatch batch;
-    if (meta.building != 0) {
-      const std::string old = GenPrefix(meta.building);
-      batch.DeleteRange(old, eventstore::PrefixEnd(old));
-      batch.Delete(CheckpointKey(meta.building));
-    }
-    meta.building = gen;
-    meta.building_version = projection_->version();
-    batch.Put(MetaKey(), EncodeMeta(meta));
-    batch.Put(CheckpointKey(gen), eventstore::EncodeFixed64BE(0));
-    if (Status s = state.Write(batch); !s.ok()) return s;
+    cursor.checkpoint = *at;
+    return cursor;
   }
-
-  // The bulk, while the live rows keep following the log.
-  if (Status s =
-          CatchUp(state, gen, &cp, store_->CommittedPosition(), progress);
-      !s.ok()) {
-    return s;
+  cursor.gen = std::max(meta.live, meta.building) + 1;
+  eventstore::StateBatch batch;
+  if (meta.building != 0) {
+    const std::string old = GenPrefix(meta.building);
+    batch.DeleteRange(old, eventstore::PrefixEnd(old));
+    batch.Delete(CheckpointKey(meta.building));
   }
+  meta.building = cursor.gen;
+  meta.building_version = projection_->version();
+  batch.Put(MetaKey(), EncodeMeta(meta));
+  batch.Put(CheckpointKey(cursor.gen), eventstore::EncodeFixed64BE(0));
+  if (Status s = state.Write(batch); !s.ok()) return s;
+  return cursor;
+}
 
+Status ProjectionRunner::ApplyRebuild(RebuildCursor& cursor,
+                                      const std::vector<ProjectedEvent>& events,
+                                      eventstore::Position until) {
+  return ApplyDecoded(store_->state(), cursor.gen, events, &cursor.checkpoint,
+                      until);
+}
+
+Status ProjectionRunner::FinishRebuild(RebuildCursor& cursor,
+                                       const ProgressFn& progress) {
+  eventstore::StateStore& state = store_->state();
   // The tail and the swap, with the live follower held (no progress
   // callback here: the callback must not wait for the projections).
   std::unique_lock<std::mutex> apply_lock(apply_mu_);
-  if (Status s = CatchUp(state, gen, &cp, store_->CommittedPosition(), {});
+  eventstore::Position& cp = cursor.checkpoint;
+  if (Status s =
+          CatchUp(state, cursor.gen, &cp, store_->CommittedPosition(), {});
       !s.ok()) {
     return s;
   }
-  read = ReadMeta(state);
+  Result<std::optional<Meta>> read = ReadMeta(state);
   if (!read.ok()) return read.status();
   const std::uint32_t old = read->has_value() ? (*read)->live : 0;
   eventstore::StateBatch swap;
-  swap.Put(MetaKey(), EncodeMeta(Meta{projection_->version(), gen, 0, 0}));
-  if (old != 0 && old != gen) {
+  swap.Put(MetaKey(),
+           EncodeMeta(Meta{projection_->version(), cursor.gen, 0, 0}));
+  if (old != 0 && old != cursor.gen) {
     const std::string prefix = GenPrefix(old);
     swap.DeleteRange(prefix, eventstore::PrefixEnd(prefix));
     swap.Delete(CheckpointKey(old));
   }
   if (Status s = state.Write(swap); !s.ok()) return s;
-  live_ = gen;
+  live_ = cursor.gen;
   live_checkpoint_ = cp;
   if (cp > notifier_.Get()) notifier_.Publish(cp);
   apply_lock.unlock();
   if (progress) progress(cp, cp);
+  cursor.lock.unlock();
   return Status::Ok();
+}
+
+Status ProjectionRunner::Rebuild(const ProgressFn& progress) {
+  Result<RebuildCursor> cursor = BeginRebuild();
+  if (!cursor.ok()) return cursor.status();
+  // The bulk, while the live rows keep following the log.
+  if (Status s = CatchUp(store_->state(), cursor->gen, &cursor->checkpoint,
+                         store_->CommittedPosition(), progress);
+      !s.ok()) {
+    return s;
+  }
+  return FinishRebuild(*cursor, progress);
 }
 
 Result<ProjectionVerifyReport> ProjectionRunner::Verify() {

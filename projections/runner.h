@@ -72,6 +72,22 @@ class ProjectionRunner {
   // rebuild is resumed by the next call. `progress` may be empty.
   Status Rebuild(const ProgressFn& progress);
 
+  // Rebuild in steps, for ProjectionSet to feed several projections from
+  // one read of the log: Begin (claims the next generation, or resumes an
+  // interrupted one; holds this runner's rebuild lock), Apply (decoded
+  // events in position order; those already applied are skipped), Finish
+  // (the tail and the atomic swap; releases the lock).
+  struct RebuildCursor {
+    std::unique_lock<std::mutex> lock;
+    std::uint32_t gen = 0;
+    eventstore::Position checkpoint = 0;
+  };
+  Result<RebuildCursor> BeginRebuild();
+  Status ApplyRebuild(RebuildCursor& cursor,
+                      const std::vector<ProjectedEvent>& events,
+                      eventstore::Position until);
+  Status FinishRebuild(RebuildCursor& cursor, const ProgressFn& progress);
+
   // Rebuilds in memory up to the stored checkpoint and compares row by row.
   Result<ProjectionVerifyReport> Verify();
 
@@ -97,6 +113,10 @@ class ProjectionRunner {
                     const std::vector<eventstore::RecordedEvent>& events,
                     eventstore::Position* checkpoint,
                     eventstore::Position until);
+  Status ApplyDecoded(eventstore::StateStore& target, std::uint32_t gen,
+                      const std::vector<ProjectedEvent>& events,
+                      eventstore::Position* checkpoint,
+                      eventstore::Position until);
   // Applies the log from *checkpoint + 1 up to `until` (or its end).
   Status CatchUp(eventstore::StateStore& target, std::uint32_t gen,
                  eventstore::Position* checkpoint, eventstore::Position until,
