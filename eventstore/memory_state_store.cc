@@ -8,6 +8,12 @@ namespace {
 
 using Map = std::map<std::string, std::string, std::less<>>;
 
+std::optional<std::string> FindInMap(const Map& map, std::string_view key) {
+  auto it = map.find(key);
+  if (it == map.end()) return std::nullopt;
+  return it->second;
+}
+
 Result<std::vector<KeyValue>> ScanMap(const Map& map, std::string_view begin,
                                       std::string_view end, std::size_t limit,
                                       bool reverse) {
@@ -31,9 +37,7 @@ class MemorySnapshot final : public StateReader {
  public:
   explicit MemorySnapshot(Map map) : map_(std::move(map)) {}
   Result<std::optional<std::string>> Get(std::string_view key) override {
-    auto it = map_.find(key);
-    if (it == map_.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
+    return FindInMap(map_, key);
   }
   Result<std::vector<KeyValue>> Scan(std::string_view begin,
                                      std::string_view end, std::size_t limit,
@@ -49,9 +53,7 @@ class MemoryStateStore final : public StateStore {
  public:
   Result<std::optional<std::string>> Get(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find(key);
-    if (it == map_.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
+    return FindInMap(map_, key);
   }
   Result<std::vector<KeyValue>> Scan(std::string_view begin,
                                      std::string_view end, std::size_t limit,
