@@ -1,6 +1,6 @@
 # The quick start: `make run` and `make test` work on a fresh Debian 12
 # machine as root. Each first installs what is missing (scripts/bootstrap.sh).
-.PHONY: all bootstrap configure build run test test-asan test-tsan fuzz format format-check clean
+.PHONY: all bootstrap configure build run test test-asan test-tsan fuzz crash-matrix format format-check clean
 
 all: build
 
@@ -48,6 +48,12 @@ fuzz: bootstrap
 	    -max_len=65536 -print_final_stats=1 \
 	    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
+
+# The crash matrix at CI size (scripts/crash-matrix runs thousands).
+CRASH_CYCLES ?= 240
+crash-matrix: build
+	./build/bin/crash_matrix --cycles $(CRASH_CYCLES) \
+	  --work build/testtmp/crash-matrix
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

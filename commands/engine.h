@@ -78,6 +78,12 @@ struct EngineOptions {
   // restarts). Default: empty = the engine sends nothing.
   projections::InviteEmailSender invite_email_sender;
 
+  // Keep the projections (views) up to date in the background. False for
+  // a write-only engine, such as a bulk import: views then answer from the
+  // rows as they are, and the next engine opened with true catches them up
+  // from their checkpoints. Default: true.
+  bool follow_projections = true;
+
   // Where the engine logs storage failures. Default: null = nowhere.
   std::shared_ptr<spdlog::logger> logger;
 };

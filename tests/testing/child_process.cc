@@ -63,6 +63,18 @@ bool ChildProcess::WaitFor(const std::string& marker,
   return true;
 }
 
+bool ChildProcess::ReadFor(std::chrono::milliseconds duration) {
+  const auto deadline = std::chrono::steady_clock::now() + duration;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return true;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    if (!ReadSome()) return false;
+  }
+}
+
 void ChildProcess::Kill() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
@@ -73,6 +85,8 @@ void ChildProcess::Kill() {
 
 int ChildProcess::Wait() {
   if (pid_ <= 0) return -1;
+  while (ReadSome()) {
+  }
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -30,6 +30,9 @@ class ChildProcess {
   // Reads until `marker` appeared in the output; false after `timeout` or
   // when the child closed its stdout.
   bool WaitFor(const std::string& marker, std::chrono::milliseconds timeout);
+  // Reads the child's output for `duration` (so that it never blocks on a
+  // full pipe meanwhile); false when the child closed its stdout.
+  bool ReadFor(std::chrono::milliseconds duration);
   // What the child wrote so far.
   const std::string& output() const { return buffer_; }
 
@@ -39,7 +42,8 @@ class ChildProcess {
   // SIGKILL, then reaps the child. A no-op once done.
   void Kill();
 
-  // Waits for the child to exit by itself; its exit status (or -1).
+  // Reads its output until the child closes it, then waits for the child
+  // to exit by itself; its exit status (or -1).
   int Wait();
 
   // After Kill() or Wait(): everything the child wrote.

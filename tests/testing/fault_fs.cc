@@ -214,7 +214,7 @@ void FaultInjectionFs::PowerCut() {
   dead_.store(true);
 }
 
-std::uint64_t FaultInjectionFs::DropUnsyncedData() {
+std::uint64_t FaultInjectionFs::DropUnsyncedData(bool revive) {
   std::lock_guard<std::mutex> lock(mu_);
   std::uint64_t dropped = 0;
   for (auto& [name, state] : files_) {
@@ -230,7 +230,7 @@ std::uint64_t FaultInjectionFs::DropUnsyncedData() {
     }
   }
   files_.clear();
-  dead_.store(false);
+  dead_.store(!revive);
   return dropped;
 }
 

@@ -56,8 +56,10 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   // From now on every write, sync and file creation fails.
   void PowerCut();
   // Truncates every tracked file to its last synced length and forgets
-  // them; clears the power cut. Returns the number of bytes dropped.
-  std::uint64_t DropUnsyncedData();
+  // them; clears the power cut when `revive` (false: the process is about
+  // to end, and nothing may be written after the drop). Returns the number
+  // of bytes dropped.
+  std::uint64_t DropUnsyncedData(bool revive = true);
 
   void InjectErrors(Fault fault) { fault_.store(fault); }
 

@@ -1,0 +1,209 @@
+// The child process of the crash matrix (tests/crash/crash_matrix.cc): runs
+// one scenario on the engine (sync durability) until it is killed, or until
+// it cuts its own power. Every command is a CreateTeam whose slug is its
+// idempotency key, so the parent can re-issue any of them.
+//
+//   crash_child SCENARIO DIR TAG FAULT DELAY_MS
+//
+// SCENARIO: single (one writer), group (64 writers, group commit), catchup
+// (a backlog written with the projections stopped, then an engine that
+// catches them up while writers go on), rebuild (writers while every
+// projection is rebuilt over and over), snapshot (a snapshot after every
+// command, a state cache of two organizations so loads read them), backup
+// (writers while RocksDB checkpoints are taken into DIR.backups/).
+// FAULT: kill (the parent sends SIGKILL) or power (DELAY_MS after "ready"
+// this process makes every write fail, drops every unsynced byte through
+// FaultInjectionFs and exits 0 without closing anything).
+//
+// Output, one write(2) per line so a kill never leaves half a line:
+//   ready | send ORG KEY | ack ORG KEY VERSION | backup-start N |
+//   backup N PATH | cut
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands/engine.h"
+#include "tests/testing/fault_fs.h"
+
+namespace {
+
+using namespace orgledger;
+
+void WriteLine(const std::string& line) {
+  const std::string out = line + "\n";
+  if (::write(1, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
+    ::_exit(4);
+  }
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "crash_child: %s\n", what.c_str());
+  std::fflush(stderr);
+  ::_exit(3);
+}
+
+const domain::Actor& Admin() {
+  static const domain::Actor admin =
+      domain::Actor::Person("u-admin", "admin@example.com", "Admin");
+  return admin;
+}
+
+// Creates `org` unless it exists (before "ready": not part of the matrix).
+void EnsureOrganization(commands::Engine& engine, const std::string& org) {
+  auto head = engine.store().GetStreamHead(org);
+  if (!head.ok()) Die("head: " + head.status().ToString());
+  if (head->version > 0) return;
+  commands::CommandRequest r;
+  r.envelope.org = org;
+  r.envelope.actor = Admin();
+  r.envelope.command = domain::CreateOrganization{"enterprise"};
+  commands::CommandOutcome o = engine.Execute(std::move(r));
+  if (!o.ok()) Die("create " + org + ": " + o.error.ToString());
+}
+
+// One writer: CreateTeam commands on `org`, each announced before it runs
+// and acknowledged after. Stops after `limit` commands (0: never) or when
+// `stop` is set. Under a power cut commands fail with unavailable; the
+// writer then waits for the process to end.
+void Writer(commands::Engine& engine, const std::string& org,
+            const std::string& prefix, long limit,
+            const std::atomic<bool>& stop) {
+  for (long i = 0; (limit == 0 || i < limit) && !stop.load(); ++i) {
+    const std::string key = prefix + "-" + std::to_string(i);
+    WriteLine("send " + org + " " + key);
+    commands::CommandRequest r;
+    r.envelope.org = org;
+    r.envelope.actor = Admin();
+    r.envelope.command = domain::CreateTeam{key, "Team"};
+    r.idempotency_key = key;
+    commands::CommandOutcome o = engine.Execute(std::move(r));
+    if (o.ok()) {
+      WriteLine("ack " + org + " " + key + " " + std::to_string(o.version));
+      continue;
+    }
+    if (o.error.code() != Code::kUnavailable) {
+      Die("command " + key + ": " + o.error.ToString());
+    }
+    // The disk is gone (power cut): hold still until the process ends.
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+struct Scenario {
+  int writers = 4;
+  long backlog = 0;  // catchup: commands written before "ready"
+};
+
+Scenario ScenarioFor(const std::string& name) {
+  if (name == "single") return {1, 0};
+  if (name == "group") return {64, 0};
+  if (name == "catchup") return {4, 12000};
+  if (name == "snapshot") return {8, 0};
+  return {4, 0};  // rebuild, backup
+}
+
+std::unique_ptr<commands::Engine> OpenEngine(
+    const std::string& scenario, const std::string& dir,
+    const std::shared_ptr<testing::FaultInjectionFs>& fs, bool follow) {
+  commands::EngineOptions options;
+  options.data_dir = dir;
+  options.store.TEST_file_system = fs;
+  options.follow_projections = follow;
+  if (scenario == "snapshot") {
+    options.snapshot_every = 1;
+    options.state_cache_entries = 2;
+  }
+  auto engine = commands::Engine::Open(options);
+  if (!engine.ok()) Die("open: " + engine.status().ToString());
+  return std::move(*engine);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 6) {
+    std::fprintf(stderr, "usage: crash_child SCENARIO DIR TAG kill|power MS\n");
+    return 2;
+  }
+  const std::string scenario = argv[1];
+  const std::string dir = argv[2];
+  const std::string tag = argv[3];
+  const bool power = std::string(argv[4]) == "power";
+  const int delay_ms = std::atoi(argv[5]);
+  const Scenario shape = ScenarioFor(scenario);
+  auto fs = power ? std::make_shared<testing::FaultInjectionFs>() : nullptr;
+  std::atomic<bool> stop{false};
+
+  auto org_of = [&](int w) {
+    return scenario.substr(0, 1) + "-" + std::to_string(w);
+  };
+  auto prefix_of = [&](int w, const char* phase) {
+    return tag + phase + std::to_string(w);
+  };
+
+  if (shape.backlog > 0) {
+    // The backlog: 64 writers with the projections stopped, so the next
+    // engine has `backlog` events to catch up.
+    auto engine = OpenEngine(scenario, dir, fs, /*follow=*/false);
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 64; ++w) EnsureOrganization(*engine, org_of(w));
+    for (int w = 0; w < 64; ++w) {
+      threads.emplace_back([&, w] {
+        Writer(*engine, org_of(w), prefix_of(w, "b"), shape.backlog / 64,
+               stop);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+
+  std::unique_ptr<commands::Engine> engine =
+      OpenEngine(scenario, dir, fs, /*follow=*/true);
+  for (int w = 0; w < shape.writers; ++w) {
+    EnsureOrganization(*engine, org_of(w));
+  }
+  std::vector<std::thread> threads;
+  if (scenario == "rebuild") {
+    threads.emplace_back([&] {
+      while (!stop.load()) (void)engine->projections().Rebuild("", nullptr);
+    });
+  }
+  if (scenario == "backup") {
+    threads.emplace_back([&] {
+      const std::string backups = dir + ".backups";
+      std::filesystem::create_directories(backups);
+      for (long n = 0; !stop.load(); ++n) {
+        const std::string path = backups + "/" + tag + "-" + std::to_string(n);
+        WriteLine("backup-start " + std::to_string(n));
+        Status s = engine->store().Checkpoint(path);
+        if (!s.ok()) {
+          if (power) break;  // the cut came first
+          Die("backup: " + s.ToString());
+        }
+        WriteLine("backup " + std::to_string(n) + " " + path);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  for (int w = 0; w < shape.writers; ++w) {
+    threads.emplace_back([&, w] {
+      Writer(*engine, org_of(w), prefix_of(w, "w"), 0, stop);
+    });
+  }
+  WriteLine("ready");
+  if (!power) {
+    for (auto& t : threads) t.join();  // until SIGKILL
+    return 0;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  fs->PowerCut();
+  fs->DropUnsyncedData(/*revive=*/false);
+  WriteLine("cut");
+  ::_exit(0);
+}
