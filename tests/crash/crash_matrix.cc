@@ -17,6 +17,7 @@
 // the first failure, leaving its directory for inspection.
 //
 //   crash_matrix [--cycles N] [--seed S] [--work DIR] [--verbose]
+//                [--scenario NAME] [--fault kill|power]
 // The work directory (default ./crash-matrix-PID) is removed after a pass.
 #include <unistd.h>
 
@@ -55,7 +56,7 @@ struct Sent {
 
 // What a child printed.
 struct ChildReport {
-  std::vector<Sent> sent;          // in order
+  std::vector<Sent> sent;             // in order
   std::map<std::string, Sent> acked;  // key -> command
   // Keys acknowledged before the last completed backup began.
   std::set<std::string> acked_before_backup;
@@ -150,8 +151,8 @@ long CheckSnapshots(eventstore::EventStore& store,
     if (!snap->has_value()) continue;
     auto state = codec::DecodeState((*snap)->bytes);
     if (!state.ok()) {
-      Fail(where, "snapshot of " + org + " does not decode: " +
-                      state.status().ToString());
+      Fail(where, "snapshot of " + org +
+                      " does not decode: " + state.status().ToString());
     }
     domain::OrgState folded;
     auto events = store.ReadStream(org, 1, (*snap)->version);
@@ -174,8 +175,8 @@ long CheckSnapshots(eventstore::EventStore& store,
 
 // Runs `orgledger verify --projections --data DIR` as a process.
 void RunVerify(const std::string& dir, const std::string& where) {
-  orgledger::testing::ChildProcess verify("orgledger",
-                                          {"verify", "--projections", "--data", dir});
+  orgledger::testing::ChildProcess verify(
+      "orgledger", {"verify", "--projections", "--data", dir});
   const int status = verify.Wait();
   if (status != 0) {
     Fail(where, "orgledger verify --projections " + dir + " exited " +
@@ -206,7 +207,8 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
     auto counts = CountKeys(engine->store(), where);
     for (const auto& [key, n] : counts) {
       orgs.insert(key.first);
-      if (n > 1) Fail(where, key.second + " applied " + std::to_string(n) + "x");
+      if (n > 1)
+        Fail(where, key.second + " applied " + std::to_string(n) + "x");
     }
     for (const auto& [key, sent] : report.acked) {
       if (counts[{sent.org, key}] != 1) {
@@ -267,6 +269,8 @@ struct Args {
   unsigned seed = 0;
   std::string work;
   bool verbose = false;
+  std::string scenario;  // only this scenario ("" = all)
+  std::string fault;     // only this fault ("" = both)
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -285,15 +289,20 @@ Args ParseArgs(int argc, char** argv) {
     if (arg == "--cycles") {
       a.cycles = std::atoi(value().c_str());
     } else if (arg == "--seed") {
-      a.seed = static_cast<unsigned>(std::strtoul(value().c_str(), nullptr, 10));
+      a.seed =
+          static_cast<unsigned>(std::strtoul(value().c_str(), nullptr, 10));
     } else if (arg == "--work") {
       a.work = value();
+    } else if (arg == "--scenario") {
+      a.scenario = value();
+    } else if (arg == "--fault") {
+      a.fault = value();
     } else if (arg == "--verbose") {
       a.verbose = true;
     } else {
       std::fprintf(stderr,
                    "usage: crash_matrix [--cycles N] [--seed S] [--work DIR] "
-                   "[--verbose]\n");
+                   "[--scenario NAME] [--fault kill|power] [--verbose]\n");
       std::exit(2);
     }
   }
@@ -305,10 +314,9 @@ Args ParseArgs(int argc, char** argv) {
 
 void PrintSummary(const std::map<std::string, CellStats>& cells, int cycles,
                   double seconds) {
-  std::printf(
-      "\n%-9s %-6s %7s %7s %9s %8s %9s %10s %8s %5s %4s\n", "scenario",
-      "fault", "cycles", "behind", "acked", "retried", "replayed",
-      "snapshots", "backups", "lost", "dup");
+  std::printf("\n%-9s %-6s %7s %7s %9s %8s %9s %10s %8s %5s %4s\n", "scenario",
+              "fault", "cycles", "behind", "acked", "retried", "replayed",
+              "snapshots", "backups", "lost", "dup");
   CellStats total;
   for (const char* scenario : kScenarios) {
     for (const char* fault : kFaults) {
@@ -329,11 +337,12 @@ void PrintSummary(const std::map<std::string, CellStats>& cells, int cycles,
     }
   }
   std::printf("%-16s %7d %7ld %9ld %8ld %9ld %10ld %8ld %5d %4d\n", "total",
-              total.cycles, total.behind, total.acked, total.retried, total.retried_replayed,
-              total.snapshots, total.backups, 0, 0);
-  std::printf("crash matrix: %d cycles survived in %.0f s: nothing lost, "
-              "nothing applied twice, every verify passed\n",
-              cycles, seconds);
+              total.cycles, total.behind, total.acked, total.retried,
+              total.retried_replayed, total.snapshots, total.backups, 0, 0);
+  std::printf(
+      "crash matrix: %d cycles survived in %.0f s: nothing lost, "
+      "nothing applied twice, every verify passed\n",
+      cycles, seconds);
 }
 
 }  // namespace
@@ -347,21 +356,31 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(args.work);
   std::mt19937 rng(args.seed);
   std::map<std::string, CellStats> cells;
-  const int ncells = std::size(kScenarios) * std::size(kFaults);
   const auto t0 = Clock::now();
   try {
+    std::vector<std::pair<std::string, std::string>> matrix;
+    for (const char* s : kScenarios) {
+      for (const char* f : kFaults) {
+        if ((args.scenario.empty() || args.scenario == s) &&
+            (args.fault.empty() || args.fault == f)) {
+          matrix.emplace_back(s, f);
+        }
+      }
+    }
+    if (matrix.empty()) {
+      std::fprintf(stderr, "crash_matrix: no such scenario or fault\n");
+      return 2;
+    }
     for (int cycle = 0; cycle < args.cycles; ++cycle) {
-      const std::string scenario = kScenarios[(cycle / 2) % 6];
-      const std::string fault = kFaults[cycle % 2];
+      const auto& [scenario, fault] = matrix[cycle % matrix.size()];
       const std::string cell = scenario + "/" + fault;
       CellStats& stats = cells[cell];
       const int generation = stats.cycles / kCyclesPerDatabase;
-      const std::string base =
-          args.work + "/" + scenario + "-" + fault + "-" +
-          std::to_string(generation);
+      const std::string base = args.work + "/" + scenario + "-" + fault + "-" +
+                               std::to_string(generation);
       if (stats.cycles % kCyclesPerDatabase == 0 && generation > 0) {
-        const std::string old = args.work + "/" + scenario + "-" + fault +
-                                "-" + std::to_string(generation - 1);
+        const std::string old = args.work + "/" + scenario + "-" + fault + "-" +
+                                std::to_string(generation - 1);
         std::filesystem::remove_all(old);
         std::filesystem::remove_all(old + ".backups");
       }
@@ -369,15 +388,15 @@ int main(int argc, char** argv) {
       const int max_delay = scenario == "catchup" ? 120 : 400;
       const int delay = 5 + static_cast<int>(rng() % max_delay);
       const std::string tag = "c" + std::to_string(cycle);
-      const std::string where = "cycle " + std::to_string(cycle) + " (" +
-                                cell + ", " + std::to_string(delay) +
-                                " ms, " + base + ")";
+      const std::string where = "cycle " + std::to_string(cycle) + " (" + cell +
+                                ", " + std::to_string(delay) + " ms, " + base +
+                                ")";
       std::string out;
       {
         const std::string err = base + ".stderr";
         orgledger::testing::ChildProcess child(
-            "crash_child",
-            {scenario, base, tag, fault, std::to_string(delay)}, err);
+            "crash_child", {scenario, base, tag, fault, std::to_string(delay)},
+            err);
         if (!child.WaitReady(std::chrono::seconds(120))) {
           child.Kill();
           Fail(where, "the child did not start:\n" + child.DrainAll());
@@ -402,7 +421,7 @@ int main(int argc, char** argv) {
       if (args.verbose) {
         std::printf("%s: %zu acked, %zu sent\n", where.c_str(),
                     report.acked.size(), report.sent.size());
-      } else if ((cycle + 1) % ncells == 0 || cycle + 1 == args.cycles) {
+      } else if ((cycle + 1) % 12 == 0 || cycle + 1 == args.cycles) {
         std::printf("  %d/%d cycles\n", cycle + 1, args.cycles);
       }
       std::fflush(stdout);
