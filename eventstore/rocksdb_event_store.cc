@@ -503,6 +503,12 @@ Result<VerifyReport> RocksDbEventStore::Verify(Position from, Position to) {
             position, std::string_view(it->value().data(), it->value().size())))
       break;
   }
+  if (it->status().IsCorruption()) {
+    // Damage below the records (a block, a file): a failed check with the
+    // position where reading stopped, not an error.
+    verifier.FailUnreadable(it->status().ToString());
+    return verifier.report();
+  }
   if (!it->status().ok()) return FromRocksDb(it->status(), "verify");
   if (to == 0) {
     Result<LogHead> recorded = handle_.ReadLogHead(ro);

@@ -101,6 +101,12 @@ Status RocksDbHandle::Open() {
                          "is held): " +
                          text);
     }
+    if (s.IsCorruption()) {
+      // A missing, truncated or damaged file: RocksDB names it.
+      return Corruption("the event store at " + path_ +
+                        " is damaged and was not opened (" + s.ToString() +
+                        "); restore it from a backup");
+    }
     return FromRocksDb(s, "cannot open event store at " + path_);
   }
   for (rocksdb::ColumnFamilyHandle* h : handles_) {

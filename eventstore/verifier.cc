@@ -64,6 +64,11 @@ bool ChainVerifier::Feed(Position key_position, std::string_view value) {
   return true;
 }
 
+void ChainVerifier::FailUnreadable(const std::string& why) {
+  Fail(expected_, "records from position " + std::to_string(expected_) +
+                      " on cannot be read: " + why);
+}
+
 void ChainVerifier::CheckReachesHead(const LogHead& recorded) {
   if (!report_.ok) return;
   if (report_.verified_through < recorded.position) {

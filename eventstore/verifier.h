@@ -28,6 +28,11 @@ class ChainVerifier {
   // Called when the range has an explicit end `to` that the log must reach.
   void CheckReaches(Position to);
 
+  // The storage layer could not read the records after the last one fed
+  // (RocksDB found a damaged block, a truncated or missing file): the check
+  // fails at the next expected position, with RocksDB's words in `why`.
+  void FailUnreadable(const std::string& why);
+
   const VerifyReport& report() const { return report_; }
 
  private:

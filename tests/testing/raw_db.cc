@@ -47,4 +47,10 @@ void RawDb::Delete(eventstore::Position p) {
       db_->Delete(rocksdb::WriteOptions(), log_, layout::LogKey(p)).ok());
 }
 
+void RawDb::Flush() {
+  for (auto* h : handles_) {
+    EXPECT_TRUE(db_->Flush(rocksdb::FlushOptions(), h).ok());
+  }
+}
+
 }  // namespace orgledger::testing

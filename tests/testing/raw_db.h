@@ -1,5 +1,6 @@
 // RawDb: a store's RocksDB database opened directly, bypassing the store,
-// so that tests can tamper with log records (flip bytes, delete, swap).
+// so that tests can tamper with log records (flip bytes, delete, swap)
+// and flush them into SST files to damage.
 // REQUIRES: no store has the database open.
 #ifndef ORGLEDGER_TESTS_TESTING_RAW_DB_H_
 #define ORGLEDGER_TESTS_TESTING_RAW_DB_H_
@@ -27,6 +28,8 @@ class RawDb {
   std::string Get(eventstore::Position p);
   void Put(eventstore::Position p, const std::string& record);
   void Delete(eventstore::Position p);
+  // Flushes every column family's memtable into SST files.
+  void Flush();
 
  private:
   rocksdb::DB* db_ = nullptr;
