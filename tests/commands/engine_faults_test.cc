@@ -1,6 +1,7 @@
 // Storage failures through the engine: a full disk or an I/O error answers
 // `unavailable` (SPEC §3.3: nothing acknowledged), is not kept with an
-// idempotency key, and the engine recovers by itself when the disk does.
+// idempotency key, and the engine (projections included) recovers by
+// itself when the disk does.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -68,6 +69,13 @@ TEST_P(EngineFaults, StorageFailureIsUnavailableAndTheEngineRecovers) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->problem;
   EXPECT_EQ(report->records, 3u);
+  // The projections, whose writes failed too, follow again and match a
+  // rebuild from the log.
+  ASSERT_TRUE(engine.projections().WaitFor(engine.store().CommittedPosition(),
+                                           std::chrono::seconds(10)));
+  auto views = engine.projections().Verify();
+  ASSERT_TRUE(views.ok()) << views.status().ToString();
+  for (const auto& v : *views) EXPECT_TRUE(v.ok) << v.projection << v.problem;
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, EngineFaults,
