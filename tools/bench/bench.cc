@@ -273,15 +273,17 @@ int RunBench(const BenchOptions& o) {
             "\"seconds\":%.1f,\"commands_per_s\":%.0f,\"accepted_per_s\":%.0f,"
             "\"rejected_per_s\":%.0f,\"rejections\":{%s},\"p99_us\":%.0f,"
             "\"queries_per_s\":%.0f,\"query_p99_us\":%.0f,"
-            "\"verify_projections\":%s,\"peak_rss_mb\":%.0f",
+            "\"query_errors\":%llu,\"verify_projections\":%s,"
+            "\"peak_rss_mb\":%.0f",
             o.durability.c_str(), mixed_orgs, f.seconds, f.commands / f.seconds,
             f.accepted / f.seconds, (f.commands - f.accepted) / f.seconds,
             by_code.c_str(), f.p99_us, m.views.queries / m.views.seconds,
-            m.views.p99_us, verified ? "true" : "false", PeakRssMb()),
+            m.views.p99_us, static_cast<unsigned long long>(m.views.errors),
+            verified ? "true" : "false", PeakRssMb()),
         Fmt("%-44s %.0f commands/s (%.0f accepted), p99 %.0f us, verify %s",
             "W5 mixed, 64 writers + 4 readers", f.commands / f.seconds,
             f.accepted / f.seconds, f.p99_us, verified ? "ok" : "FAILED"));
-    if (!verified) status = 1;
+    if (!verified || m.views.errors != 0) status = 1;
   }
   engine.reset();
   report.Table();

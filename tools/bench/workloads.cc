@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <future>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "tools/bench/calibrate.h"
+#include "tools/bench/histogram.h"
 
 namespace orgledger::bench {
 namespace {
@@ -46,7 +48,7 @@ class Recorder {
  public:
   void Add(double us, const commands::CommandOutcome& o) {
     std::lock_guard<std::mutex> lock(mu_);
-    us_.push_back(us);
+    us_.Add(us);
     if (o.ok()) {
       ++accepted_;
       events_ += o.events.size();
@@ -56,25 +58,25 @@ class Recorder {
   }
   std::uint64_t count() {
     std::lock_guard<std::mutex> lock(mu_);
-    return us_.size();
+    return us_.count();
   }
   CommandFigures Figures(double seconds) {
     std::lock_guard<std::mutex> lock(mu_);
     CommandFigures f;
-    f.commands = us_.size();
+    f.commands = us_.count();
     f.accepted = accepted_;
     f.events = events_;
     f.seconds = seconds;
-    f.p50_us = Percentile(us_, 0.5);
-    f.p99_us = Percentile(us_, 0.99);
-    f.max_us = us_.empty() ? 0 : *std::max_element(us_.begin(), us_.end());
+    f.p50_us = us_.Percentile(0.5);
+    f.p99_us = us_.Percentile(0.99);
+    f.max_us = us_.max_us();
     f.rejections = rejections_;
     return f;
   }
 
  private:
   std::mutex mu_;
-  std::vector<double> us_;
+  LatencyHistogram us_;
   std::uint64_t accepted_ = 0;
   std::uint64_t events_ = 0;
   std::map<std::string, std::uint64_t> rejections_;
@@ -178,7 +180,7 @@ CommandFigures Onboarding(commands::Engine& engine, long first, long orgs,
 
 QueryFigures Views(commands::Engine& engine, long orgs, int readers,
                    double seconds, bool admins_only) {
-  std::vector<std::vector<double>> us(readers);
+  std::vector<LatencyHistogram> us(readers);
   std::atomic<std::uint64_t> errors{0};
   const auto t0 = Clock::now();
   const auto deadline =
@@ -196,19 +198,19 @@ QueryFigures Views(commands::Engine& engine, long orgs, int readers,
         q.viewer = admins_only || rng() % 2 ? Admin(i) : Biller(i);
         const auto start = Clock::now();
         if (!engine.Query(q).ok()) ++errors;
-        us[r].push_back(Us(Clock::now() - start));
+        us[r].Add(Us(Clock::now() - start));
       }
     });
   }
   for (auto& t : threads) t.join();
   QueryFigures f;
-  std::vector<double> all;
-  for (auto& v : us) all.insert(all.end(), v.begin(), v.end());
-  f.queries = all.size();
+  LatencyHistogram all;
+  for (const auto& h : us) all.Merge(h);
+  f.queries = all.count();
   f.errors = errors;
   f.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  f.p50_us = Percentile(all, 0.5);
-  f.p99_us = Percentile(all, 0.99);
+  f.p50_us = all.Percentile(0.5);
+  f.p99_us = all.Percentile(0.99);
   return f;
 }
 
@@ -269,6 +271,9 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
     }
     for (auto& f : pending) f.get();
   }
+  // A marker for scripts that sample the process (scripts/soak).
+  std::fprintf(stderr, "bench: W5 setup done; the timed run of %.0f s starts\n",
+               seconds);
   std::vector<OrgBook> books(orgs);
   const Zipf zipf(orgs, 1.1);
   Recorder recorder;
