@@ -18,6 +18,7 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -57,7 +58,10 @@ class EngineImpl final : public Engine {
         store_(std::move(store)),
         projections_(std::move(projections)),
         outbox_(std::move(outbox)),
-        cache_(options_.state_cache_entries),
+        cache_(options_.state_cache_entries,
+               options_.memory_budget_bytes != 0
+                   ? options_.memory_budget_bytes / 2
+                   : std::numeric_limits<std::size_t>::max()),
         pool_(options_.threads) {}
 
   ~EngineImpl() override {
@@ -332,6 +336,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   if (ec) {
     return Unavailable("cannot create " + options.data_dir + ": " +
                        ec.message());
+  }
+  if (options.memory_budget_bytes != 0) {
+    options.store.memory_bytes = options.memory_budget_bytes / 2;
   }
   Result<std::unique_ptr<eventstore::EventStore>> store =
       eventstore::OpenRocksDbEventStore(options.store, options.data_dir);

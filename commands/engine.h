@@ -48,9 +48,16 @@ struct EngineOptions {
   // at least 2. Appends wait on the store's writer, not on these threads.
   std::size_t threads = 0;
 
-  // Organizations whose folded state is kept in memory. Default: 100,000.
-  // Raise it when a host has many busy organizations and memory to spare;
-  // a miss costs a snapshot read plus the events after it.
+  // The engine's memory budget, in one number: half for RocksDB (it sets
+  // store.memory_bytes: data blocks and memtables of every column family),
+  // half for the state cache (the approximate bytes of the folded states
+  // kept). Default: 256 MiB. 0: store.memory_bytes as given, and the state
+  // cache bounded by state_cache_entries alone.
+  std::size_t memory_budget_bytes = 256 << 20;
+
+  // Organizations whose folded state is kept in memory, at most (within
+  // the budget above). Default: 100,000. A miss costs a snapshot read plus
+  // the events after it.
   std::size_t state_cache_entries = 100000;
 
   // A snapshot of an organization is written when this many events were

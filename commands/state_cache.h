@@ -25,10 +25,16 @@ struct CachedOrg {
   std::uint64_t snapshot_version = 0;
 };
 
+// The approximate heap bytes of a cached state: strings, map nodes and the
+// index, with the allocator's usual overheads. For the cache's budget.
+std::size_t ApproximateBytes(const CachedOrg& entry);
+
 class StateCache {
  public:
-  // capacity 0 keeps nothing.
-  explicit StateCache(std::size_t capacity) : capacity_(capacity) {}
+  // Keeps at most `capacity` entries of at most `max_bytes` together
+  // (ApproximateBytes); 0 for either keeps nothing.
+  StateCache(std::size_t capacity, std::size_t max_bytes)
+      : capacity_(capacity), max_bytes_(max_bytes) {}
   StateCache(const StateCache&) = delete;
   StateCache& operator=(const StateCache&) = delete;
 
@@ -36,16 +42,25 @@ class StateCache {
   std::optional<CachedOrg> Take(const std::string& org);
 
   // Keeps `entry` as the newest; evicts the least recently used past the
-  // capacity.
+  // capacity or the byte budget (an entry larger than the whole budget is
+  // not kept).
   void Put(const std::string& org, CachedOrg entry);
 
   std::size_t size() const;
+  std::size_t bytes() const;
 
  private:
-  using Lru = std::list<std::pair<std::string, CachedOrg>>;
+  struct Slot {
+    std::string org;
+    CachedOrg entry;
+    std::size_t bytes = 0;
+  };
+  using Lru = std::list<Slot>;
 
   const std::size_t capacity_;
+  const std::size_t max_bytes_;
   mutable std::mutex mu_;
+  std::size_t bytes_ = 0;
   Lru lru_;  // newest first
   std::unordered_map<std::string, Lru::iterator> index_;
 };

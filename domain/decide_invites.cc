@@ -52,14 +52,11 @@ Status CheckInvitee(const OrgState& s, const std::string& email) {
     return Status(Code::kAlreadyInOrganization,
                   email + " already belongs to the organization");
   }
-  for (const auto& [id, inv] : s.invites) {
-    if (inv.status == InviteStatus::kPending &&
-        inv.channel == Channel::kEmail &&
-        NormalizeEmail(inv.email) == normalized) {
-      return Status(Code::kInvitePending,
-                    email + " already has a pending invitation (" + id +
-                        "); re-send it instead");
-    }
+  if (auto it = s.index.pending_by_email.find(normalized);
+      it != s.index.pending_by_email.end()) {
+    return Status(Code::kInvitePending,
+                  email + " already has a pending invitation (" +
+                      *it->second.begin() + "); re-send it instead");
   }
   return Status::Ok();
 }

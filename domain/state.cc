@@ -4,7 +4,71 @@
 #include "domain/validation.h"
 
 namespace orgledger::domain {
-namespace {}  // namespace
+namespace {
+
+// Adds (sign +1) or removes (-1) one person or invitation in the index.
+void IndexPerson(OrgIndex& x, const std::string& key, const Person& p,
+                 int sign) {
+  const std::string email = NormalizeEmail(p.email);
+  std::uint64_t& by_role = x.people_by_role[static_cast<std::size_t>(p.role)];
+  by_role = sign > 0 ? by_role + 1 : by_role - 1;
+  if (sign > 0) {
+    x.people_by_email[email].insert(key);
+  } else if (auto it = x.people_by_email.find(email);
+             it != x.people_by_email.end()) {
+    it->second.erase(key);
+    if (it->second.empty()) x.people_by_email.erase(it);
+  }
+}
+
+void IndexInvite(OrgIndex& x, const std::string& id, const Invite& inv,
+                 int sign) {
+  if (inv.status != InviteStatus::kPending) return;
+  std::uint64_t& pending = x.pending[inv.role == Role::kBillingManager ? 1 : 0];
+  pending = sign > 0 ? pending + 1 : pending - 1;
+  if (inv.channel != Channel::kEmail) return;
+  const std::string email = NormalizeEmail(inv.email);
+  if (sign > 0) {
+    x.pending_by_email[email].insert(id);
+  } else if (auto it = x.pending_by_email.find(email);
+             it != x.pending_by_email.end()) {
+    it->second.erase(id);
+    if (it->second.empty()) x.pending_by_email.erase(it);
+  }
+}
+
+// Changes (creating when missing, as operator[] would) the person under
+// `key`, keeping the index.
+template <class F>
+void ChangePerson(OrgState& s, const std::string& key, F change) {
+  auto [it, inserted] = s.people.try_emplace(key);
+  if (!inserted) IndexPerson(s.index, key, it->second, -1);
+  change(it->second);
+  IndexPerson(s.index, key, it->second, +1);
+}
+
+void ErasePerson(OrgState& s, const std::string& key) {
+  auto it = s.people.find(key);
+  if (it == s.people.end()) return;
+  IndexPerson(s.index, key, it->second, -1);
+  s.people.erase(it);
+}
+
+template <class F>
+void ChangeInvite(OrgState& s, const std::string& id, F change) {
+  auto [it, inserted] = s.invites.try_emplace(id);
+  if (!inserted) IndexInvite(s.index, id, it->second, -1);
+  change(it->second);
+  IndexInvite(s.index, id, it->second, +1);
+}
+
+}  // namespace
+
+void OrgState::Reindex() {
+  index = OrgIndex{};
+  for (const auto& [key, p] : people) IndexPerson(index, key, p, +1);
+  for (const auto& [id, inv] : invites) IndexInvite(index, id, inv, +1);
+}
 
 const Person* OrgState::FindPerson(const std::string& user_id) const {
   auto it = people.find(user_id);
@@ -12,16 +76,14 @@ const Person* OrgState::FindPerson(const std::string& user_id) const {
 }
 
 const Person* OrgState::FindPersonByEmail(const std::string& normalized) const {
-  for (const auto& [id, p] : people) {
-    if (NormalizeEmail(p.email) == normalized) return &p;
-  }
-  return nullptr;
+  auto it = index.people_by_email.find(normalized);
+  if (it == index.people_by_email.end()) return nullptr;
+  // The first by key, as a scan of `people` would find.
+  return FindPerson(*it->second.begin());
 }
 
 std::uint64_t OrgState::CountRole(Role role) const {
-  std::uint64_t n = 0;
-  for (const auto& [id, p] : people) n += p.role == role ? 1 : 0;
-  return n;
+  return index.people_by_role[static_cast<std::size_t>(role)];
 }
 
 std::uint64_t OrgState::MemberCount() const {
@@ -29,14 +91,7 @@ std::uint64_t OrgState::MemberCount() const {
 }
 
 std::uint64_t OrgState::PendingInvites(bool billing_managers) const {
-  std::uint64_t n = 0;
-  for (const auto& [id, inv] : invites) {
-    if (inv.status == InviteStatus::kPending &&
-        (inv.role == Role::kBillingManager) == billing_managers) {
-      n += 1;
-    }
-  }
-  return n;
+  return index.pending[billing_managers ? 1 : 0];
 }
 
 OrgState Evolve(OrgState s, const Event& event) {
@@ -46,9 +101,10 @@ OrgState Evolve(OrgState s, const Event& event) {
             s.exists = true;
             s.org = e.org;
             s.edition = e.edition;
-            s.people[e.creator_id] =
-                Person{e.creator_id, e.creator_email, e.creator_name,
-                       Role::kAdmin, e.created_at};
+            ChangePerson(s, e.creator_id, [&](Person& p) {
+              p = Person{e.creator_id, e.creator_email, e.creator_name,
+                         Role::kAdmin, e.created_at};
+            });
           },
           [&](const InviteSent& e) {
             Invite inv;
@@ -60,26 +116,37 @@ OrgState Evolve(OrgState s, const Event& event) {
             inv.invited_by = e.invited_by;
             inv.first_sent_at = e.sent_at;
             inv.sent_at = e.sent_at;
-            s.invites[e.invite_id] = std::move(inv);
+            ChangeInvite(s, e.invite_id,
+                         [&](Invite& slot) { slot = std::move(inv); });
           },
           [&](const InviteResent& e) {
-            s.invites[e.invite_id].sent_at = e.sent_at;
+            ChangeInvite(s, e.invite_id,
+                         [&](Invite& inv) { inv.sent_at = e.sent_at; });
           },
           [&](const InviteRevoked& e) {
-            s.invites[e.invite_id].status = InviteStatus::kRevoked;
+            ChangeInvite(s, e.invite_id, [](Invite& inv) {
+              inv.status = InviteStatus::kRevoked;
+            });
           },
           [&](const InviteAccepted& e) {
-            s.invites[e.invite_id].status = InviteStatus::kAccepted;
-            s.people[e.user_id] =
-                Person{e.user_id, e.email, e.name, e.role, e.accepted_at};
+            ChangeInvite(s, e.invite_id, [](Invite& inv) {
+              inv.status = InviteStatus::kAccepted;
+            });
+            ChangePerson(s, e.user_id, [&](Person& p) {
+              p = Person{e.user_id, e.email, e.name, e.role, e.accepted_at};
+            });
           },
           [&](const InviteAcceptFailed& e) {
-            s.invites[e.invite_id].last_error =
-                AcceptError{e.code, e.at, e.actor_id, e.actor_email};
+            ChangeInvite(s, e.invite_id, [&](Invite& inv) {
+              inv.last_error =
+                  AcceptError{e.code, e.at, e.actor_id, e.actor_email};
+            });
           },
-          [&](const MemberRemoved& e) { s.people.erase(e.user_id); },
-          [&](const RoleChanged& e) { s.people[e.user_id].role = e.to; },
-          [&](const BillingManagerRemoved& e) { s.people.erase(e.user_id); },
+          [&](const MemberRemoved& e) { ErasePerson(s, e.user_id); },
+          [&](const RoleChanged& e) {
+            ChangePerson(s, e.user_id, [&](Person& p) { p.role = e.to; });
+          },
+          [&](const BillingManagerRemoved& e) { ErasePerson(s, e.user_id); },
           [&](const TeamCreated& e) { s.teams[e.team] = e.name; },
           [&](const TeamDeleted& e) { s.teams.erase(e.team); },
           [&](const CreditCardUpdated& e) { s.card = e.card; },

@@ -4,9 +4,11 @@
 #ifndef ORGLEDGER_DOMAIN_STATE_H_
 #define ORGLEDGER_DOMAIN_STATE_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "domain/events.h"
@@ -45,6 +47,23 @@ struct Invite {
   friend bool operator==(const Invite&, const Invite&) = default;
 };
 
+// What a state derives from its people and invitations, so that deciding
+// needs no scan: a command costs O(log n) in an organization of any size.
+// Kept by Evolve (and rebuilt by OrgState::Reindex after a snapshot is
+// decoded); never serialized. It is not part of a state's equality: two
+// states are equal when their facts are.
+struct OrgIndex {
+  // Normalized email -> keys of `people` with it.
+  std::map<std::string, std::set<std::string>> people_by_email;
+  // Normalized email -> ids of pending email invitations to it.
+  std::map<std::string, std::set<std::string>> pending_by_email;
+  std::array<std::uint64_t, 3> people_by_role{};  // indexed by Role
+  // Pending invitations: [0] admins and members, [1] billing managers.
+  std::array<std::uint64_t, 2> pending{};
+
+  friend bool operator==(const OrgIndex&, const OrgIndex&) { return true; }
+};
+
 struct OrgState {
   bool exists = false;
   std::string org;
@@ -57,8 +76,13 @@ struct OrgState {
   std::optional<CreditCard> card;
   std::map<std::string, Payment> payments;  // by payment id
   std::optional<ResourceCountRecorded> last_rum;
+  OrgIndex index;  // derived from people and invites
 
   friend bool operator==(const OrgState&, const OrgState&) = default;
+
+  // Rebuilds `index` from people and invites (after decoding a snapshot,
+  // or after changing them other than through Evolve).
+  void Reindex();
 
   const Person* FindPerson(const std::string& user_id) const;
   // By normalized (lower-cased) email.

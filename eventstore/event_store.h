@@ -164,8 +164,10 @@ struct StoreOptions {
   // Default: 65536.
   std::size_t head_cache_entries = 65536;
 
-  // RocksDB block cache, shared by every column family. Default: 64 MiB.
-  std::size_t block_cache_bytes = 64 << 20;
+  // RocksDB's memory, one LRU cache for every column family: data blocks,
+  // and the memtables, charged to it through a WriteBufferManager that
+  // flushes once they pass half of it. Default: 128 MiB.
+  std::size_t memory_bytes = 128 << 20;
 
   // Tests only: the file system RocksDB writes through (fault injection,
   // fsync counting). Default: null, the operating system's.

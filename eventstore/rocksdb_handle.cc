@@ -26,7 +26,10 @@ RocksDbHandle::RocksDbHandle(const StoreOptions& options, std::string path,
   if (options_.TEST_file_system != nullptr) {
     env_ = rocksdb::NewCompositeEnv(options_.TEST_file_system);
   }
-  block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  block_cache_ = rocksdb::NewLRUCache(options_.memory_bytes);
+  // Memtables are charged to the same cache: one budget for both.
+  write_buffers_ = std::make_shared<rocksdb::WriteBufferManager>(
+      options_.memory_bytes / 2, block_cache_);
 }
 
 RocksDbHandle::~RocksDbHandle() { Close(); }
@@ -46,12 +49,17 @@ Status RocksDbHandle::Open() {
   // acknowledged because its fsync had not returned.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   if (mode_ == Mode::kSecondary) db_options.max_open_files = -1;
+  db_options.write_buffer_manager = write_buffers_;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Eight column families: each memtable a sixteenth of the budget, so the
+  // busy ones (log, streams, state) flush before the manager must step in.
+  cf_options.write_buffer_size =
+      std::max<std::size_t>(options_.memory_bytes / 16, std::size_t{1} << 20);
 
   // Open every column family present (a newer version may have added some)
   // plus the ones this version needs.

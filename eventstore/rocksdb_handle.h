@@ -9,6 +9,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <memory>
 #include <string>
@@ -62,6 +63,7 @@ class RocksDbHandle {
   std::string scratch_path_;
   std::unique_ptr<rocksdb::Env> env_;  // wraps TEST_file_system when set
   std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* log_ = nullptr;

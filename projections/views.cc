@@ -63,6 +63,7 @@ class ViewReader {
         p.user_id = request_.viewer.id;
         p.role = *domain::RoleFromName((*person)->role);
         state.people.emplace(p.user_id, p);
+        state.Reindex();
       }
     }
     viewer_state_ = std::move(state);

@@ -114,7 +114,9 @@ std::string EncodeState(const domain::OrgState& state) {
 
 Result<domain::OrgState> DecodeState(std::string_view bytes) {
   try {
-    return internal::Load<StateSnapshot>(bytes).state;
+    domain::OrgState state = internal::Load<StateSnapshot>(bytes).state;
+    state.Reindex();  // derived, not stored
+    return state;
   } catch (const OtherSchema&) {
     return NotFound("snapshot written under another state schema");
   } catch (const std::exception& e) {
