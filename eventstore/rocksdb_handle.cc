@@ -54,6 +54,12 @@ Status RocksDbHandle::Open() {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index and filter blocks count against the same budget (otherwise they
+  // grow with the database, outside any limit); the newest files' stay
+  // pinned, and all of them are evicted after data blocks.
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // Eight column families: each memtable a sixteenth of the budget, so the
