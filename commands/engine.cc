@@ -93,6 +93,9 @@ class EngineImpl final : public Engine {
   eventstore::EventStore& store() override { return *store_; }
   projections::ProjectionSet& projections() override { return *projections_; }
   const EngineOptions& options() const override { return options_; }
+  EngineStats stats() const override {
+    return EngineStats{cache_.size(), cache_.bytes()};
+  }
 
  private:
   // REQUIRES: mu_ held; `queue` is the queue of `org`, not empty.

@@ -95,6 +95,12 @@ struct EngineOptions {
   std::shared_ptr<spdlog::logger> logger;
 };
 
+// What the engine holds in memory, for hosts' metrics and the soak.
+struct EngineStats {
+  std::size_t state_cache_entries = 0;
+  std::size_t state_cache_bytes = 0;  // approximate (ApproximateBytes)
+};
+
 // A command as a host issues it.
 struct CommandRequest {
   domain::CommandEnvelope envelope;
@@ -175,6 +181,9 @@ class Engine {
   virtual projections::ProjectionSet& projections() = 0;
 
   virtual const EngineOptions& options() const = 0;
+
+  // The state cache's size; store().Stats() has RocksDB's memory.
+  virtual EngineStats stats() const = 0;
 
  protected:
   Engine() = default;

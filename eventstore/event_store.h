@@ -179,6 +179,11 @@ struct StoreStats {
   std::uint64_t appends = 0;       // requests completed with success
   std::uint64_t write_groups = 0;  // write batches written
   std::uint64_t syncs = 0;         // fsyncs requested by the store
+  // RocksDB only: its cache's usage (within StoreOptions::memory_bytes,
+  // memtables included), the pinned part, and the memtables alone.
+  std::size_t cache_bytes = 0;
+  std::size_t pinned_bytes = 0;
+  std::size_t memtable_bytes = 0;
 };
 
 // A running subscription; destroying it stops delivery (and waits for the

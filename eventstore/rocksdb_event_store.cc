@@ -216,8 +216,15 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   }
 
   StoreStats Stats() const override {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    return stats_;
+    StoreStats stats;
+    {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      stats = stats_;
+    }
+    stats.cache_bytes = handle_.cache_bytes();
+    stats.pinned_bytes = handle_.pinned_bytes();
+    stats.memtable_bytes = handle_.memtable_bytes();
+    return stats;
   }
 
   StateStore& state() override { return state_; }

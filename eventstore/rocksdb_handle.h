@@ -53,6 +53,12 @@ class RocksDbHandle {
   // not be released under another (the database it belonged to is gone).
   std::uint64_t epoch() const { return epoch_; }
 
+  // RocksDB's memory: what its cache holds (blocks, index and filter
+  // blocks, memtable reservations), the part of it pinned, and memtables.
+  std::size_t cache_bytes() const { return block_cache_->GetUsage(); }
+  std::size_t pinned_bytes() const { return block_cache_->GetPinnedUsage(); }
+  std::size_t memtable_bytes() const { return write_buffers_->memory_usage(); }
+
   // Reads the recorded log head from `meta` (zero for a new database).
   Result<LogHead> ReadLogHead(const rocksdb::ReadOptions& ro) const;
 

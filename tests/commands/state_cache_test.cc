@@ -10,9 +10,9 @@ CachedOrg WithPeople(int n) {
   CachedOrg entry;
   for (int i = 0; i < n; ++i) {
     const std::string id = "user-with-a-long-identifier-" + std::to_string(i);
-    entry.state.people[id] = domain::Person{
-        id, id + "@example.com", "Name " + std::to_string(i),
-        domain::Role::kMember, 0};
+    entry.state.people[id] =
+        domain::Person{id, id + "@example.com", "Name " + std::to_string(i),
+                       domain::Role::kMember, 0};
   }
   entry.state.Reindex();
   return entry;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -28,14 +29,20 @@ double Percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-double PeakRssMb() {
+namespace {
+double StatusMb(const char* field) {
   std::ifstream status("/proc/self/status");
   std::string line;
+  const std::size_t n = std::strlen(field);
   while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(n)) / 1024;
   }
   return 0;
 }
+}  // namespace
+
+double PeakRssMb() { return StatusMb("VmHWM:"); }
+double CurrentRssMb() { return StatusMb("VmRSS:"); }
 
 double FsyncMicros(const std::string& dir, int rounds) {
   const std::string path = dir + "/fsync-calibration";

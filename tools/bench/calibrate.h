@@ -28,6 +28,8 @@ double Percentile(std::vector<double> values, double p);
 
 // This process's peak resident set, in MiB (VmHWM).
 double PeakRssMb();
+// This process's resident set now, in MB.
+double CurrentRssMb();
 
 }  // namespace orgledger::bench
 

@@ -374,8 +374,23 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
   std::thread readers([&] { views = Views(engine, orgs, 4, seconds, true); });
   const auto deadline =
       t0 + std::chrono::microseconds(static_cast<long>(seconds * 1e6));
+  auto next_memory = t0 + std::chrono::seconds(30);
   while (Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (Clock::now() >= next_memory) {
+      // Where the memory is, for the soak's log (scripts/soak).
+      next_memory += std::chrono::seconds(30);
+      const commands::EngineStats e = engine.stats();
+      const eventstore::StoreStats st = engine.store().Stats();
+      std::fprintf(stderr,
+                   "bench: W5 memory at %.0f s: rss %.0f MB, state cache "
+                   "%zu orgs %.1f MB, rocksdb cache %.1f MB (pinned %.1f, "
+                   "memtables %.1f)\n",
+                   std::chrono::duration<double>(Clock::now() - t0).count(),
+                   CurrentRssMb(), e.state_cache_entries,
+                   e.state_cache_bytes / 1048576.0, st.cache_bytes / 1048576.0,
+                   st.pinned_bytes / 1048576.0, st.memtable_bytes / 1048576.0);
+    }
     if (progress) {
       progress(static_cast<std::uint64_t>(
                    std::chrono::duration<double>(Clock::now() - t0).count()),
