@@ -6,19 +6,24 @@
 namespace orgledger::domain {
 namespace {
 
+// Adds (sign +1) or removes (-1) `key` under `email`; an email left with
+// no key is dropped.
+void IndexByEmail(std::map<std::string, std::set<std::string>>& by_email,
+                  const std::string& email, const std::string& key, int sign) {
+  if (sign > 0) {
+    by_email[email].insert(key);
+  } else if (auto it = by_email.find(email); it != by_email.end()) {
+    it->second.erase(key);
+    if (it->second.empty()) by_email.erase(it);
+  }
+}
+
 // Adds (sign +1) or removes (-1) one person or invitation in the index.
 void IndexPerson(OrgIndex& x, const std::string& key, const Person& p,
                  int sign) {
-  const std::string email = NormalizeEmail(p.email);
   std::uint64_t& by_role = x.people_by_role[static_cast<std::size_t>(p.role)];
   by_role = sign > 0 ? by_role + 1 : by_role - 1;
-  if (sign > 0) {
-    x.people_by_email[email].insert(key);
-  } else if (auto it = x.people_by_email.find(email);
-             it != x.people_by_email.end()) {
-    it->second.erase(key);
-    if (it->second.empty()) x.people_by_email.erase(it);
-  }
+  IndexByEmail(x.people_by_email, NormalizeEmail(p.email), key, sign);
 }
 
 void IndexInvite(OrgIndex& x, const std::string& id, const Invite& inv,
@@ -27,14 +32,7 @@ void IndexInvite(OrgIndex& x, const std::string& id, const Invite& inv,
   std::uint64_t& pending = x.pending[inv.role == Role::kBillingManager ? 1 : 0];
   pending = sign > 0 ? pending + 1 : pending - 1;
   if (inv.channel != Channel::kEmail) return;
-  const std::string email = NormalizeEmail(inv.email);
-  if (sign > 0) {
-    x.pending_by_email[email].insert(id);
-  } else if (auto it = x.pending_by_email.find(email);
-             it != x.pending_by_email.end()) {
-    it->second.erase(id);
-    if (it->second.empty()) x.pending_by_email.erase(it);
-  }
+  IndexByEmail(x.pending_by_email, NormalizeEmail(inv.email), id, sign);
 }
 
 // Changes (creating when missing, as operator[] would) the person under

@@ -31,18 +31,14 @@
 #include <vector>
 
 #include "commands/engine.h"
+#include "tests/testing/child_output.h"
 #include "tests/testing/fault_fs.h"
 
 namespace {
 
 using namespace orgledger;
 
-void WriteLine(const std::string& line) {
-  const std::string out = line + "\n";
-  if (::write(1, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
-    ::_exit(4);
-  }
-}
+using testing::WriteLine;
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "crash_child: %s\n", what.c_str());

@@ -119,11 +119,13 @@ struct Failure {
   throw Failure{where + ": " + what};
 }
 
-// (org, idempotency key) -> number of events carrying it, over the log.
-std::map<std::pair<std::string, std::string>, int> CountKeys(
-    eventstore::EventStore& store, const std::string& where) {
-  std::map<std::pair<std::string, std::string>, int> counts;
-  for (eventstore::Position from = 1;;) {
+using KeyCounts = std::map<std::pair<std::string, std::string>, int>;
+
+// Adds to `counts`, per (org, idempotency key), the events carrying it from
+// position `from` to the end of the log.
+void CountKeys(eventstore::EventStore& store, eventstore::Position from,
+               KeyCounts& counts, const std::string& where) {
+  for (;;) {
     auto batch = store.ReadAll(from, 4096);
     if (!batch.ok()) Fail(where, "read: " + batch.status().ToString());
     for (const eventstore::RecordedEvent& e : *batch) {
@@ -136,7 +138,6 @@ std::map<std::pair<std::string, std::string>, int> CountKeys(
     }
     if (batch->size() < 4096) break;
   }
-  return counts;
 }
 
 // Every stored snapshot equals the fold of its organization's events up to
@@ -204,7 +205,8 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
         engine->store().CommittedPosition()) {
       stats->behind += 1;
     }
-    auto counts = CountKeys(engine->store(), where);
+    KeyCounts counts;
+    CountKeys(engine->store(), 1, counts, where);
     for (const auto& [key, n] : counts) {
       orgs.insert(key.first);
       if (n > 1)
@@ -215,6 +217,8 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
         Fail(where, "acknowledged " + sent.org + "/" + key + " is lost");
       }
     }
+    // The retries append after this; only that tail is counted again.
+    const eventstore::Position before = engine->store().CommittedPosition();
     std::vector<Sent> retries;
     for (const Sent& s : report.sent) {
       if (report.acked.count(s.key) == 0) retries.push_back(s);
@@ -233,7 +237,7 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
       stats->retried_replayed += o.replayed ? 1 : 0;
     }
     if (!retries.empty()) {
-      counts = CountKeys(engine->store(), where);
+      CountKeys(engine->store(), before + 1, counts, where);
       for (const Sent& s : retries) {
         const int n = counts[{s.org, s.key}];
         if (n != 1) {
@@ -250,7 +254,8 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
   if (!report.backup.empty()) {
     {
       std::unique_ptr<commands::Engine> copy = Open(report.backup, where);
-      auto counts = CountKeys(copy->store(), where + " (backup)");
+      KeyCounts counts;
+      CountKeys(copy->store(), 1, counts, where + " (backup)");
       for (const std::string& key : report.acked_before_backup) {
         const Sent& sent = report.acked.at(key);
         if (counts[{sent.org, key}] != 1) {

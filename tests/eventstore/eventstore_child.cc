@@ -10,19 +10,11 @@
 #include <string>
 
 #include "eventstore/event_store.h"
+#include "tests/testing/child_output.h"
 
 namespace es = orgledger::eventstore;
 
-namespace {
-void WriteLine(const std::string& line) {
-  // One write(2) per line: a line shorter than PIPE_BUF arrives whole, so a
-  // kill never leaves half an acknowledgement.
-  std::string out = line + "\n";
-  if (::write(1, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
-    ::_exit(4);
-  }
-}
-}  // namespace
+using orgledger::testing::WriteLine;
 
 int main(int argc, char** argv) {
   if (argc != 4 || std::string(argv[1]) != "append") {

@@ -13,19 +13,13 @@
 #include <thread>
 
 #include "commands/engine.h"
+#include "tests/testing/child_output.h"
 
 namespace {
 
 using namespace orgledger;
 
-void WriteLine(const std::string& line) {
-  // One write(2) per line, shorter than PIPE_BUF: a kill never leaves half
-  // an acknowledgement.
-  const std::string out = line + "\n";
-  if (::write(1, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
-    ::_exit(4);
-  }
-}
+using testing::WriteLine;
 
 }  // namespace
 

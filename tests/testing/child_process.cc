@@ -49,30 +49,27 @@ void ChildProcess::Signal(int signal) {
   if (pid_ > 0) ::kill(pid_, signal);
 }
 
-bool ChildProcess::WaitFor(const std::string& marker,
-                           std::chrono::milliseconds timeout) {
+ChildProcess::ReadResult ChildProcess::ReadUntil(
+    std::chrono::milliseconds timeout, const std::string& marker) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (buffer_.find(marker) == std::string::npos) {
+  while (marker.empty() || buffer_.find(marker) == std::string::npos) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
+    if (left.count() <= 0) return ReadResult::kTimedOut;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    if (!ReadSome()) return false;
+    if (!ReadSome()) return ReadResult::kClosed;
   }
-  return true;
+  return ReadResult::kFound;
+}
+
+bool ChildProcess::WaitFor(const std::string& marker,
+                           std::chrono::milliseconds timeout) {
+  return ReadUntil(timeout, marker) == ReadResult::kFound;
 }
 
 bool ChildProcess::ReadFor(std::chrono::milliseconds duration) {
-  const auto deadline = std::chrono::steady_clock::now() + duration;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return true;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    if (!ReadSome()) return false;
-  }
+  return ReadUntil(duration, "") == ReadResult::kTimedOut;
 }
 
 void ChildProcess::Kill() {

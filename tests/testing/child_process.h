@@ -50,6 +50,11 @@ class ChildProcess {
   std::string DrainAll();
 
  private:
+  enum class ReadResult { kFound, kTimedOut, kClosed };
+  // Reads until `marker` (never, when empty) is in the output, for at most
+  // `timeout`, or until the child closes its stdout.
+  ReadResult ReadUntil(std::chrono::milliseconds timeout,
+                       const std::string& marker);
   bool ReadSome();
 
   pid_t pid_ = -1;
