@@ -7,11 +7,14 @@
 //   Appended posted to the pool -> evolve the cached state -> done -> next.
 // An organization's queue runs one command at a time, from its arrival to
 // its completion, including the wait for the append to be durable; the
-// pool threads never block on an fsync.
+// pool threads never block on an fsync. A blocking Execute whose
+// organization has nothing queued runs the same steps on its own thread
+// and waits for the append there: no pool thread is involved.
 #include "commands/engine.h"
 
 #include <spdlog/logger.h>
 
+#include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
@@ -20,9 +23,11 @@
 #include <future>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
+#include "base/heap_trim.h"
 #include "commands/outcome.h"
 #include "commands/state_cache.h"
 #include "commands/system_context.h"
@@ -46,6 +51,8 @@ struct Running {
   Engine::Callback done;
   std::string fingerprint;  // when it carries a key
   int attempt = 0;
+  // Runs on the thread of a blocking Execute, appends included.
+  bool on_caller = false;
 };
 
 class EngineImpl final : public Engine {
@@ -62,7 +69,11 @@ class EngineImpl final : public Engine {
                options_.memory_budget_bytes != 0
                    ? options_.memory_budget_bytes / 2
                    : std::numeric_limits<std::size_t>::max()),
-        pool_(options_.threads) {}
+        pool_(options_.threads) {
+    if (options_.heap_trim_interval.count() > 0) {
+      trimmer_.emplace(options_.heap_trim_interval);
+    }
+  }
 
   ~EngineImpl() override {
     {
@@ -90,6 +101,29 @@ class EngineImpl final : public Engine {
     if (queue.size() == 1) StartFront(org, queue);
   }
 
+  CommandOutcome Execute(CommandRequest request) override {
+    auto run = std::make_shared<Running>();
+    run->org = request.envelope.org;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      auto it = queues_.find(run->org);
+      if (stopping_ || it != queues_.end()) {
+        // Shutting down, or behind another command of the organization.
+        lock.unlock();
+        return Engine::Execute(std::move(request));
+      }
+      ++in_flight_;
+      // An empty front: the command running here; later ones queue behind.
+      queues_[run->org].emplace_back();
+    }
+    CommandOutcome outcome;
+    run->request = std::move(request);
+    run->on_caller = true;
+    run->done = [&outcome](CommandOutcome o) { outcome = std::move(o); };
+    Run(run);
+    return outcome;
+  }
+
   eventstore::EventStore& store() override { return *store_; }
   projections::ProjectionSet& projections() override { return *projections_; }
   const EngineOptions& options() const override { return options_; }
@@ -104,7 +138,9 @@ class EngineImpl final : public Engine {
     run->org = org;
     run->request = std::move(queue.front().request);
     run->done = std::move(queue.front().done);
-    boost::asio::post(pool_, [this, run] { Run(run); });
+    // From a pool thread (a command finishing) it runs on that thread once
+    // the current handler returns, waking no other; else like post.
+    boost::asio::defer(pool_, [this, run] { Run(run); });
   }
 
   // Completes the running command of `run->org` and starts the next.
@@ -189,6 +225,11 @@ class EngineImpl final : public Engine {
       append.idempotency = eventstore::IdempotencyInput{
           *key, run->fingerprint,
           codec::EncodeOutcome(KeepableOutcome(*decision))};
+    }
+    if (run->on_caller) {
+      const Result<eventstore::AppendResult> r =
+          store_->Append(std::move(append));
+      return Appended(run, entry, *decision, r);
     }
     store_->AsyncAppend(
         std::move(append),
@@ -314,6 +355,7 @@ class EngineImpl final : public Engine {
   std::unique_ptr<projections::Outbox> outbox_;  // null without a sender
   StateCache cache_;
   boost::asio::thread_pool pool_;
+  std::optional<HeapTrimmer> trimmer_;
 
   std::mutex mu_;
   std::condition_variable idle_;

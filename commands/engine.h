@@ -91,6 +91,14 @@ struct EngineOptions {
   // from their checkpoints. Default: true.
   bool follow_projections = true;
 
+  // How often the engine hands the C heap's free pages back to the
+  // operating system (malloc_trim, glibc only; base/heap_trim.h). Without
+  // it glibc keeps what evictions free, scattered and resident: RSS grew
+  // 13% in the 10-minute soak with every cache at its budget. A
+  // process-wide action: 0 turns it off, for a host with its own allocator
+  // or policy. Default: 10 s.
+  std::chrono::milliseconds heap_trim_interval{10000};
+
   // Where the engine logs storage failures. Default: null = nowhere.
   std::shared_ptr<spdlog::logger> logger;
 };
@@ -162,8 +170,11 @@ class Engine {
   // thread (`done` must not block). Outcomes are values, never exceptions.
   virtual void ExecuteAsync(CommandRequest request, Callback done) = 0;
 
-  // Blocking form. REQUIRES: not called from an engine callback.
-  CommandOutcome Execute(CommandRequest request);
+  // Blocking form. When no command of the organization is queued, it runs
+  // on the calling thread, which also waits for the append itself (two
+  // thread hand-offs per command instead of four).
+  // REQUIRES: not called from an engine callback.
+  virtual CommandOutcome Execute(CommandRequest request);
 
   // Answers a view (SPEC §2) from the projections, after they reached
   // `min_position` when given (read-your-writes; the position an accepted

@@ -65,6 +65,25 @@ std::size_t ApproximateBytes(const CachedOrg& entry) {
   return n;
 }
 
+std::size_t MapEntries(const domain::OrgState& s) {
+  return s.people.size() + s.invites.size() + s.teams.size() +
+         s.payments.size() + s.index.people_by_email.size() +
+         s.index.pending_by_email.size();
+}
+
+std::size_t EstimateBytes(CachedOrg& entry) {
+  const std::size_t entries = MapEntries(entry.state);
+  const std::size_t was = entry.measured_entries;
+  const std::size_t slack = was / 8 + 8;
+  if (entry.measured_bytes == 0 || entries > was + slack ||
+      entries + slack < was) {
+    entry.measured_bytes = ApproximateBytes(entry);
+    entry.measured_entries = entries;
+    return entry.measured_bytes;
+  }
+  return entry.measured_bytes * (entries + 1) / (was + 1);
+}
+
 std::optional<CachedOrg> StateCache::Take(const std::string& org) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(org);
@@ -79,7 +98,7 @@ std::optional<CachedOrg> StateCache::Take(const std::string& org) {
 void StateCache::Put(const std::string& org, CachedOrg entry) {
   if (capacity_ == 0 || max_bytes_ == 0) return;
   // Sized outside the lock: the entry is this caller's alone.
-  const std::size_t size = ApproximateBytes(entry) + sizeof(Slot) + org.size();
+  const std::size_t size = EstimateBytes(entry) + sizeof(Slot) + org.size();
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = index_.find(org); it != index_.end()) {
     bytes_ -= it->second->bytes;

@@ -144,6 +144,57 @@ TEST_F(AsyncTest, SixtyFourWritersOnTheSameAndOnDifferentOrganizations) {
   EXPECT_LT(stats.syncs, stats.appends);
 }
 
+// A blocking Execute runs on its caller's thread while its organization
+// has nothing queued. Mixed with async commands of the same organization,
+// commands still run one at a time: with retries off, any overlap would
+// fail one of them with concurrency_conflict.
+TEST_F(AsyncTest, BlockingAndAsyncCommandsOfOneOrganizationNeverOverlap) {
+  engine_.reset();
+  EngineOptions options;
+  options.data_dir = dir_.Sub("db");
+  options.context = std::make_shared<TestContext>();
+  options.threads = 4;
+  options.max_retries = 0;
+  Result<std::unique_ptr<Engine>> e = Engine::Open(std::move(options));
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  engine_ = std::move(*e);
+  ASSERT_TRUE(engine_
+                  ->Execute(Request("shared", Admin("shared"),
+                                    CreateOrganization{"enterprise"}))
+                  .ok());
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 20;
+  std::mutex mu;
+  std::set<std::uint64_t> versions;
+  auto record = [&](const CommandOutcome& o) {
+    ASSERT_TRUE(o.ok()) << o.error.ToString();
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(versions.insert(o.version).second) << o.version;
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<CommandOutcome>> futures;
+      for (int i = 0; i < kPerThread; ++i) {
+        CommandRequest r = Request(
+            "shared", Admin("shared"),
+            CreateTeam{"t" + std::to_string(t) + "-" + std::to_string(i),
+                       "Team"});
+        if (t % 2 == 0) {
+          record(engine_->Execute(std::move(r)));
+        } else {
+          futures.push_back(
+              AsyncExecute(*engine_, std::move(r), boost::asio::use_future));
+        }
+      }
+      for (auto& f : futures) record(f.get());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(versions.size(), std::size_t{kThreads * kPerThread});
+  ExpectLogConsistent(1 + kThreads * kPerThread);
+}
+
 // The same keyed request sent 16 times at once: one is applied, the others
 // are replays of it.
 TEST_F(AsyncTest, ConcurrentRetriesOfOneKeyApplyItOnce) {

@@ -27,6 +27,32 @@ TEST(StateCache, BytesGrowWithTheState) {
   EXPECT_LT(big, 1000u * 1000);
 }
 
+void AddPeople(CachedOrg& entry, int from, int to) {
+  CachedOrg more = WithPeople(to);
+  for (int i = from; i < to; ++i) {
+    const std::string id = "user-with-a-long-identifier-" + std::to_string(i);
+    entry.state.people[id] = more.state.people[id];
+  }
+  entry.state.Reindex();
+}
+
+TEST(StateCache, EstimateMeasuresAgainWhenTheStateGrows) {
+  CachedOrg entry = WithPeople(1000);
+  const std::size_t exact = ApproximateBytes(entry);
+  EXPECT_EQ(EstimateBytes(entry), exact);  // first time: measured
+  EXPECT_EQ(entry.measured_bytes, exact);
+
+  AddPeople(entry, 1000, 1010);  // within an eighth: scaled, not measured
+  const std::size_t scaled = EstimateBytes(entry);
+  EXPECT_EQ(entry.measured_bytes, exact);
+  EXPECT_NEAR(static_cast<double>(scaled),
+              static_cast<double>(ApproximateBytes(entry)), exact * 0.01);
+
+  AddPeople(entry, 1010, 1500);  // past an eighth: measured again
+  EXPECT_EQ(EstimateBytes(entry), ApproximateBytes(entry));
+  EXPECT_EQ(entry.measured_bytes, ApproximateBytes(entry));
+}
+
 TEST(StateCache, EvictsLeastRecentlyUsedPastTheByteBudget) {
   const std::size_t one = ApproximateBytes(WithPeople(100));
   StateCache cache(1000, one * 3 + one / 2);

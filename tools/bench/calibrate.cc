@@ -1,6 +1,7 @@
 #include "tools/bench/calibrate.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
@@ -43,6 +44,16 @@ double StatusMb(const char* field) {
 
 double PeakRssMb() { return StatusMb("VmHWM:"); }
 double CurrentRssMb() { return StatusMb("VmRSS:"); }
+
+HeapMb CurrentHeapMb() {
+  HeapMb mb;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+  const struct mallinfo2 m = ::mallinfo2();
+  mb.in_use = static_cast<double>(m.uordblks + m.hblkhd) / 1048576.0;
+  mb.free = static_cast<double>(m.fordblks) / 1048576.0;
+#endif
+  return mb;
+}
 
 double FsyncMicros(const std::string& dir, int rounds) {
   const std::string path = dir + "/fsync-calibration";

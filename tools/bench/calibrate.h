@@ -28,6 +28,15 @@ double Percentile(std::vector<double> values, double p);
 
 // This process's peak resident set, in MiB (VmHWM).
 double PeakRssMb();
+
+// The C heap as malloc sees it, in MiB: bytes handed out and not freed
+// (`in_use`), and bytes malloc holds free inside its arenas (`free`).
+// Zero where the C library cannot tell (glibc's mallinfo2 only).
+struct HeapMb {
+  double in_use = 0;
+  double free = 0;
+};
+HeapMb CurrentHeapMb();
 // This process's resident set now, in MB.
 double CurrentRssMb();
 

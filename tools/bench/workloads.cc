@@ -82,8 +82,25 @@ class Recorder {
   std::map<std::string, std::uint64_t> rejections_;
 };
 
-// One W1 writer: its organizations one after another, each three commands,
-// each started when the previous one is acknowledged.
+// W1's command `step` (0-2) for organization `org`; `invite` is the id
+// step 1 returned.
+commands::CommandRequest OnboardingRequest(
+    long org, int step, const std::optional<std::string>& invite) {
+  switch (step) {
+    case 0:
+      return Request(org, Admin(org), domain::CreateOrganization{"team"});
+    case 1:
+      return Request(org, Admin(org),
+                     domain::InviteBillingManager{Biller(org).email});
+    default:
+      return Request(org, Biller(org),
+                     domain::AcceptInvite{invite, std::nullopt});
+  }
+}
+
+// One W1 writer through the async API: its organizations one after
+// another, each three commands, each started when the previous one is
+// acknowledged.
 class OnboardingChain : public std::enable_shared_from_this<OnboardingChain> {
  public:
   OnboardingChain(commands::Engine& engine, Recorder& recorder, long next,
@@ -97,20 +114,7 @@ class OnboardingChain : public std::enable_shared_from_this<OnboardingChain> {
 
   void Step() {
     if (org_ >= end_) return finished_();
-    commands::CommandRequest r;
-    switch (step_) {
-      case 0:
-        r = Request(org_, Admin(org_), domain::CreateOrganization{"team"});
-        break;
-      case 1:
-        r = Request(org_, Admin(org_),
-                    domain::InviteBillingManager{Biller(org_).email});
-        break;
-      default:
-        r = Request(org_, Biller(org_),
-                    domain::AcceptInvite{invite_, std::nullopt});
-        break;
-    }
+    commands::CommandRequest r = OnboardingRequest(org_, step_, invite_);
     const auto start = Clock::now();
     engine_.ExecuteAsync(std::move(r), [self = shared_from_this(),
                                         start](commands::CommandOutcome o) {
@@ -149,25 +153,38 @@ void WatchProgress(const Progress& progress, std::atomic<bool>& done,
 CommandFigures Onboarding(commands::Engine& engine, long first, long orgs,
                           int writers, const Progress& progress) {
   Recorder recorder;
-  std::mutex mu;
-  std::condition_variable cv;
-  int running = writers;
-  const auto t0 = Clock::now();
-  for (int w = 0; w < writers; ++w) {
-    auto chain = std::make_shared<OnboardingChain>(
-        engine, recorder, first + w, first + orgs, writers, [&] {
-          std::lock_guard<std::mutex> lock(mu);
-          if (--running == 0) cv.notify_all();
-        });
-    chain->Step();
-  }
   std::atomic<bool> done{false};
   std::thread watcher([&] {
     WatchProgress(
         progress, done, [&] { return recorder.count(); },
         static_cast<std::uint64_t>(orgs) * 3);
   });
-  {
+  const auto t0 = Clock::now();
+  if (writers == 1) {
+    // One command at a time: a host thread calling the blocking API, the
+    // way an embedding server runs one request.
+    for (long org = first; org < first + orgs; ++org) {
+      std::optional<std::string> invite;
+      for (int step = 0; step < 3; ++step) {
+        const auto start = Clock::now();
+        commands::CommandOutcome o =
+            engine.Execute(OnboardingRequest(org, step, invite));
+        recorder.Add(Us(Clock::now() - start), o);
+        if (step == 1) invite = o.invite_id;
+      }
+    }
+  } else {
+    std::mutex mu;
+    std::condition_variable cv;
+    int running = writers;
+    for (int w = 0; w < writers; ++w) {
+      auto chain = std::make_shared<OnboardingChain>(
+          engine, recorder, first + w, first + orgs, writers, [&] {
+            std::lock_guard<std::mutex> lock(mu);
+            if (--running == 0) cv.notify_all();
+          });
+      chain->Step();
+    }
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return running == 0; });
   }
@@ -382,14 +399,17 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
       next_memory += std::chrono::seconds(30);
       const commands::EngineStats e = engine.stats();
       const eventstore::StoreStats st = engine.store().Stats();
+      const HeapMb heap = CurrentHeapMb();
       std::fprintf(stderr,
-                   "bench: W5 memory at %.0f s: rss %.0f MB, state cache "
+                   "bench: W5 memory at %.0f s: rss %.0f MB (heap in use "
+                   "%.0f, free in malloc %.0f), state cache "
                    "%zu orgs %.1f MB, rocksdb cache %.1f MB (pinned %.1f, "
                    "memtables %.1f)\n",
                    std::chrono::duration<double>(Clock::now() - t0).count(),
-                   CurrentRssMb(), e.state_cache_entries,
-                   e.state_cache_bytes / 1048576.0, st.cache_bytes / 1048576.0,
-                   st.pinned_bytes / 1048576.0, st.memtable_bytes / 1048576.0);
+                   CurrentRssMb(), heap.in_use, heap.free,
+                   e.state_cache_entries, e.state_cache_bytes / 1048576.0,
+                   st.cache_bytes / 1048576.0, st.pinned_bytes / 1048576.0,
+                   st.memtable_bytes / 1048576.0);
     }
     if (progress) {
       progress(static_cast<std::uint64_t>(
