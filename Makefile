@@ -18,7 +18,7 @@ build: configure
 # its RSS flat under many threads (docs/reliability.md, the soak).
 run: build
 	@mkdir -p var
-	MALLOC_ARENA_MAX=2 ./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 --secret-file var/secret
+	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 --secret-file var/secret
 
 test: build
 	ctest --preset default

@@ -14,6 +14,7 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -27,7 +28,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "base/heap_trim.h"
+#include "base/malloc_policy.h"
 #include "commands/outcome.h"
 #include "commands/state_cache.h"
 #include "commands/system_context.h"
@@ -69,11 +70,7 @@ class EngineImpl final : public Engine {
                options_.memory_budget_bytes != 0
                    ? options_.memory_budget_bytes / 2
                    : std::numeric_limits<std::size_t>::max()),
-        pool_(options_.threads) {
-    if (options_.heap_trim_interval.count() > 0) {
-      trimmer_.emplace(options_.heap_trim_interval);
-    }
-  }
+        pool_(options_.threads) {}
 
   ~EngineImpl() override {
     {
@@ -326,10 +323,12 @@ class EngineImpl final : public Engine {
   }
 
   void MaybeSnapshot(const std::string& org, CachedOrg* entry) {
-    const std::uint64_t every = options_.snapshot_every;
-    if (every == 0 || entry->state.version < entry->snapshot_version + every) {
-      return;
+    std::uint64_t every = options_.snapshot_every;
+    if (every == 0) return;
+    if (const std::uint64_t ratio = options_.snapshot_entries_per_event) {
+      every = std::max<std::uint64_t>(every, MapEntries(entry->state) / ratio);
     }
+    if (entry->state.version < entry->snapshot_version + every) return;
     Status s = store_->PutSnapshot(org, entry->state.version,
                                    codec::EncodeState(entry->state));
     if (s.ok()) {
@@ -355,7 +354,6 @@ class EngineImpl final : public Engine {
   std::unique_ptr<projections::Outbox> outbox_;  // null without a sender
   StateCache cache_;
   boost::asio::thread_pool pool_;
-  std::optional<HeapTrimmer> trimmer_;
 
   std::mutex mu_;
   std::condition_variable idle_;
@@ -382,6 +380,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
     return Unavailable("cannot create " + options.data_dir + ": " +
                        ec.message());
   }
+  // Before the store starts its threads, so that they share the arenas.
+  if (options.tune_malloc) ApplyMallocPolicy();
   if (options.memory_budget_bytes != 0) {
     options.store.memory_bytes = options.memory_budget_bytes / 2;
   }

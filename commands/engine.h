@@ -64,6 +64,14 @@ struct EngineOptions {
   // appended since its last one. Default: 64. 0 turns snapshots off.
   std::uint64_t snapshot_every = 64;
 
+  // ... or, for a large organization, when one event per this many entries
+  // of its state (people, invitations, teams, payments) was appended,
+  // whichever is later: encoding a state costs O(its size), and this keeps
+  // that at O(1) per event (an organization of 40,000 entries is
+  // snapshotted every 5,000 events, not every 64). Default: 8. 0: every
+  // `snapshot_every` events whatever the size.
+  std::uint64_t snapshot_entries_per_event = 8;
+
   // How often a command is re-run when another writer moved the
   // organization between loading and appending. A caller's own
   // expected_version is never retried. Default: 3.
@@ -91,13 +99,13 @@ struct EngineOptions {
   // from their checkpoints. Default: true.
   bool follow_projections = true;
 
-  // How often the engine hands the C heap's free pages back to the
-  // operating system (malloc_trim, glibc only; base/heap_trim.h). Without
-  // it glibc keeps what evictions free, scattered and resident: RSS grew
-  // 13% in the 10-minute soak with every cache at its budget. A
-  // process-wide action: 0 turns it off, for a host with its own allocator
-  // or policy. Default: 10 s.
-  std::chrono::milliseconds heap_trim_interval{10000};
+  // Set glibc's malloc for a long-running process when the engine opens:
+  // large blocks mapped and unmapped (a fixed mmap threshold of 128 KiB)
+  // and one arena per core (base/malloc_policy.h). Without it RSS grew
+  // 13-27% in the 10-minute soak with every cache at its budget. A
+  // process-wide setting, once per process: false for a host with its own
+  // allocator or policy. Default: true.
+  bool tune_malloc = true;
 
   // Where the engine logs storage failures. Default: null = nowhere.
   std::shared_ptr<spdlog::logger> logger;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "domain/codec/codec.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/testing/test_dir.h"
@@ -331,6 +333,39 @@ TEST_F(EngineTest, SnapshotsAreWrittenAndUsedAfterRestart) {
   o = Run(Request("acme", Admin("acme"), CreateTeam{"t6", "Team"}));
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o.version, 10u);
+}
+
+// A large organization is snapshotted once per eighth of its size in
+// events, not every `snapshot_every`: encoding it costs O(its size).
+TEST_F(EngineTest, LargeOrganizationsAreSnapshottedLessOften) {
+  for (const std::uint64_t ratio : {0, 8}) {
+    EngineOptions options;
+    options.snapshot_every = 4;
+    options.snapshot_entries_per_event = ratio;
+    Open(options);
+    const std::string org = "big-" + std::to_string(ratio);
+    ASSERT_TRUE(Run(Request(org, Admin(org), CreateOrganization{"team"})).ok());
+    std::set<std::uint64_t> written;
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(Run(Request(org, Admin(org),
+                              CreateTeam{"t" + std::to_string(i), "Team"}))
+                      .ok());
+      Result<std::optional<eventstore::StoredSnapshot>> snap =
+          engine_->store().GetSnapshot(org);
+      ASSERT_TRUE(snap.ok());
+      // Those written during the last 100 events (versions 102-201).
+      if (snap->has_value() && (*snap)->version >= 102) {
+        written.insert((*snap)->version);
+      }
+    }
+    if (ratio == 0) {
+      EXPECT_EQ(written.size(), 25u);  // every 4 of the last 100 events
+    } else {
+      // 100-200 teams: one every 12 to 25 events.
+      EXPECT_GE(written.size(), 4u);
+      EXPECT_LE(written.size(), 9u);
+    }
+  }
 }
 
 // A snapshot that does not decode (a damaged one, or one of an older state

@@ -120,6 +120,7 @@ std::unique_ptr<commands::Engine> OpenEngine(
   }
   if (scenario == "snapshot") {
     options.snapshot_every = 1;
+    options.snapshot_entries_per_event = 0;  // every command, at any size
     options.state_cache_entries = 2;
   }
   auto engine = commands::Engine::Open(options);
