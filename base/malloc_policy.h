@@ -22,7 +22,10 @@
 
 namespace orgledger {
 
-// Applies the policy once per process (later calls do nothing). Returns
+// Applies the policy once per process (later calls do nothing). Engine::Open
+// calls it, but glibc fixes its arena limit when a second thread first
+// allocates: a host calls it at the top of main, before any thread, for
+// the arena limit to hold (the `orgledger` command does). Returns
 // whether malloc was changed by the first call (false: not glibc, or all
 // set by the environment).
 bool ApplyMallocPolicy();

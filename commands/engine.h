@@ -104,7 +104,9 @@ struct EngineOptions {
   // and one arena per core (base/malloc_policy.h). Without it RSS grew
   // 13-27% in the 10-minute soak with every cache at its budget. A
   // process-wide setting, once per process: false for a host with its own
-  // allocator or policy. Default: true.
+  // allocator or policy. The arena limit only holds when it is set before
+  // the process's threads allocate: call orgledger::ApplyMallocPolicy() at
+  // the top of main. Default: true.
   bool tune_malloc = true;
 
   // Where the engine logs storage failures. Default: null = nowhere.

@@ -1,10 +1,17 @@
 #include "projections/projection_set.h"
 
 #include <algorithm>
+#include <future>
+#include <vector>
 
 #include "projections/builtin.h"
 
 namespace orgledger::projections {
+namespace {
+
+constexpr std::size_t kRebuildBatch = 4096;
+
+}  // namespace
 
 Result<std::unique_ptr<ProjectionSet>> ProjectionSet::Open(
     eventstore::EventStore* store, ProjectionOptions options) {
@@ -66,25 +73,36 @@ Status ProjectionSet::Rebuild(std::string_view name,
     cursors.push_back(std::move(*c));
   }
   const eventstore::Position until = store_->CommittedPosition();
-  while (from <= until) {
+  // The next batch is read and decoded on a second thread while this one
+  // applies the current batch to every projection and writes their rows.
+  using Batch = std::vector<ProjectedEvent>;
+  auto read = [this](eventstore::Position at) -> Result<Batch> {
     Result<std::vector<eventstore::RecordedEvent>> records =
-        store_->ReadAll(from, 4096);
+        store_->ReadAll(at, kRebuildBatch);
     if (!records.ok()) return records.status();
-    if (records->empty()) break;
-    std::vector<ProjectedEvent> events;
-    events.reserve(records->size());
+    Batch batch;
+    batch.reserve(records->size());
     for (const eventstore::RecordedEvent& r : *records) {
       Result<ProjectedEvent> e = DecodeProjected(r);
       if (!e.ok()) return e.status();
-      events.push_back(std::move(*e));
+      batch.push_back(std::move(*e));
     }
+    return batch;
+  };
+  std::future<Result<Batch>> next;
+  if (from <= until) next = std::async(std::launch::async, read, from);
+  while (next.valid()) {
+    Result<Batch> batch = next.get();
+    if (!batch.ok()) return batch.status();
+    if (batch->empty()) break;
+    from = batch->back().position + 1;
+    if (from <= until) next = std::async(std::launch::async, read, from);
     for (std::size_t i = 0; i < runners_.size(); ++i) {
-      if (Status s = runners_[i]->ApplyRebuild(cursors[i], events, until);
+      if (Status s = runners_[i]->ApplyRebuild(cursors[i], *batch, until);
           !s.ok()) {
-        return s;
+        return s;  // after `next` is done: its destructor waits
       }
     }
-    from = records->back().position + 1;
     if (progress) progress(std::min(from - 1, until), until);
   }
   for (std::size_t i = 0; i < runners_.size(); ++i) {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "base/malloc_policy.h"
 #include "tools/bench/bench.h"
 #include "tools/database.h"
 #include "tools/exec.h"
@@ -14,6 +15,9 @@
 
 int main(int argc, char** argv) {
   using namespace orgledger::tools;
+  // First, before any thread: glibc fixes its arena limit when the second
+  // thread allocates, so the engine's own call at open may be too late.
+  orgledger::ApplyMallocPolicy();
   CLI::App app{
       "orgledger: an event-sourced engine for organization membership, "
       "invitations and the Billing Manager role"};

@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -40,6 +45,44 @@ TEST(MallocPolicy, LargeBlocksStayMappedAfterLargerOnesWereFreed) {
   EXPECT_EQ(::mallinfo2().hblks, mapped + 1);
   std::free(block);
   EXPECT_EQ(::mallinfo2().hblks, mapped);  // unmapped: back to the system
+}
+
+// Applied before the process's threads allocate, the arena limit holds:
+// eight threads that allocate at once share at most one arena per core.
+TEST(MallocPolicy, ThreadsShareOneArenaPerCore) {
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr ||
+      std::getenv("GLIBC_TUNABLES") != nullptr) {
+    GTEST_SKIP() << "the environment sets malloc's parameters";
+  }
+  ASSERT_TRUE(ApplyMallocPolicy());
+  std::atomic<int> started{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      std::vector<void*> blocks;
+      for (int i = 0; i < 100; ++i) blocks.push_back(Touched(64));
+      ++started;
+      while (started.load() < 8) std::this_thread::yield();
+      for (void* b : blocks) std::free(b);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  // malloc_info lists one <heap nr="..."> per arena.
+  char* text = nullptr;
+  std::size_t size = 0;
+  FILE* out = ::open_memstream(&text, &size);
+  ASSERT_EQ(::malloc_info(0, out), 0);
+  std::fclose(out);
+  int arenas = 0;
+  for (const char* p = text; (p = std::strstr(p, "<heap nr=")) != nullptr;
+       ++p) {
+    ++arenas;
+  }
+  std::free(text);
+  const int cores =
+      std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  EXPECT_GE(arenas, 1);
+  EXPECT_LE(arenas, cores);
 }
 #endif
 
