@@ -176,7 +176,12 @@ class EngineImpl final : public Engine {
 
     Result<CachedOrg> loaded = Load(run->org);
     if (!loaded.ok()) return Finish(run, StorageFailure(loaded.status()));
-    auto entry = std::make_shared<CachedOrg>(std::move(*loaded));
+    // A state not put back (a failed append) gives back its cache charge.
+    std::shared_ptr<CachedOrg> entry(new CachedOrg(std::move(*loaded)),
+                                     [this](CachedOrg* e) {
+                                       cache_.Release(*e);
+                                       delete e;
+                                     });
 
     domain::Context& context = *options_.context;
     auto decision = std::make_shared<domain::Decision>(

@@ -1,5 +1,7 @@
 #include "commands/state_cache.h"
 
+#include <utility>
+
 namespace orgledger::commands {
 namespace {
 
@@ -89,31 +91,45 @@ std::optional<CachedOrg> StateCache::Take(const std::string& org) {
   auto it = index_.find(org);
   if (it == index_.end()) return std::nullopt;
   std::optional<CachedOrg> out(std::move(it->second->entry));
+  out->charged = it->second->bytes;
   bytes_ -= it->second->bytes;
+  taken_bytes_ += it->second->bytes;
   lru_.erase(it->second);
   index_.erase(it);
   return out;
 }
 
-void StateCache::Put(const std::string& org, CachedOrg entry) {
-  if (capacity_ == 0 || max_bytes_ == 0) return;
+void StateCache::Put(const std::string& org, CachedOrg&& entry) {
+  const std::size_t charged = std::exchange(entry.charged, 0);
   // Sized outside the lock: the entry is this caller's alone.
-  const std::size_t size = EstimateBytes(entry) + sizeof(Slot) + org.size();
+  const std::size_t size =
+      capacity_ == 0 || max_bytes_ == 0
+          ? 0
+          : EstimateBytes(entry) + sizeof(Slot) + org.size();
   std::lock_guard<std::mutex> lock(mu_);
+  taken_bytes_ -= charged;
+  if (size == 0 || size > max_bytes_) return;
   if (auto it = index_.find(org); it != index_.end()) {
     bytes_ -= it->second->bytes;
     lru_.erase(it->second);
     index_.erase(it);
   }
-  if (size > max_bytes_) return;
   lru_.push_front(Slot{org, std::move(entry), size});
   bytes_ += size;
   index_.emplace(org, lru_.begin());
-  while (lru_.size() > capacity_ || bytes_ > max_bytes_) {
+  while (!lru_.empty() &&
+         (lru_.size() > capacity_ || bytes_ + taken_bytes_ > max_bytes_)) {
     bytes_ -= lru_.back().bytes;
     index_.erase(lru_.back().org);
     lru_.pop_back();
   }
+}
+
+void StateCache::Release(CachedOrg& entry) {
+  const std::size_t charged = std::exchange(entry.charged, 0);
+  if (charged == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  taken_bytes_ -= charged;
 }
 
 std::size_t StateCache::size() const {
@@ -123,7 +139,7 @@ std::size_t StateCache::size() const {
 
 std::size_t StateCache::bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return bytes_;
+  return bytes_ + taken_bytes_;
 }
 
 }  // namespace orgledger::commands

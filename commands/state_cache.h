@@ -28,6 +28,9 @@ struct CachedOrg {
   // scales the last measure in between (O(1) per command).
   std::size_t measured_bytes = 0;
   std::size_t measured_entries = 0;
+  // The bytes the cache still counts for this entry while it is taken out
+  // (StateCache::Take); given back by Put or Release.
+  std::size_t charged = 0;
 };
 
 // The approximate heap bytes of a cached state: strings, map nodes and the
@@ -50,15 +53,23 @@ class StateCache {
   StateCache(const StateCache&) = delete;
   StateCache& operator=(const StateCache&) = delete;
 
-  // Removes and returns the state of `org`, or nullopt on a miss.
+  // Removes and returns the state of `org`, or nullopt on a miss. Its
+  // bytes stay charged to the budget until it is Put back or Released:
+  // the hottest organizations are almost always taken out by a running
+  // command, and their states (the largest) must not escape the budget.
   std::optional<CachedOrg> Take(const std::string& org);
 
-  // Keeps `entry` as the newest; evicts the least recently used past the
-  // capacity or the byte budget (an entry larger than the whole budget is
+  // Keeps `entry` as the newest (and gives back its charge); evicts the
+  // least recently used until the entries kept and taken out fit the
+  // capacity and the byte budget (an entry larger than the whole budget is
   // not kept).
-  void Put(const std::string& org, CachedOrg entry);
+  void Put(const std::string& org, CachedOrg&& entry);
+
+  // Gives back the charge of a taken entry that will not be Put back.
+  void Release(CachedOrg& entry);
 
   std::size_t size() const;
+  // The bytes of the entries kept and of those taken out.
   std::size_t bytes() const;
 
  private:
@@ -72,8 +83,9 @@ class StateCache {
   const std::size_t capacity_;
   const std::size_t max_bytes_;
   mutable std::mutex mu_;
-  std::size_t bytes_ = 0;
-  Lru lru_;  // newest first
+  std::size_t bytes_ = 0;        // kept
+  std::size_t taken_bytes_ = 0;  // charged to entries taken out
+  Lru lru_;                      // newest first
   std::unordered_map<std::string, Lru::iterator> index_;
 };
 

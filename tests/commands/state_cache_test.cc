@@ -3,6 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include <memory>
+
 namespace orgledger::commands {
 namespace {
 
@@ -53,6 +59,41 @@ TEST(StateCache, EstimateMeasuresAgainWhenTheStateGrows) {
   EXPECT_EQ(entry.measured_bytes, ApproximateBytes(entry));
 }
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+// The estimate against what malloc really handed out for a state shaped
+// like W5's hot organizations: people, invitations of every kind, payments
+// and the index.
+TEST(StateCache, EstimateTracksTheRealHeap) {
+  const std::size_t before = ::mallinfo2().uordblks;
+  auto entry = std::make_unique<CachedOrg>();
+  domain::OrgState& s = entry->state;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string id = "u-17-" + n;
+    s.people[id] = domain::Person{id, "p17-" + n + "@example.com",
+                                  "Person 17-" + n, domain::Role::kMember, 0};
+    domain::Invite invite;
+    invite.invite_id = "inv_" + std::string(22, 'a' + i % 26) + n;
+    invite.email = "p17-" + n + "@example.com";
+    invite.token_hash = std::string(32, static_cast<char>(i));
+    invite.invited_by = "u-admin-17";
+    invite.status = i % 3 == 0 ? domain::InviteStatus::kPending
+                               : domain::InviteStatus::kAccepted;
+    s.invites[invite.invite_id] = invite;
+    const std::string pay = "pay-" + n;
+    s.payments[pay] =
+        domain::Payment{pay, 4200, "USD", domain::PaymentStatus::kSucceeded, 0};
+  }
+  s.Reindex();
+  const double real = static_cast<double>(::mallinfo2().uordblks - before);
+  const double estimate = static_cast<double>(ApproximateBytes(*entry));
+  EXPECT_NEAR(estimate / real, 1.0, 0.15)
+      << "estimate " << estimate / 1048576 << " MiB, malloc " << real / 1048576
+      << " MiB";
+}
+#endif
+
 TEST(StateCache, EvictsLeastRecentlyUsedPastTheByteBudget) {
   const std::size_t one = ApproximateBytes(WithPeople(100));
   StateCache cache(1000, one * 3 + one / 2);
@@ -60,13 +101,45 @@ TEST(StateCache, EvictsLeastRecentlyUsedPastTheByteBudget) {
   cache.Put("b", WithPeople(100));
   cache.Put("c", WithPeople(100));
   EXPECT_EQ(cache.size(), 3u);
-  ASSERT_TRUE(cache.Take("a").has_value());  // taken out: b, c remain
-  cache.Put("a", WithPeople(100));           // newest: a, c, b
-  cache.Put("d", WithPeople(100));           // evicts b
+  std::optional<CachedOrg> a = cache.Take("a");  // taken out: b, c remain
+  ASSERT_TRUE(a.has_value());
+  cache.Put("a", std::move(*a));    // put back, the newest: a, c, b
+  cache.Put("d", WithPeople(100));  // evicts b
   EXPECT_EQ(cache.size(), 3u);
   EXPECT_LE(cache.bytes(), one * 3 + one / 2);
   EXPECT_FALSE(cache.Take("b").has_value());
   EXPECT_TRUE(cache.Take("c").has_value());
+}
+
+// A state taken out by a running command still counts against the
+// budget until it is put back or released.
+TEST(StateCache, TakenEntriesStayChargedUntilPutBackOrReleased) {
+  const std::size_t one = ApproximateBytes(WithPeople(100));
+  StateCache cache(1000, one * 2 + one / 2);
+  cache.Put("a", WithPeople(100));
+  cache.Put("b", WithPeople(100));
+  std::optional<CachedOrg> a = cache.Take("a");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_GT(a->charged, 0u);
+  EXPECT_GE(cache.bytes(), one * 2);  // a is still charged
+  cache.Put("c", WithPeople(100));    // b + c + a taken: b is evicted
+  EXPECT_FALSE(cache.Take("b").has_value());
+  EXPECT_EQ(cache.size(), 1u);
+
+  cache.Release(*a);  // a's command failed: it is not put back
+  EXPECT_EQ(a->charged, 0u);
+  EXPECT_LT(cache.bytes(), one * 2);
+  cache.Release(*a);  // twice is harmless
+  cache.Put("d", WithPeople(100));
+  EXPECT_EQ(cache.size(), 2u);  // c and d fit again
+
+  std::optional<CachedOrg> c = cache.Take("c");
+  ASSERT_TRUE(c.has_value());
+  const std::size_t with_c = cache.bytes();
+  cache.Put("c", std::move(*c));  // put back: charged once, not twice
+  EXPECT_NEAR(static_cast<double>(cache.bytes()), static_cast<double>(with_c),
+              with_c * 0.01);
+  EXPECT_EQ(cache.size(), 2u);
 }
 
 TEST(StateCache, EntryLargerThanTheBudgetIsNotKept) {
@@ -74,7 +147,9 @@ TEST(StateCache, EntryLargerThanTheBudgetIsNotKept) {
   cache.Put("small", WithPeople(1));
   cache.Put("huge", WithPeople(1000));
   EXPECT_FALSE(cache.Take("huge").has_value());
-  EXPECT_TRUE(cache.Take("small").has_value());
+  std::optional<CachedOrg> small = cache.Take("small");
+  ASSERT_TRUE(small.has_value());
+  cache.Release(*small);
   EXPECT_EQ(cache.bytes(), 0u);
 }
 
