@@ -14,8 +14,7 @@ build: configure
 	cmake --build --preset default
 
 # The reference server on ./var/orgledger; the first run generates the
-# bearer secret in ./var/secret and prints it once. Two malloc arenas keep
-# its RSS flat under many threads (docs/reliability.md, the soak).
+# bearer secret in ./var/secret and prints it once.
 run: build
 	@mkdir -p var
 	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 --secret-file var/secret

@@ -103,8 +103,7 @@ class EngineImpl final : public Engine {
     run->org = request.envelope.org;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      auto it = queues_.find(run->org);
-      if (stopping_ || it != queues_.end()) {
+      if (stopping_ || queues_.contains(run->org)) {
         // Shutting down, or behind another command of the organization.
         lock.unlock();
         return Engine::Execute(std::move(request));

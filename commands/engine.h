@@ -65,7 +65,8 @@ struct EngineOptions {
   std::uint64_t snapshot_every = 64;
 
   // ... or, for a large organization, when one event per this many entries
-  // of its state (people, invitations, teams, payments) was appended,
+  // of its state (commands::MapEntries: people, invitations, teams,
+  // payments and the email index) was appended,
   // whichever is later: encoding a state costs O(its size), and this keeps
   // that at O(1) per event (an organization of 40,000 entries is
   // snapshotted every 5,000 events, not every 64). Default: 8. 0: every

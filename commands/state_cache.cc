@@ -101,14 +101,13 @@ std::optional<CachedOrg> StateCache::Take(const std::string& org) {
 
 void StateCache::Put(const std::string& org, CachedOrg&& entry) {
   const std::size_t charged = std::exchange(entry.charged, 0);
+  const bool keeps = capacity_ != 0 && max_bytes_ != 0;
   // Sized outside the lock: the entry is this caller's alone.
   const std::size_t size =
-      capacity_ == 0 || max_bytes_ == 0
-          ? 0
-          : EstimateBytes(entry) + sizeof(Slot) + org.size();
+      keeps ? EstimateBytes(entry) + sizeof(Slot) + org.size() : 0;
   std::lock_guard<std::mutex> lock(mu_);
   taken_bytes_ -= charged;
-  if (size == 0 || size > max_bytes_) return;
+  if (!keeps || size > max_bytes_) return;
   if (auto it = index_.find(org); it != index_.end()) {
     bytes_ -= it->second->bytes;
     lru_.erase(it->second);

@@ -1,10 +1,13 @@
 #include "tools/bench/calibrate.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <chrono>

@@ -28,6 +28,8 @@ double Percentile(std::vector<double> values, double p);
 
 // This process's peak resident set, in MiB (VmHWM).
 double PeakRssMb();
+// This process's resident set now, in MB.
+double CurrentRssMb();
 
 // The C heap as malloc sees it, in MiB: bytes handed out and not freed
 // (`in_use`), and bytes malloc holds free inside its arenas (`free`).
@@ -37,8 +39,6 @@ struct HeapMb {
   double free = 0;
 };
 HeapMb CurrentHeapMb();
-// This process's resident set now, in MB.
-double CurrentRssMb();
 
 }  // namespace orgledger::bench
 
