@@ -393,7 +393,7 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
 
     rocksdb::WriteOptions wo;
     wo.sync = options_.durability == Durability::kSync;
-    rocksdb::Status s = handle_.db()->Write(wo, &batch);
+    rocksdb::Status s = handle_.Write(wo, &batch);
     {
       std::lock_guard<std::mutex> lock(stats_mu_);
       stats_.write_groups += 1;

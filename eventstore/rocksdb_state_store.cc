@@ -136,7 +136,7 @@ Status RocksDbStateStore::Write(const StateBatch& batch) {
     if (!s.ok()) return FromRocksDb(s, "prepare state write");
   }
   // Not synced: the state shares the log's WAL (state_store.h).
-  rocksdb::Status s = handle_->db()->Write(rocksdb::WriteOptions(), &wb);
+  rocksdb::Status s = handle_->Write(rocksdb::WriteOptions(), &wb);
   return FromRocksDb(s, "write state");
 }
 

@@ -100,10 +100,13 @@ std::string View(const std::string& view, const std::string& user,
   return json::serialize(fields);
 }
 
-// A running server on an ephemeral port.
+// A running server on an ephemeral port. Its log goes to a file (one line
+// per request would bury a failure in CI's output); a failed test prints
+// the log's lines other than the per-request ones.
 class Server {
  public:
-  Server(const TestDir& dir, std::vector<std::string> extra = {}) {
+  Server(const TestDir& dir, std::vector<std::string> extra = {})
+      : log_path_(dir.Sub("server.log")) {
     {
       std::ofstream secret(dir.Sub("secret"));
       secret << kSecret << "\n";
@@ -112,17 +115,31 @@ class Server {
         "serve",       "--data",        dir.Sub("db"),    "--listen",
         "127.0.0.1:0", "--secret-file", dir.Sub("secret")};
     args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<ChildProcess>("orgledger", args);
+    process_ = std::make_unique<ChildProcess>("orgledger", args, log_path_);
     EXPECT_TRUE(process_->WaitFor("listening on", std::chrono::seconds(30)));
     EXPECT_TRUE(process_->WaitFor("\n", std::chrono::seconds(5)));
     const std::string& out = process_->output();
     const std::size_t colon = out.rfind(':');
     port_ = std::atoi(out.c_str() + colon + 1);
   }
+  ~Server() {
+    if (!::testing::Test::HasFailure()) return;
+    process_->Kill();
+    std::ifstream log(log_path_);
+    std::string line;
+    std::string shown;
+    while (std::getline(log, line)) {
+      if (line.find(" info method=") == std::string::npos) shown += line + "\n";
+    }
+    ADD_FAILURE() << "server log (" << log_path_
+                  << ") without its request lines:\n"
+                  << shown;
+  }
   int port() const { return port_; }
   ChildProcess& process() { return *process_; }
 
  private:
+  std::string log_path_;
   std::unique_ptr<ChildProcess> process_;
   int port_ = 0;
 };
