@@ -1,25 +1,36 @@
 #include "commands/state_cache.h"
 
+#include <algorithm>
+#include <set>
 #include <utility>
 
 namespace orgledger::commands {
 namespace {
 
-// A std::map node: three pointers, a color, padding and malloc's header.
-constexpr std::size_t kNode = 48;
+// What malloc really takes for a request of `n` bytes (glibc on 64-bit: an
+// 8-byte header, 16-byte alignment, 32 bytes at least). Other allocators
+// round similarly.
+constexpr std::size_t Chunk(std::size_t n) {
+  return std::max<std::size_t>(32, (n + 8 + 15) & ~std::size_t{15});
+}
+
+// A node of std::map or std::set: the red-black links (32 bytes) and the
+// value, in one allocation.
+template <class Value>
+constexpr std::size_t kNode = Chunk(32 + sizeof(Value));
 
 std::size_t Heap(const std::string& s) {
   // Short strings live inside the object (small-string optimization).
-  return s.capacity() > 15 ? s.capacity() + 1 + 16 : 0;
+  return s.capacity() > 15 ? Chunk(s.capacity() + 1) : 0;
 }
 
-std::size_t Bytes(const domain::Person& p) {
-  return sizeof(p) + Heap(p.user_id) + Heap(p.email) + Heap(p.name);
+std::size_t Heap(const domain::Person& p) {
+  return Heap(p.user_id) + Heap(p.email) + Heap(p.name);
 }
 
-std::size_t Bytes(const domain::Invite& i) {
-  std::size_t n = sizeof(i) + Heap(i.invite_id) + Heap(i.email) +
-                  Heap(i.token_hash) + Heap(i.invited_by);
+std::size_t Heap(const domain::Invite& i) {
+  std::size_t n = Heap(i.invite_id) + Heap(i.email) + Heap(i.token_hash) +
+                  Heap(i.invited_by);
   if (i.last_error.has_value()) {
     n += Heap(i.last_error->code) + Heap(i.last_error->actor_id) +
          Heap(i.last_error->actor_email);
@@ -27,22 +38,24 @@ std::size_t Bytes(const domain::Invite& i) {
   return n;
 }
 
-template <class Map, class F>
-std::size_t MapBytes(const Map& map, F value_bytes) {
+std::size_t Heap(const domain::Payment& p) {
+  return Heap(p.payment_id) + Heap(p.currency);
+}
+
+std::size_t Heap(const std::set<std::string>& ids) {
   std::size_t n = 0;
-  for (const auto& [key, value] : map) {
-    n += kNode + sizeof(key) + Heap(key) + value_bytes(value);
-  }
+  for (const std::string& id : ids) n += kNode<std::string> + Heap(id);
   return n;
 }
 
-std::size_t IndexBytes(
-    const std::map<std::string, std::set<std::string>>& index) {
-  return MapBytes(index, [](const std::set<std::string>& ids) {
-    std::size_t n = sizeof(ids);
-    for (const std::string& id : ids) n += kNode + sizeof(id) + Heap(id);
-    return n;
-  });
+// The nodes of `map` and what its keys and values hold on the heap.
+template <class Map>
+std::size_t MapBytes(const Map& map) {
+  std::size_t n = 0;
+  for (const auto& [key, value] : map) {
+    n += kNode<typename Map::value_type> + Heap(key) + Heap(value);
+  }
+  return n;
 }
 
 }  // namespace
@@ -50,20 +63,13 @@ std::size_t IndexBytes(
 std::size_t ApproximateBytes(const CachedOrg& entry) {
   const domain::OrgState& s = entry.state;
   std::size_t n = sizeof(entry) + Heap(s.org) + Heap(s.edition);
-  n += MapBytes(s.people, [](const auto& p) { return Bytes(p); });
-  n += MapBytes(s.invites, [](const auto& i) { return Bytes(i); });
-  n += MapBytes(s.teams, [](const std::string& name) {
-    return sizeof(name) + Heap(name);
-  });
-  n += MapBytes(s.payments, [](const domain::Payment& p) {
-    return sizeof(p) + Heap(p.payment_id) + Heap(p.currency);
-  });
+  n += MapBytes(s.people) + MapBytes(s.invites) + MapBytes(s.teams) +
+       MapBytes(s.payments);
   if (s.card.has_value()) {
     n += Heap(s.card->processor_token) + Heap(s.card->brand) +
          Heap(s.card->last4) + Heap(s.card->holder_name);
   }
-  n += IndexBytes(s.index.people_by_email) +
-       IndexBytes(s.index.pending_by_email);
+  n += MapBytes(s.index.people_by_email) + MapBytes(s.index.pending_by_email);
   return n;
 }
 
@@ -86,6 +92,15 @@ std::size_t EstimateBytes(CachedOrg& entry) {
   return entry.measured_bytes * (entries + 1) / (was + 1);
 }
 
+std::size_t StateCache::SlotBytes(const std::string& org) {
+  // The list node around the entry (whose own size EstimateBytes counts),
+  // the index's node and bucket, and the org's name in both.
+  using IndexNode = std::pair<const std::string, Lru::iterator>;
+  return Chunk(2 * sizeof(void*) + sizeof(Slot)) - sizeof(CachedOrg) +
+         Chunk(sizeof(void*) + sizeof(IndexNode) + sizeof(std::size_t)) +
+         sizeof(void*) + 2 * Heap(org);
+}
+
 std::optional<CachedOrg> StateCache::Take(const std::string& org) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(org);
@@ -103,8 +118,7 @@ void StateCache::Put(const std::string& org, CachedOrg&& entry) {
   const std::size_t charged = std::exchange(entry.charged, 0);
   const bool keeps = capacity_ != 0 && max_bytes_ != 0;
   // Sized outside the lock: the entry is this caller's alone.
-  const std::size_t size =
-      keeps ? EstimateBytes(entry) + sizeof(Slot) + org.size() : 0;
+  const std::size_t size = keeps ? EstimateBytes(entry) + SlotBytes(org) : 0;
   std::lock_guard<std::mutex> lock(mu_);
   taken_bytes_ -= charged;
   if (!keeps || size > max_bytes_) return;

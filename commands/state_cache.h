@@ -79,6 +79,8 @@ class StateCache {
     std::size_t bytes = 0;
   };
   using Lru = std::list<Slot>;
+  // What keeping an entry costs besides the entry itself.
+  static std::size_t SlotBytes(const std::string& org);
 
   const std::size_t capacity_;
   const std::size_t max_bytes_;

@@ -88,9 +88,57 @@ TEST(StateCache, EstimateTracksTheRealHeap) {
   s.Reindex();
   const double real = static_cast<double>(::mallinfo2().uordblks - before);
   const double estimate = static_cast<double>(ApproximateBytes(*entry));
-  EXPECT_NEAR(estimate / real, 1.0, 0.15)
+  EXPECT_NEAR(estimate / real, 1.0, 0.05)
       << "estimate " << estimate / 1048576 << " MiB, malloc " << real / 1048576
       << " MiB";
+}
+
+// A small W5 organization: its admin, a card, a resource count, one
+// accepted invitation and its member, one payment.
+CachedOrg SmallOrganization(int i) {
+  CachedOrg entry;
+  domain::OrgState& s = entry.state;
+  const std::string n = std::to_string(i);
+  s.exists = true;
+  s.org = "org-" + n;
+  s.edition = "enterprise";
+  for (const std::string& id : {"u-" + n + "-admin", "u-" + n + "-1"}) {
+    s.people[id] = domain::Person{id, id + "@example.com", "Person " + id,
+                                  domain::Role::kMember, 0};
+  }
+  domain::Invite invite;
+  invite.invite_id = "inv_" + std::string(22, 'a' + i % 26);
+  invite.email = "u-" + n + "-1@example.com";
+  invite.invited_by = "u-" + n + "-admin";
+  invite.status = domain::InviteStatus::kAccepted;
+  s.invites[invite.invite_id] = invite;
+  s.card =
+      domain::CreditCard{"tok_" + n, "visa", "4242", 12, 2030, "Card Holder"};
+  s.payments["pay-" + n] = domain::Payment{
+      "pay-" + n, 4200, "USD", domain::PaymentStatus::kSucceeded, 0};
+  s.Reindex();
+  return entry;
+}
+
+// What the cache counts against what malloc handed out, for many small
+// organizations (the cache early in W5) and for the same bytes in a few
+// large ones (late in W5): the budget must mean the same memory for both.
+TEST(StateCache, BytesTrackTheRealHeapForSmallAndLargeOrganizations) {
+  for (const bool large : {false, true}) {
+    const std::size_t before = ::mallinfo2().uordblks;
+    {
+      StateCache cache(1 << 20, std::size_t{1} << 40);
+      for (int i = 0; i < (large ? 4 : 20000); ++i) {
+        CachedOrg entry = large ? WithPeople(5000) : SmallOrganization(i);
+        cache.Put("org-" + std::to_string(i), std::move(entry));
+      }
+      const double real = static_cast<double>(::mallinfo2().uordblks - before);
+      const double counted = static_cast<double>(cache.bytes());
+      EXPECT_NEAR(counted / real, 1.0, 0.05)
+          << (large ? "large" : "small") << ": counted " << counted / 1048576
+          << " MiB, malloc " << real / 1048576 << " MiB";
+    }
+  }
 }
 #endif
 
