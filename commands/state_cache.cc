@@ -69,14 +69,15 @@ std::size_t ApproximateBytes(const CachedOrg& entry) {
     n += Heap(s.card->processor_token) + Heap(s.card->brand) +
          Heap(s.card->last4) + Heap(s.card->holder_name);
   }
-  n += MapBytes(s.index.people_by_email) + MapBytes(s.index.pending_by_email);
+  n += MapBytes(s.index.people_by_email) + MapBytes(s.index.pending_by_email) +
+       MapBytes(s.index.links_by_token_hash);
   return n;
 }
 
 std::size_t MapEntries(const domain::OrgState& s) {
   return s.people.size() + s.invites.size() + s.teams.size() +
          s.payments.size() + s.index.people_by_email.size() +
-         s.index.pending_by_email.size();
+         s.index.pending_by_email.size() + s.index.links_by_token_hash.size();
 }
 
 std::size_t EstimateBytes(CachedOrg& entry) {

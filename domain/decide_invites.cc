@@ -270,12 +270,11 @@ Decision Rules(const OrgState& s, const CommandEnvelope& env,
   const Actor& actor = env.actor;
   const Invite* inv = nullptr;
   if (c.token.has_value()) {
-    const std::string hash = ctx.HashToken(*c.token);
-    for (const auto& [id, candidate] : s.invites) {
-      if (candidate.channel == Channel::kLink &&
-          ConstantTimeEquals(candidate.token_hash, hash)) {
-        inv = &candidate;
-      }
+    // Looked up by the token's SHA-256: what a lookup's timing could tell
+    // is about the hash, which does not lead back to a token.
+    const auto& links = s.index.links_by_token_hash;
+    if (auto it = links.find(ctx.HashToken(*c.token)); it != links.end()) {
+      inv = FindInvite(s, it->second);
     }
   } else {
     inv = FindInvite(s, *c.invite_id);

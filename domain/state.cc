@@ -28,6 +28,13 @@ void IndexPerson(OrgIndex& x, const std::string& key, const Person& p,
 
 void IndexInvite(OrgIndex& x, const std::string& id, const Invite& inv,
                  int sign) {
+  if (inv.channel == Channel::kLink && !inv.token_hash.empty()) {
+    if (sign > 0) {
+      x.links_by_token_hash[inv.token_hash] = id;
+    } else {
+      x.links_by_token_hash.erase(inv.token_hash);
+    }
+  }
   if (inv.status != InviteStatus::kPending) return;
   std::uint64_t& pending = x.pending[inv.role == Role::kBillingManager ? 1 : 0];
   pending = sign > 0 ? pending + 1 : pending - 1;

@@ -58,6 +58,9 @@ struct OrgIndex {
   // Normalized email -> ids of pending email invitations to it.
   std::map<std::string, std::set<std::string>> pending_by_email;
   std::array<std::uint64_t, 3> people_by_role{};  // indexed by Role
+  // Link invitations of every status: token hash -> invite id (a token
+  // is 256 random bits, so its hash names one invitation).
+  std::map<std::string, std::string> links_by_token_hash;
   // Pending invitations: [0] admins and members, [1] billing managers.
   std::array<std::uint64_t, 2> pending{};
 

@@ -19,7 +19,6 @@ class MemoryEventStore final : public EventStore, private CommittedState {
 
   void AsyncAppend(AppendRequest request, AppendCallback done) override {
     Result<AppendResult> result = Status(Code::kInternal, "not run");
-    Position published = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       GroupPlanner planner(this, head_.position, head_.hash);
@@ -28,10 +27,11 @@ class MemoryEventStore final : public EventStore, private CommittedState {
         Apply(planner.writes());
         stats_.appends += 1;
         if (!planner.writes().empty()) stats_.write_groups += 1;
-        published = head_.position;
+        // Under the lock: appenders publish in the order they appended
+        // (published after it, a slower one could move the position back).
+        if (head_.position > 0) committed_.Publish(head_.position);
       }
     }
-    if (published > 0) committed_.Publish(published);
     done(std::move(result));
   }
 

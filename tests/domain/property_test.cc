@@ -183,6 +183,8 @@ void CheckIndex(const OrgState& s, const std::string& where) {
   EXPECT_EQ(s.index.pending_by_email, fresh.index.pending_by_email) << where;
   EXPECT_EQ(s.index.people_by_role, fresh.index.people_by_role) << where;
   EXPECT_EQ(s.index.pending, fresh.index.pending) << where;
+  EXPECT_EQ(s.index.links_by_token_hash, fresh.index.links_by_token_hash)
+      << where;
 }
 
 TEST(DomainProperty, RandomHistoriesKeepTheInvariants) {
