@@ -218,6 +218,29 @@ TEST_F(ViewsTest, BillingManagersForAdminsAndForBillingManagers) {
   EXPECT_EQ(json::serialize(*bm), R"({"billing_managers":[{"name":"Carol"}]})");
 }
 
+// Billing managers are rows of their own (not a list in the summary row):
+// listed in order of acceptance, and gone from the list and the count once
+// removed.
+TEST_F(ViewsTest, BillingManagersAreListedInOrderOfAcceptance) {
+  const Actor grace = Actor::Person("u-grace", "grace@example.com", "Grace");
+  const Actor henry = Actor::Person("u-henry", "henry@example.com", "Henry");
+  auto g = Run(kAlice, domain::InviteBillingManager{"grace@example.com"});
+  auto h = Run(kAlice, domain::InviteBillingManager{"henry@example.com"});
+  ASSERT_TRUE(Run(henry, domain::AcceptInvite{h.invite_id, {}}).ok());
+  ASSERT_TRUE(Run(grace, domain::AcceptInvite{g.invite_id, {}}).ok());
+  ASSERT_TRUE(Run(kAlice, domain::RemoveBillingManager{"u-carol"}).ok());
+  Result<json::object> r = View("billing_managers", kAlice);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const json::array& managers = r->at("billing_managers").as_array();
+  ASSERT_EQ(managers.size(), 2u);
+  EXPECT_EQ(managers[0].at("user_id"), "u-henry");
+  EXPECT_EQ(managers[1].at("user_id"), "u-grace");
+  Result<json::object> billing = View("billing", kAlice);
+  ASSERT_TRUE(billing.ok());
+  // Two, and the pending invitations: dave's and the link.
+  EXPECT_EQ(billing->at("billing_managers_used"), 4);
+}
+
 TEST_F(ViewsTest, BillingShowsEditionLimitsCardPaymentsAndRum) {
   Result<json::object> r = View("billing", kCarol);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
