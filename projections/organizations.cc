@@ -17,8 +17,7 @@ std::string RoleText(Role r) { return std::string(RoleName(r)); }
 class OrganizationsProjection final : public Projection {
  public:
   std::string_view name() const override { return kOrganizations; }
-  // 2: billing managers in rows of their own (were a list in OrgRow).
-  std::uint32_t version() const override { return 2; }
+  std::uint32_t version() const override { return 1; }
 
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
     const bool creating = std::holds_alternative<OrganizationCreated>(e.event);
@@ -157,13 +156,12 @@ class OrganizationsProjection final : public Projection {
   static Status Join(const ProjectedEvent& e, StateTx& tx, OrgRow& org,
                      const std::string& user_id, const std::string& name,
                      const std::string& email, Role role, Micros since) {
-    PersonRow person{RoleText(role), name, email, since, e.position};
+    PersonRow person{RoleText(role), name, email, since, 0};
     if (role == Role::kBillingManager) {
-      org.billing_managers += 1;
-      tx.PutRow(keys::Positioned('b', e.org, e.position),
-                BillingManagerEntry{user_id, name, email, since});
+      org.billing_managers.push_back({user_id, name, email, since});
     } else {
       (role == Role::kAdmin ? org.admins : org.members) += 1;
+      person.member_key = e.position;
       tx.PutRow(keys::Positioned('m', e.org, e.position),
                 MemberRow{user_id, name, email, person.role, since});
     }
@@ -171,12 +169,13 @@ class OrganizationsProjection final : public Projection {
     return Status::Ok();
   }
 
-  // Removes `person` from its list and count.
+  // Removes `user_id` from every list and count.
   static Status Unlist(const ProjectedEvent& e, StateTx& tx, OrgRow& org,
-                       const PersonRow& person) {
+                       const std::string& user_id, const PersonRow& person) {
     if (person.role == "billing_manager") {
-      org.billing_managers -= 1;
-      tx.Delete(keys::Positioned('b', e.org, person.member_key));
+      std::erase_if(org.billing_managers, [&](const BillingManagerEntry& b) {
+        return b.user_id == user_id;
+      });
     } else {
       (person.role == "admin" ? org.admins : org.members) -= 1;
       tx.Delete(keys::Positioned('m', e.org, person.member_key));
@@ -201,14 +200,14 @@ class OrganizationsProjection final : public Projection {
     Result<PersonRow> person = FindPerson(e, tx, user_id);
     if (!person.ok()) return person.status();
     tx.Delete(keys::Person(e.org, user_id));
-    return Unlist(e, tx, org, *person);
+    return Unlist(e, tx, org, user_id, *person);
   }
 
   static Status ChangeRole(const ProjectedEvent& e, StateTx& tx, OrgRow& org,
                            const RoleChanged& c) {
     Result<PersonRow> person = FindPerson(e, tx, c.user_id);
     if (!person.ok()) return person.status();
-    if (Status s = Unlist(e, tx, org, *person); !s.ok()) return s;
+    if (Status s = Unlist(e, tx, org, c.user_id, *person); !s.ok()) return s;
     return Join(e, tx, org, c.user_id, person->name, person->email, c.to,
                 person->since);
   }

@@ -41,8 +41,6 @@ struct PendingInvite {
   }
 };
 
-// "b" org 0x00 position:fixed64: the billing managers, keyed by the
-// position of the event that made them one (so in order of acceptance).
 struct BillingManagerEntry {
   std::string user_id;
   std::string name;
@@ -92,11 +90,9 @@ struct OrgRow {
   std::int64_t created_at = 0;
   std::uint64_t admins = 0;
   std::uint64_t members = 0;
-  // How many "b" rows (the billing managers, each a row of its own: this
-  // row stays small however many there are).
-  std::uint64_t billing_managers = 0;
-  std::vector<PendingInvite> pending;  // by creation
-  std::vector<TeamEntry> teams;        // by team id
+  std::vector<BillingManagerEntry> billing_managers;  // by acceptance
+  std::vector<PendingInvite> pending;                 // by creation
+  std::vector<TeamEntry> teams;                       // by team id
   std::optional<CardEntry> card;
   std::optional<RumSample> rum_last;
   template <class IO>
@@ -112,7 +108,7 @@ struct PersonRow {
   std::string name;
   std::string email;
   std::int64_t since = 0;
-  std::uint64_t member_key = 0;  // the position of its "m" or "b" row
+  std::uint64_t member_key = 0;  // the "m" row's position; 0 for billing mgrs
   template <class IO>
   void Fields(IO& io) {
     io(role), io(name), io(email), io(since), io(member_key);

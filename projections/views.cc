@@ -88,23 +88,6 @@ class ViewReader {
     return std::optional<RowT>(std::move(*row));
   }
 
-  // Every billing manager, in order of acceptance.
-  Result<std::vector<BillingManagerEntry>> BillingManagers() {
-    const std::string prefix = orgs_ + keys::Prefix('b', request_.org);
-    Result<std::vector<eventstore::KeyValue>> rows =
-        snap_->Scan(prefix, eventstore::PrefixEnd(prefix),
-                    static_cast<std::size_t>(org_.billing_managers) + 1, false);
-    if (!rows.ok()) return rows.status();
-    std::vector<BillingManagerEntry> out;
-    out.reserve(rows->size());
-    for (const eventstore::KeyValue& kv : *rows) {
-      Result<BillingManagerEntry> b = DecodeRow<BillingManagerEntry>(kv.second);
-      if (!b.ok()) return b.status();
-      out.push_back(std::move(*b));
-    }
-    return out;
-  }
-
   // A page of positioned rows of `kind`, newest first: at most `limit`,
   // before `before` when given; `*next` is set when there is more.
   Result<std::vector<std::pair<std::uint64_t, std::string>>> Page(
@@ -320,24 +303,23 @@ Result<json::object> QueryView(ProjectionSet& projections,
   }
   if (view == "billing_managers") {
     const Scope scope = reader.ScopeOf(Permission::kBillingManagersView);
-    if (scope != Scope::kNamesOnly && scope != Scope::kFull) {
-      return Forbidden(view);
-    }
-    Result<std::vector<BillingManagerEntry>> all = reader.BillingManagers();
-    if (!all.ok()) return all.status();
-    json::array managers;
-    for (const BillingManagerEntry& b : *all) {
-      if (scope == Scope::kNamesOnly) {
-        managers.push_back(json::object{{"name", b.name}});
-      } else {
-        managers.push_back(json::object{{"user_id", b.user_id},
-                                        {"name", b.name},
-                                        {"email", b.email},
-                                        {"accepted_at", Time(b.accepted_at)}});
+    if (scope == Scope::kNamesOnly) {
+      json::array names;
+      for (const BillingManagerEntry& b : org.billing_managers) {
+        names.push_back(json::object{{"name", b.name}});
       }
+      out["billing_managers"] = std::move(names);
+      return out;
+    }
+    if (scope != Scope::kFull) return Forbidden(view);
+    json::array managers;
+    for (const BillingManagerEntry& b : org.billing_managers) {
+      managers.push_back(json::object{{"user_id", b.user_id},
+                                      {"name", b.name},
+                                      {"email", b.email},
+                                      {"accepted_at", Time(b.accepted_at)}});
     }
     out["billing_managers"] = std::move(managers);
-    if (scope == Scope::kNamesOnly) return out;
     if (reader.Full(Permission::kInvitesView)) {
       json::array pending;
       for (const PendingInvite& p : org.pending) {
@@ -400,7 +382,7 @@ Result<json::object> QueryView(ProjectionSet& projections,
     for (const PendingInvite& p : org.pending) {
       if (p.role == "billing_manager") ++pending_bm;
     }
-    out["billing_managers_used"] = org.billing_managers + pending_bm;
+    out["billing_managers_used"] = org.billing_managers.size() + pending_bm;
     out["member_count"] = org.admins + org.members;
     if (reader.Full(Permission::kCreditCardView)) {
       if (org.card.has_value()) {
