@@ -98,6 +98,14 @@ Status RocksDbHandle::Open() {
   table.partition_filters = true;
   auto filtered = std::shared_ptr<rocksdb::TableFactory>(
       rocksdb::NewBlockBasedTableFactory(table));
+  // Projection rows keep whole-file filters and one index block per file:
+  // every view reads them, and the partitions' extra cache lookups cost
+  // W4 a quarter of its queries (p50 8 -> 11 us, A/B). Their filters are
+  // smaller than the heads' (a view's misses are rare).
+  table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kBinarySearch;
+  table.partition_filters = false;
+  auto rows = std::shared_ptr<rocksdb::TableFactory>(
+      rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory = filtered;
   // Eight column families: each memtable a sixteenth of the budget, so the
@@ -129,6 +137,8 @@ Status RocksDbHandle::Open() {
     rocksdb::ColumnFamilyOptions options = cf_options;
     if (name == layout::kLogCf || name == layout::kStreamsCf) {
       options.table_factory = unfiltered;
+    } else if (name == layout::kStateCf) {
+      options.table_factory = rows;
     }
     // Projection rows are rewritten often and rebuilt from the log at will:
     // compressing them costs more CPU than the disk it saves.
