@@ -139,10 +139,8 @@ Status RocksDbHandle::Open() {
       options.table_factory = unfiltered;
     } else if (name == layout::kStateCf) {
       options.table_factory = rows;
-    }
-    // Projection rows are rewritten often and rebuilt from the log at will:
-    // compressing them costs more CPU than the disk it saves.
-    if (name == layout::kStateCf) {
+      // Projection rows are rewritten often and rebuilt from the log at
+      // will: compressing them costs more CPU than the disk it saves.
       options.compression = rocksdb::kNoCompression;
     }
     descriptors.emplace_back(name, options);

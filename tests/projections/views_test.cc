@@ -218,9 +218,8 @@ TEST_F(ViewsTest, BillingManagersForAdminsAndForBillingManagers) {
   EXPECT_EQ(json::serialize(*bm), R"({"billing_managers":[{"name":"Carol"}]})");
 }
 
-// Billing managers are rows of their own (not a list in the summary row):
-// listed in order of acceptance, and gone from the list and the count once
-// removed.
+// Billing managers are listed in order of acceptance, and are gone from
+// the list and the count once removed.
 TEST_F(ViewsTest, BillingManagersAreListedInOrderOfAcceptance) {
   const Actor grace = Actor::Person("u-grace", "grace@example.com", "Grace");
   const Actor henry = Actor::Person("u-henry", "henry@example.com", "Henry");
