@@ -12,6 +12,8 @@
 
 #include "tools/bench/calibrate.h"
 #include "tools/bench/histogram.h"
+#include "tools/bench/org_book.h"
+#include "tools/bench/people.h"
 
 namespace orgledger::bench {
 namespace {
@@ -20,27 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 double Us(Clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
-}
-
-domain::Actor Admin(long i) {
-  const std::string n = std::to_string(i);
-  return domain::Actor::Person("u-admin-" + n, "admin" + n + "@example.com",
-                               "Admin " + n);
-}
-domain::Actor Biller(long i) {
-  const std::string n = std::to_string(i);
-  return domain::Actor::Person("u-bill-" + n, "billing" + n + "@example.com",
-                               "Billing " + n);
-}
-std::string Org(long i) { return "org-" + std::to_string(i); }
-
-commands::CommandRequest Request(long org, const domain::Actor& actor,
-                                 domain::Command command) {
-  commands::CommandRequest r;
-  r.envelope.org = Org(org);
-  r.envelope.actor = actor;
-  r.envelope.command = std::move(command);
-  return r;
 }
 
 // Latencies and outcomes from many threads.
@@ -250,21 +231,6 @@ class Zipf {
   std::vector<double> cdf_;
 };
 
-// What W5's writers know of an organization: pending email invitations and
-// the people who joined, to accept, revoke and remove for real.
-struct OrgBook {
-  std::mutex mu;
-  std::vector<std::pair<std::string, int>> pending;  // invite id, person
-  std::vector<int> joined;                           // person numbers
-  int next_person = 0;
-};
-
-domain::Actor Person(long org, int n) {
-  const std::string id = std::to_string(org) + "-" + std::to_string(n);
-  return domain::Actor::Person("u-" + id, "p" + id + "@example.com",
-                               "Person " + id);
-}
-
 }  // namespace
 
 MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
@@ -302,88 +268,11 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
       std::mt19937_64 rng(1000 + w);
       while (!stop.load()) {
         const long i = zipf(rng);
-        OrgBook& book = books[i];
-        domain::Actor actor = Admin(i);
-        domain::Command command;
-        int invited = -1;
-        int removed = -1;
-        std::string accepted_invite;
-        {
-          std::lock_guard<std::mutex> lock(book.mu);
-          switch (rng() % 10) {
-            case 0:
-              invited = book.next_person++;
-              command =
-                  domain::InviteMember{Person(i, invited).email, "member"};
-              break;
-            case 1:
-            case 3:
-              if (!book.pending.empty()) {
-                auto [id, person] = book.pending.back();
-                actor = Person(i, person);
-                accepted_invite = id;
-                command = domain::AcceptInvite{id, std::nullopt};
-              } else {
-                command = domain::AcceptInvite{"inv-none", std::nullopt};
-              }
-              break;
-            case 2:
-              invited = book.next_person++;
-              command = domain::InviteBillingManager{Person(i, invited).email};
-              break;
-            case 4:
-              command = domain::RevokeInvite{book.pending.empty()
-                                                 ? "inv-none"
-                                                 : book.pending.front().first};
-              break;
-            case 5:
-              if (!book.joined.empty()) removed = book.joined.front();
-              command = domain::RemoveMember{
-                  removed < 0 ? "u-none" : Person(i, removed).id};
-              break;
-            case 6:
-              command = domain::UpdateCreditCard{domain::CreditCard{
-                  "tok_" + std::to_string(rng() % 1000), "visa", "4242",
-                  static_cast<int>(1 + rng() % 12), 2030, "Card Holder"}};
-              break;
-            case 7:
-              actor = domain::Actor::System("metering");
-              command = domain::RecordResourceCount{
-                  static_cast<std::int64_t>(rng() % 500),
-                  std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count()};
-              break;
-            case 8:
-              actor = domain::Actor::System("payments");
-              command = domain::RecordPayment{
-                  "pay-" + std::to_string(rng() % 100000), 4200, "USD",
-                  "succeeded", 1795000000000000};
-              break;
-            default:
-              command = domain::ChangeSubscription{
-                  rng() % 2 ? "enterprise" : "business_critical"};
-              break;
-          }
-        }
+        OrgBook::Step step = books[i].Next(i, rng);
         const auto start = Clock::now();
-        commands::CommandOutcome o =
-            engine.Execute(Request(i, actor, std::move(command)));
+        commands::CommandOutcome o = engine.Execute(step.request);
         recorder.Add(Us(Clock::now() - start), o);
-        std::lock_guard<std::mutex> lock(book.mu);
-        if (o.ok() && invited >= 0 && o.invite_id.has_value()) {
-          book.pending.emplace_back(*o.invite_id, invited);
-        }
-        if (removed >= 0 && o.ok()) std::erase(book.joined, removed);
-        if (!accepted_invite.empty()) {
-          std::erase_if(book.pending, [&](const auto& p) {
-            return p.first == accepted_invite;
-          });
-          if (o.ok()) {
-            const std::string id = actor.id;
-            book.joined.push_back(std::stoi(id.substr(id.rfind('-') + 1)));
-          }
-        }
+        books[i].Settle(step, o);
       }
     });
   }

@@ -1,0 +1,88 @@
+// W5's book of an organization, driven against a real engine (RocksDB in a
+// temporary directory): the commands it chooses name real invitations and
+// people, so removals and revocations succeed, and what it believes joined
+// is what the engine's views count.
+#include "tools/bench/org_book.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <string>
+
+#include "commands/engine.h"
+#include "tests/commands/engine_fixture.h"
+#include "tests/testing/test_dir.h"
+#include "tools/bench/people.h"
+
+namespace orgledger::bench {
+namespace {
+
+using Kind = OrgBook::Step::Kind;
+
+TEST(OrgBook, NamesRealInvitationsAndPeopleAndAgreesWithTheViews) {
+  orgledger::testing::TestDir dir;
+  commands::EngineOptions options;
+  options.data_dir = dir.Sub("db");
+  auto context = std::make_shared<commands::testing::TestContext>();
+  // W5 records resource counts at the real time.
+  context->now = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  options.context = context;
+  auto opened = commands::Engine::Open(std::move(options));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  commands::Engine& engine = **opened;
+
+  constexpr long kOrgs = 3;  // org 0 on the team edition, with its limits
+  for (long i = 0; i < kOrgs; ++i) {
+    commands::CommandOutcome o = engine.Execute(Request(
+        i, Admin(i),
+        domain::CreateOrganization{i == 0 ? "team" : "enterprise"}));
+    ASSERT_TRUE(o.ok()) << o.error.ToString();
+  }
+  std::vector<OrgBook> books(kOrgs);
+  std::mt19937_64 rng(7);
+  std::map<Kind, int> succeeded;
+  eventstore::Position last = 0;
+  for (int n = 0; n < 3000; ++n) {
+    const long i = static_cast<long>(rng() % kOrgs);
+    OrgBook::Step step = books[i].Next(i, rng);
+    commands::CommandOutcome o = engine.Execute(step.request);
+    if (o.ok()) {
+      last = std::max(last, o.position);
+      if (step.targeted) ++succeeded[step.kind];
+    } else if (step.kind == Kind::kOther) {
+      ADD_FAILURE() << "step " << n << ": " << o.error.ToString();
+    } else if (step.targeted) {
+      // Only a team's limit may refuse a command that names something real.
+      EXPECT_EQ(CodeName(o.error.code()), "limit_reached")
+          << "step " << n << " on org " << i << ": " << o.error.ToString();
+    }
+    books[i].Settle(step, o);
+  }
+  EXPECT_GT(succeeded[Kind::kInvite], 400);
+  EXPECT_GT(succeeded[Kind::kAccept], 200);
+  EXPECT_GT(succeeded[Kind::kRevoke], 50);
+  EXPECT_GT(succeeded[Kind::kRemove], 200);
+
+  for (long i = 0; i < kOrgs; ++i) {
+    projections::ViewRequest q;
+    q.org = Org(i);
+    q.viewer = Admin(i);
+    q.view = "member_count";
+    auto members = engine.Query(q, last);
+    ASSERT_TRUE(members.ok()) << members.status().ToString();
+    q.view = "billing_managers";
+    auto billers = engine.Query(q, last);
+    ASSERT_TRUE(billers.ok()) << billers.status().ToString();
+    const std::uint64_t people =
+        members->at("member_count").to_number<std::uint64_t>() +
+        billers->at("billing_managers").as_array().size();
+    EXPECT_EQ(people, 1 + books[i].joined()) << "org " << i;  // 1: the admin
+  }
+}
+
+}  // namespace
+}  // namespace orgledger::bench
