@@ -37,9 +37,9 @@ TEST(OrgBook, NamesRealInvitationsAndPeopleAndAgreesWithTheViews) {
 
   constexpr long kOrgs = 3;  // org 0 on the team edition, with its limits
   for (long i = 0; i < kOrgs; ++i) {
-    commands::CommandOutcome o = engine.Execute(Request(
-        i, Admin(i),
-        domain::CreateOrganization{i == 0 ? "team" : "enterprise"}));
+    commands::CommandOutcome o = engine.Execute(
+        Request(i, Admin(i),
+                domain::CreateOrganization{i == 0 ? "team" : "enterprise"}));
     ASSERT_TRUE(o.ok()) << o.error.ToString();
   }
   std::vector<OrgBook> books(kOrgs);

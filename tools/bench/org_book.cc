@@ -59,7 +59,7 @@ OrgBook::Step OrgBook::Next(long org, std::mt19937_64& rng) {
       }
       step.targeted = true;
       std::tie(step.invite_id, step.who) = pending_.front();
-      pending_.pop_front();
+      pending_.erase(pending_.begin());
       command = domain::RevokeInvite{step.invite_id};
       break;
     case 5:  // remove the person who joined first, by the command of their role
@@ -70,7 +70,7 @@ OrgBook::Step OrgBook::Next(long org, std::mt19937_64& rng) {
       }
       step.targeted = true;
       step.who = joined_.front();
-      joined_.pop_front();
+      joined_.erase(joined_.begin());
       if (step.who.billing_manager) {
         command = domain::RemoveBillingManager{Person(org, step.who.person).id};
       } else {
@@ -89,9 +89,9 @@ OrgBook::Step OrgBook::Next(long org, std::mt19937_64& rng) {
       break;
     case 8:
       actor = domain::Actor::System("payments");
-      command = domain::RecordPayment{"pay-" + std::to_string(rng() % 100000),
-                                      4200, "USD", "succeeded",
-                                      1795000000000000};
+      command =
+          domain::RecordPayment{"pay-" + std::to_string(rng() % 100000), 4200,
+                                "USD", "succeeded", 1795000000000000};
       break;
     default:
       command = domain::ChangeSubscription{rng() % 2 ? "enterprise"
@@ -118,7 +118,7 @@ void OrgBook::Settle(const Step& step,
         joined_.push_back(step.who);
       } else {
         // Still pending (a limit reached): the next revocation takes it.
-        pending_.emplace_front(step.invite_id, step.who);
+        pending_.emplace(pending_.begin(), step.invite_id, step.who);
       }
       break;
     case Kind::kRevoke:  // gone either way

@@ -14,11 +14,11 @@
 #define ORGLEDGER_TOOLS_BENCH_ORG_BOOK_H_
 
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <random>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "commands/engine.h"
 
@@ -55,8 +55,11 @@ class OrgBook {
 
  private:
   mutable std::mutex mu_;
-  std::deque<std::pair<std::string, Invitee>> pending_;  // invite id, who
-  std::deque<Invitee> joined_;
+  // Vectors, not deques: an empty std::deque allocates ~600 bytes, 120 MB
+  // for W5's 100,000 books. Taking from the front moves the rest: pending
+  // stays short, joined reaches thousands only in the hottest books.
+  std::vector<std::pair<std::string, Invitee>> pending_;  // invite id, who
+  std::vector<Invitee> joined_;
   int next_person_ = 0;
 };
 
