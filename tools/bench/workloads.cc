@@ -309,6 +309,9 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
   stop = true;
   for (auto& t : writers) t.join();
   readers.join();
+  // The end of what scripts/soak samples (the verify that follows is not
+  // the soak's).
+  std::fprintf(stderr, "bench: W5 timed run done\n");
   MixedFigures f;
   f.commands = recorder.Figures(
       std::chrono::duration<double>(Clock::now() - t0).count());
