@@ -184,6 +184,10 @@ struct StoreStats {
   std::size_t cache_bytes = 0;
   std::size_t pinned_bytes = 0;
   std::size_t memtable_bytes = 0;
+  // RocksDB only: the open SST files' readers outside the cache, and the
+  // number of live SST files.
+  std::size_t table_reader_bytes = 0;
+  std::size_t live_files = 0;
 };
 
 // A running subscription; destroying it stops delivery (and waits for the

@@ -224,6 +224,9 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     stats.cache_bytes = handle_.cache_bytes();
     stats.pinned_bytes = handle_.pinned_bytes();
     stats.memtable_bytes = handle_.memtable_bytes();
+    std::shared_lock<std::shared_mutex> lock(db_mu_);  // vs. a reopen
+    stats.table_reader_bytes = handle_.table_reader_bytes();
+    stats.live_files = handle_.live_files();
     return stats;
   }
 
@@ -303,7 +306,8 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   StoreOptions options_;
   RocksDbHandle handle_;
   const bool read_only_;
-  std::shared_mutex db_mu_;  // shared: any use of handle_; unique: reopen
+  mutable std::shared_mutex
+      db_mu_;  // shared: any use of handle_; unique: reopen
   RocksDbStateStore state_{&handle_, &db_mu_, read_only_};
   PositionNotifier committed_;
 

@@ -264,4 +264,24 @@ rocksdb::Status RocksDbHandle::Write(const rocksdb::WriteOptions& options,
   return db_->Write(options, batch);
 }
 
+std::size_t RocksDbHandle::table_reader_bytes() const {
+  if (db_ == nullptr) return 0;
+  std::size_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* cf : handles_) {
+    std::uint64_t bytes = 0;
+    if (db_->GetIntProperty(
+            cf, rocksdb::DB::Properties::kEstimateTableReadersMem, &bytes)) {
+      total += bytes;
+    }
+  }
+  return total;
+}
+
+std::size_t RocksDbHandle::live_files() const {
+  if (db_ == nullptr) return 0;
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  return files.size();
+}
+
 }  // namespace orgledger::eventstore

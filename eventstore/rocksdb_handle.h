@@ -63,6 +63,10 @@ class RocksDbHandle {
   std::size_t cache_bytes() const { return block_cache_->GetUsage(); }
   std::size_t pinned_bytes() const { return block_cache_->GetPinnedUsage(); }
   std::size_t memtable_bytes() const { return write_buffers_->memory_usage(); }
+  // What the open SST files' readers hold outside the cache (summed over
+  // the column families; RocksDB's estimate), and how many files are live.
+  std::size_t table_reader_bytes() const;
+  std::size_t live_files() const;
 
   // Reads the recorded log head from `meta` (zero for a new database).
   Result<LogHead> ReadLogHead(const rocksdb::ReadOptions& ro) const;

@@ -293,12 +293,13 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
                    "bench: W5 memory at %.0f s: rss %.0f MB (heap in use "
                    "%.0f, free in malloc %.0f), state cache "
                    "%zu orgs %.1f MB, rocksdb cache %.1f MB (pinned %.1f, "
-                   "memtables %.1f)\n",
+                   "memtables %.1f), table readers %.1f MB (%zu files)\n",
                    std::chrono::duration<double>(Clock::now() - t0).count(),
                    CurrentRssMb(), heap.in_use, heap.free,
                    e.state_cache_entries, e.state_cache_bytes / 1048576.0,
                    st.cache_bytes / 1048576.0, st.pinned_bytes / 1048576.0,
-                   st.memtable_bytes / 1048576.0);
+                   st.memtable_bytes / 1048576.0,
+                   st.table_reader_bytes / 1048576.0, st.live_files);
     }
     if (progress) {
       progress(static_cast<std::uint64_t>(
