@@ -1,5 +1,7 @@
 // The malloc policy: large blocks stay mapped however large the blocks
-// freed before them were (glibc's dynamic mmap threshold is off).
+// freed before them were (glibc's dynamic mmap threshold is off), threads
+// share one arena per core, and small blocks freed are not kept in
+// fastbins.
 #include "base/malloc_policy.h"
 
 #include <gtest/gtest.h>
@@ -45,6 +47,23 @@ TEST(MallocPolicy, LargeBlocksStayMappedAfterLargerOnesWereFreed) {
   EXPECT_EQ(::mallinfo2().hblks, mapped + 1);
   std::free(block);
   EXPECT_EQ(::mallinfo2().hblks, mapped);  // unmapped: back to the system
+}
+
+// Small blocks freed are coalesced, not kept in fastbins (glibc keeps
+// chunks of up to 128 bytes there by default once the thread's cache for
+// their size is full).
+TEST(MallocPolicy, SmallBlocksFreedAreNotKeptInFastbins) {
+  if (std::getenv("GLIBC_TUNABLES") != nullptr) {
+    GTEST_SKIP() << "the environment sets malloc's parameters";
+  }
+  ASSERT_TRUE(ApplyMallocPolicy());
+  std::vector<void*> blocks;
+  // Every other block stays, so the freed ones have live neighbours and
+  // would sit in fastbins rather than merge into the top of the heap.
+  for (int i = 0; i < 2000; ++i) blocks.push_back(Touched(48));
+  for (std::size_t i = 0; i < blocks.size(); i += 2) std::free(blocks[i]);
+  EXPECT_EQ(::mallinfo2().fsmblks, 0u);
+  for (std::size_t i = 1; i < blocks.size(); i += 2) std::free(blocks[i]);
 }
 
 // Applied before the process's threads allocate, the arena limit holds:
