@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <map>
 #include <random>
 #include <string>
@@ -25,12 +24,7 @@ TEST(OrgBook, NamesRealInvitationsAndPeopleAndAgreesWithTheViews) {
   orgledger::testing::TestDir dir;
   commands::EngineOptions options;
   options.data_dir = dir.Sub("db");
-  auto context = std::make_shared<commands::testing::TestContext>();
-  // W5 records resource counts at the real time.
-  context->now = std::chrono::duration_cast<std::chrono::microseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
-  options.context = context;
+  options.context = std::make_shared<commands::testing::TestContext>();
   auto opened = commands::Engine::Open(std::move(options));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   commands::Engine& engine = **opened;
@@ -48,8 +42,8 @@ TEST(OrgBook, NamesRealInvitationsAndPeopleAndAgreesWithTheViews) {
   eventstore::Position last = 0;
   for (int n = 0; n < 3000; ++n) {
     const long i = static_cast<long>(rng() % kOrgs);
-    OrgBook::Step step = books[i].Next(i, rng);
-    commands::CommandOutcome o = engine.Execute(step.request);
+    OrgBook::Step step = books[i].Next(i, *engine.options().context, rng);
+    commands::CommandOutcome o = engine.Execute(std::move(step.request));
     if (o.ok()) {
       last = std::max(last, o.position);
       if (step.targeted) ++succeeded[step.kind];

@@ -1,6 +1,5 @@
 #include "tools/bench/org_book.h"
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <tuple>
@@ -8,17 +7,9 @@
 #include "tools/bench/people.h"
 
 namespace orgledger::bench {
-namespace {
 
-std::int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
-OrgBook::Step OrgBook::Next(long org, std::mt19937_64& rng) {
+OrgBook::Step OrgBook::Next(long org, const domain::Context& clock,
+                            std::mt19937_64& rng) {
   using Kind = Step::Kind;
   Step step;
   domain::Actor actor = Admin(org);
@@ -85,7 +76,7 @@ OrgBook::Step OrgBook::Next(long org, std::mt19937_64& rng) {
     case 7:
       actor = domain::Actor::System("metering");
       command = domain::RecordResourceCount{
-          static_cast<std::int64_t>(rng() % 500), NowMicros()};
+          static_cast<std::int64_t>(rng() % 500), clock.Now()};
       break;
     case 8:
       actor = domain::Actor::System("payments");

@@ -259,6 +259,7 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
                seconds);
   std::vector<OrgBook> books(orgs);
   const Zipf zipf(orgs, 1.1);
+  const domain::Context& clock = *engine.options().context;
   Recorder recorder;
   std::atomic<bool> stop{false};
   const auto t0 = Clock::now();
@@ -268,9 +269,10 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
       std::mt19937_64 rng(1000 + w);
       while (!stop.load()) {
         const long i = zipf(rng);
-        OrgBook::Step step = books[i].Next(i, rng);
+        OrgBook::Step step = books[i].Next(i, clock, rng);
         const auto start = Clock::now();
-        commands::CommandOutcome o = engine.Execute(step.request);
+        // Settle reads what the step claimed, not its request.
+        commands::CommandOutcome o = engine.Execute(std::move(step.request));
         recorder.Add(Us(Clock::now() - start), o);
         books[i].Settle(step, o);
       }
