@@ -306,8 +306,8 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   StoreOptions options_;
   RocksDbHandle handle_;
   const bool read_only_;
-  mutable std::shared_mutex
-      db_mu_;  // shared: any use of handle_; unique: reopen
+  // Shared: any use of handle_ (Stats too, hence mutable); unique: reopen.
+  mutable std::shared_mutex db_mu_;
   RocksDbStateStore state_{&handle_, &db_mu_, read_only_};
   PositionNotifier committed_;
 
