@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages orgledger builds with, when any is missing.
+# Installs the Debian 12 packages orgledger builds with, when any is missing
+# (and gdb: the crash matrix takes the stacks of a child that hangs).
 # Idempotent and quick when nothing is missing (one dpkg-query). Run as root,
 # or with sudo available.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcli11-dev
+  gdb
 )
 
 missing=()

@@ -18,6 +18,7 @@
 // Output, one write(2) per line so a kill never leaves half a line:
 //   ready | send ORG KEY | ack ORG KEY VERSION | backup-start N |
 //   backup N PATH | cut
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -39,6 +40,10 @@ namespace {
 using namespace orgledger;
 
 using testing::WriteLine;
+
+// Set just before this process cuts its own power: from then on, and only
+// then, storage errors are expected.
+std::atomic<bool> g_power_cut{false};
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "crash_child: %s\n", what.c_str());
@@ -67,8 +72,9 @@ void EnsureOrganization(commands::Engine& engine, const std::string& org) {
 
 // One writer: CreateTeam commands on `org`, each announced before it runs
 // and acknowledged after. Stops after `limit` commands (0: never) or when
-// `stop` is set. Under a power cut commands fail with unavailable; the
-// writer then waits for the process to end.
+// `stop` is set. After the power cut commands fail with unavailable; the
+// writer then waits for the process to end. Any other failure ends the
+// process (exit 3, the reason on stderr): the parent reports it.
 void Writer(commands::Engine& engine, const std::string& org,
             const std::string& prefix, long limit,
             const std::atomic<bool>& stop) {
@@ -85,8 +91,8 @@ void Writer(commands::Engine& engine, const std::string& org,
       WriteLine("ack " + org + " " + key + " " + std::to_string(o.version));
       continue;
     }
-    if (o.error.code() != Code::kUnavailable) {
-      Die("command " + key + ": " + o.error.ToString());
+    if (o.error.code() != Code::kUnavailable || !g_power_cut.load()) {
+      Die("command " + key + " on " + org + ": " + o.error.ToString());
     }
     // The disk is gone (power cut): hold still until the process ends.
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -135,6 +141,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: crash_child SCENARIO DIR TAG kill|power MS\n");
     return 2;
   }
+  // The parent may attach gdb to take the stacks of a child that hangs
+  // (where Yama allows only ancestors to attach).
+  ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
   const std::string scenario = argv[1];
   const std::string dir = argv[2];
   const std::string tag = argv[3];
@@ -185,7 +194,7 @@ int main(int argc, char** argv) {
         WriteLine("backup-start " + std::to_string(n));
         Status s = engine->store().Checkpoint(path);
         if (!s.ok()) {
-          if (power) break;  // the cut came first
+          if (g_power_cut.load()) break;  // the cut came first
           Die("backup: " + s.ToString());
         }
         WriteLine("backup " + std::to_string(n) + " " + path);
@@ -203,6 +212,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  g_power_cut.store(true);
   fs->PowerCut();
   fs->DropUnsyncedData(/*revive=*/false);
   WriteLine("cut");

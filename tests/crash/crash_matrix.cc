@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -110,13 +111,87 @@ struct CellStats {
   long behind = 0;
 };
 
-// The first failure ends the run; its message says where.
+// The first failure ends the run; its message says where. The details
+// (a stuck child's last output and stacks) are printed before it, so that
+// a log cut to its last lines still ends with the reason.
 struct Failure {
   std::string message;
+  std::string details;
 };
 
 [[noreturn]] void Fail(const std::string& where, const std::string& what) {
-  throw Failure{where + ": " + what};
+  throw Failure{where + ": " + what, ""};
+}
+
+// The last `n` lines of `text`, ending with a newline.
+std::string LastLines(const std::string& text, int n) {
+  std::size_t start = text.size();
+  if (start > 0 && text[start - 1] == '\n') --start;  // the last line's end
+  std::string tail = text;
+  for (int i = 0; i < n; ++i) {
+    const std::size_t nl =
+        start == 0 ? std::string::npos : text.rfind('\n', start - 1);
+    if (nl == std::string::npos) {
+      tail = text;  // fewer lines than n
+      break;
+    }
+    start = nl;
+    tail = text.substr(start + 1);
+  }
+  if (!tail.empty() && tail.back() != '\n') tail.push_back('\n');
+  return tail;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::string text;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof(buf), f)) {
+      text.append(buf, n);
+    }
+    std::fclose(f);
+  }
+  return text;
+}
+
+// A child that ended by itself where it should not have: its exit status
+// and the last lines of its stderr (which say why) and of its stdout.
+[[noreturn]] void FailExited(int status, const std::string& out,
+                             const std::string& err, const std::string& where) {
+  std::string stderr_text = ReadFile(err);
+  if (stderr_text.empty()) stderr_text = "(nothing)\n";
+  throw Failure{where + ": the child exited " + std::to_string(status) +
+                    " (stderr in " + err + ")",
+                "the child's last lines:\n" + LastLines(out, 6) +
+                    "its stderr ends with:\n" + LastLines(stderr_text, 6)};
+}
+
+// A child that stopped making progress: its stacks (gdb, while it still
+// runs) and its output go to files beside its database, a summary of both
+// into the failure; then it is killed.
+[[noreturn]] void FailStuck(orgledger::testing::ChildProcess& child,
+                            const std::string& base, const std::string& where,
+                            const std::string& what) {
+  const std::string stacks = child.Stacks();
+  child.Kill();
+  const std::string out = child.DrainAll();
+  const std::string stacks_file = base + ".stacks";
+  const std::string out_file = base + ".stdout";
+  if (FILE* f = std::fopen(stacks_file.c_str(), "w")) {
+    std::fwrite(stacks.data(), 1, stacks.size(), f);
+    std::fclose(f);
+  }
+  if (FILE* f = std::fopen(out_file.c_str(), "w")) {
+    std::fwrite(out.data(), 1, out.size(), f);
+    std::fclose(f);
+  }
+  std::string summary = orgledger::testing::SummarizeStacks(stacks);
+  if (summary.empty()) summary = LastLines(stacks, 6);
+  throw Failure{where + ": " + what + " (output in " + out_file +
+                    ", stacks in " + stacks_file + ")",
+                "the child's last lines:\n" + LastLines(out, 6) +
+                    "the child's threads, by their innermost frames:\n" +
+                    summary};
 }
 
 using KeyCounts = std::map<std::pair<std::string, std::string>, int>;
@@ -403,18 +478,26 @@ int main(int argc, char** argv) {
             "crash_child", {scenario, base, tag, fault, std::to_string(delay)},
             err);
         if (!child.WaitReady(std::chrono::seconds(120))) {
-          child.Kill();
-          Fail(where, "the child did not start:\n" + child.DrainAll());
+          // Exited (its stdout closed), or still running: stuck.
+          const std::optional<int> status =
+              child.WaitExit(std::chrono::seconds(5));
+          if (!status.has_value()) {
+            FailStuck(child, base, where,
+                      "the child was not ready after 120 s (see " + err + ")");
+          }
+          FailExited(*status, child.DrainAll(), err, where);
         }
         if (fault == "kill") {
           child.ReadFor(std::chrono::milliseconds(delay));
           child.Kill();
         } else {
-          const int status = child.Wait();
-          if (status != 0) {
-            Fail(where, "the child exited " + std::to_string(status) +
-                            " (see " + err + ")");
+          const std::optional<int> status = child.WaitExit(
+              std::chrono::milliseconds(delay) + std::chrono::seconds(120));
+          if (!status.has_value()) {
+            FailStuck(child, base, where,
+                      "the child did not cut its power and exit within 120 s");
           }
+          if (*status != 0) FailExited(*status, child.DrainAll(), err, where);
         }
         out = child.DrainAll();
       }
@@ -432,7 +515,8 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   } catch (const Failure& f) {
-    std::printf("crash matrix FAILED: %s\n", f.message.c_str());
+    std::printf("%scrash matrix FAILED: %s\n", f.details.c_str(),
+                f.message.c_str());
     return 1;
   }
   const double seconds =

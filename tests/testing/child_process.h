@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,14 @@ class ChildProcess {
   // Reads its output until the child closes it, then waits for the child
   // to exit by itself; its exit status (or -1).
   int Wait();
+  // Like Wait(), but gives up after `timeout` (nullopt; the child still
+  // runs, for Stacks()).
+  std::optional<int> WaitExit(std::chrono::milliseconds timeout);
+
+  // The stacks of all the child's threads, from `gdb -batch` attached to
+  // it (while it runs: before Kill()), for a test that found it stuck; an
+  // explanation instead when gdb is not installed or cannot attach.
+  std::string Stacks() const;
 
   // After Kill() or Wait(): everything the child wrote.
   std::string DrainAll();
@@ -61,6 +70,13 @@ class ChildProcess {
   int fd_ = -1;
   std::string buffer_;
 };
+
+// gdb's "thread apply all bt" output condensed for a failure message:
+// threads with the same innermost `frames` functions (waits and thread
+// plumbing inside libc, libstdc++ and RocksDB skipped) on one line each,
+// the most common first, e.g.
+//   "57x rocksdb::WriteThread::AwaitState < rocksdb::DBImpl::WriteImpl < ..."
+std::string SummarizeStacks(const std::string& gdb_output, int frames = 4);
 
 }  // namespace orgledger::testing
 
