@@ -488,7 +488,10 @@ int main(int argc, char** argv) {
           FailExited(*status, child.DrainAll(), err, where);
         }
         if (fault == "kill") {
-          child.ReadFor(std::chrono::milliseconds(delay));
+          // Its stdout closing before the kill: it ended by itself.
+          if (!child.ReadFor(std::chrono::milliseconds(delay))) {
+            FailExited(child.Wait(), child.DrainAll(), err, where);
+          }
           child.Kill();
         } else {
           const std::optional<int> status = child.WaitExit(
