@@ -4,6 +4,7 @@
 // It prints "ready" once the store is open, and runs until killed.
 //
 //   eventstore_child append DIR TAG
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: eventstore_child append DIR TAG\n");
     return 2;
   }
+  // A test may attach gdb to take its stacks (where Yama allows only
+  // ancestors to attach; tests/testing/child_process_test.cc).
+  ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
   const std::string tag = argv[3];
   auto store = es::OpenRocksDbEventStore(es::StoreOptions(), argv[2]);
   if (!store.ok()) {

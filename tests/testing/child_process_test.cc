@@ -64,6 +64,11 @@ TEST(ChildProcessStacks, ShowsTheThreadsOfALiveChild) {
   ASSERT_TRUE(child.WaitReady(std::chrono::seconds(60)));
   const std::string stacks = child.Stacks();
   child.Kill();
+  if (stacks.find("ptrace: Operation not permitted") != std::string::npos) {
+    // A container without CAP_SYS_PTRACE under a seccomp or LSM policy
+    // that forbids it: the crash matrix would print this same message.
+    GTEST_SKIP() << "this machine forbids ptrace: " << stacks;
+  }
   EXPECT_THAT(stacks, Not(HasSubstr("no stacks")));
   // The main thread, and the store's writer thread (idle or writing).
   EXPECT_THAT(stacks, HasSubstr(" main ("));
