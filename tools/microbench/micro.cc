@@ -1,6 +1,7 @@
 // Microbenchmarks (Google Benchmark) of the hot pieces of one command and of
-// a rebuild: decide, fold, encode and decode (events, metadata, records),
-// the hash chain and CRC32C, and the organizations projection's apply.
+// a rebuild: decide, fold, encode and decode (events, metadata, records,
+// a state's snapshot), the hash chain and CRC32C, and the organizations
+// projection's apply.
 // Built by `make build`, not run in CI:
 //   ./build/bin/orgledger_microbench [--benchmark_filter=Decide]
 // The organizations they work on are built by real commands (Decide and
@@ -102,6 +103,32 @@ void BM_Evolve_WholeOrg(benchmark::State& s) {
   s.SetItemsProcessed(s.iterations() * org.events.size());
 }
 BENCHMARK(BM_Evolve_WholeOrg)->Arg(10)->Arg(1000);
+
+// A snapshot written, and read back (a cache miss with a snapshot). Also
+// the price of keeping idle states encoded in the state cache, one of the
+// soak's candidate fixes (docs/reliability.md).
+void BM_EncodeState(benchmark::State& s) {
+  const Org org = BuildOrg(s.range(0), *Context());
+  std::size_t bytes = 0;
+  for (auto _ : s) {
+    std::string encoded = codec::EncodeState(org.state);
+    bytes = encoded.size();
+    benchmark::DoNotOptimize(encoded);
+  }
+  s.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_EncodeState)->Arg(10)->Arg(1000);
+
+void BM_DecodeState(benchmark::State& s) {
+  const Org org = BuildOrg(s.range(0), *Context());
+  const std::string encoded = codec::EncodeState(org.state);
+  for (auto _ : s) {
+    Result<domain::OrgState> state = codec::DecodeState(encoded);
+    if (!state.ok()) s.SkipWithError("the snapshot does not decode");
+    benchmark::DoNotOptimize(state);
+  }
+}
+BENCHMARK(BM_DecodeState)->Arg(10)->Arg(1000);
 
 void BM_EncodeEvent(benchmark::State& s) {
   const Org org = BuildOrg(50, *Context());
