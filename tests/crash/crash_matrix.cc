@@ -37,6 +37,7 @@
 #include "commands/engine.h"
 #include "domain/codec/codec.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/files.h"
 
 namespace {
 
@@ -142,23 +143,11 @@ std::string LastLines(const std::string& text, int n) {
   return tail;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::string text;
-  if (FILE* f = std::fopen(path.c_str(), "r")) {
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof(buf), f)) {
-      text.append(buf, n);
-    }
-    std::fclose(f);
-  }
-  return text;
-}
-
 // A child that ended by itself where it should not have: its exit status
 // and the last lines of its stderr (which say why) and of its stdout.
 [[noreturn]] void FailExited(int status, const std::string& out,
                              const std::string& err, const std::string& where) {
-  std::string stderr_text = ReadFile(err);
+  std::string stderr_text = orgledger::testing::ReadText(err);
   if (stderr_text.empty()) stderr_text = "(nothing)\n";
   throw Failure{where + ": the child exited " + std::to_string(status) +
                     " (stderr in " + err + ")",
@@ -177,14 +166,8 @@ std::string ReadFile(const std::string& path) {
   const std::string out = child.DrainAll();
   const std::string stacks_file = base + ".stacks";
   const std::string out_file = base + ".stdout";
-  if (FILE* f = std::fopen(stacks_file.c_str(), "w")) {
-    std::fwrite(stacks.data(), 1, stacks.size(), f);
-    std::fclose(f);
-  }
-  if (FILE* f = std::fopen(out_file.c_str(), "w")) {
-    std::fwrite(out.data(), 1, out.size(), f);
-    std::fclose(f);
-  }
+  orgledger::testing::WriteText(stacks_file, stacks);
+  orgledger::testing::WriteText(out_file, out);
   std::string summary = orgledger::testing::SummarizeStacks(stacks);
   if (summary.empty()) summary = LastLines(stacks, 6);
   throw Failure{where + ": " + what + " (output in " + out_file +

@@ -14,9 +14,9 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "tests/testing/child_process.h"
+#include "tests/testing/files.h"
 #include "tests/testing/test_dir.h"
 #include "tests/tools/tool_runner.h"
 
@@ -30,13 +30,6 @@ namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
 constexpr char kSecret[] = "secrets-test-secret-0123456789";
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string Post(int port, const std::string& target, const std::string& body) {
   asio::io_context io;
@@ -132,7 +125,7 @@ TEST(Secrets, NoTokenOrCardNumberInAnythingWritten) {
     EXPECT_EQ(server.Wait(), 0);
     written += server.DrainAll();
   }
-  written += Slurp(dir.Sub("serve.err"));
+  written += ReadText(dir.Sub("serve.err"));
   for (const char* format : {"text", "json"}) {
     ToolResult replay =
         RunOrgledger({"replay", "--data", dir.Sub("db"), "--format", format});
@@ -148,7 +141,7 @@ TEST(Secrets, NoTokenOrCardNumberInAnythingWritten) {
   std::string files;
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(dir.Sub("db"))) {
-    if (entry.is_regular_file()) files += Slurp(entry.path().string());
+    if (entry.is_regular_file()) files += ReadText(entry.path().string());
   }
   for (const std::string& token : tokens) {
     EXPECT_EQ(written.find(token), std::string::npos)

@@ -8,19 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "tests/testing/files.h"
 #include "tests/testing/test_dir.h"
 
 namespace orgledger::testing {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void WriteAll(int fd, const std::string& data) {
   std::size_t done = 0;
@@ -67,8 +60,8 @@ ToolResult RunOrgledger(const std::vector<std::string>& args,
   ::waitpid(pid, &status, 0);
   ToolResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(base + ".out");
-  r.err = Slurp(base + ".err");
+  r.out = ReadText(base + ".out");
+  r.err = ReadText(base + ".err");
   return r;
 }
 
