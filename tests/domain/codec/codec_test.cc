@@ -157,14 +157,14 @@ TEST(Codec, SnapshotRoundTripsAndAnotherSchemaIsNotFound) {
   s.org = "acme";
   s.edition = "team";
   s.version = 42;
-  s.people["u-1"] = Person{"u-1", "A@b.c", "A", Role::kAdmin, 7};
+  EntryAt(s.people, "u-1") = Person{"u-1", "A@b.c", "A", Role::kAdmin, 7};
   Invite inv;
   inv.invite_id = "inv-1";
   inv.last_error = AcceptError{"email_mismatch", 9, "u-2", "x@y.z"};
   s.invites["inv-1"] = inv;
   s.teams["core"] = "Core";
   s.card = CreditCard{"tok", "visa", "4242", 1, 2031, "A"};
-  s.payments["p"] = Payment{"p", 1, "EUR", PaymentStatus::kFailed, 3};
+  EntryAt(s.payments, "p") = Payment{"p", 1, "EUR", PaymentStatus::kFailed, 3};
   s.last_rum = ResourceCountRecorded{5, 6};
   const std::string bytes = EncodeState(s);
   Result<OrgState> back = DecodeState(bytes);
