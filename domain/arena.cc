@@ -1,6 +1,7 @@
 #include "domain/arena.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -49,9 +50,12 @@ void* StateArena::Grow(std::size_t rounded) {
   if (const auto left = static_cast<std::size_t>(end_ - cur_); left > 0) {
     do_deallocate(cur_, left, kGrain);
   }
+  // Powers of two (less malloc's own header), so that the chunks evicted
+  // states give back to malloc fit the chunks of the states loaded next
+  // exactly, and a mapped chunk fills its pages.
   const std::size_t size =
-      std::max(std::clamp(bytes_ / 2, kFirstChunk, kMaxChunk) & ~(kGrain - 1),
-               sizeof(Chunk) + rounded);
+      std::bit_ceil(std::clamp(bytes_ / 2, kFirstChunk, kMaxChunk)) -
+      kMallocOverhead;
   void* raw = std::malloc(size);
   if (raw == nullptr) throw std::bad_alloc();
   chunks_ = ::new (raw) Chunk{chunks_, size};

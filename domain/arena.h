@@ -42,15 +42,22 @@ class StateArena final : public std::pmr::memory_resource {
   static constexpr std::size_t kGrain = 16;
   static constexpr std::size_t kMaxSmall = 512;
   // The first chunk holds a small organization; each next one is half of
-  // what the arena holds (it grows by half), up to kMaxChunk.
-  static constexpr std::size_t kFirstChunk = 512;
+  // what the arena holds, rounded up to a power of two, up to kMaxChunk:
+  // above the size from which malloc maps a block of its own and unmaps it
+  // when freed (128 KiB, base/malloc_policy.h), so that most chunks of
+  // large states never stay in malloc's heap. Less kMallocOverhead, what
+  // malloc adds to a block (glibc: 8 bytes, rounded to 16; a mapped block
+  // then takes exactly its pages).
+  static constexpr std::size_t kFirstChunk = 1024;
   static constexpr std::size_t kMaxChunk = 256 << 10;
+  static constexpr std::size_t kMallocOverhead = 32;
 
   struct Chunk {
     Chunk* next;
     std::size_t size;  // with this header
   };
   static_assert(sizeof(Chunk) % kGrain == 0);
+  static_assert(kFirstChunk - kMallocOverhead >= sizeof(Chunk) + kMaxSmall);
 
   struct FreeBlock {
     FreeBlock* next;

@@ -170,6 +170,17 @@ TEST(Codec, SnapshotRoundTripsAndAnotherSchemaIsNotFound) {
   Result<OrgState> back = DecodeState(bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, s);
+  // Decoded into the state's own arena (domain/arena.h).
+  const std::pmr::memory_resource* arena = back->owner.arena.get();
+  EXPECT_EQ(back->people.begin()->first.get_allocator().resource(), arena);
+  EXPECT_EQ(back->people.begin()->second.email.get_allocator().resource(),
+            arena);
+  EXPECT_EQ(back->invites.begin()->second.invite_id.get_allocator().resource(),
+            arena);
+  EXPECT_EQ(back->teams.begin()->second.get_allocator().resource(), arena);
+  EXPECT_EQ(
+      back->payments.begin()->second.currency.get_allocator().resource(),
+      arena);
 
   // The schema number follows the archive's flag byte and class version.
   std::string other = bytes;
