@@ -117,7 +117,7 @@ struct EngineOptions {
 // What the engine holds in memory, for hosts' metrics and the soak.
 struct EngineStats {
   std::size_t state_cache_entries = 0;
-  std::size_t state_cache_bytes = 0;  // exact (EntryBytes)
+  std::size_t state_cache_bytes = 0;  // approximate (ApproximateBytes)
 };
 
 // A command as a host issues it.

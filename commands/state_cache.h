@@ -23,24 +23,31 @@ namespace orgledger::commands {
 struct CachedOrg {
   domain::OrgState state;  // state.version is the stream version folded to
   std::uint64_t snapshot_version = 0;
+  // ApproximateBytes when last measured, and MapEntries then: the cache
+  // measures again (O(size)) only when the entries moved by an eighth, and
+  // scales the last measure in between (O(1) per command).
+  std::size_t measured_bytes = 0;
+  std::size_t measured_entries = 0;
   // The bytes the cache still counts for this entry while it is taken out
   // (StateCache::Take); given back by Put or Release.
   std::size_t charged = 0;
 };
 
-// The bytes a cached state holds, in O(1): the entry and what its state
-// took from malloc (its arena's chunks: nodes, strings and index, with
-// what the arena keeps for reuse; domain::OrgState::HeapBytes). For the
-// cache's budget.
-std::size_t EntryBytes(const CachedOrg& entry);
+// The approximate heap bytes of a cached state: strings, map nodes and the
+// index, with the allocator's usual overheads. For the cache's budget.
+std::size_t ApproximateBytes(const CachedOrg& entry);
 
 // The number of entries in the state's maps and index, in O(1).
 std::size_t MapEntries(const domain::OrgState& state);
 
+// ApproximateBytes of `entry`, from its last measure when the state has not
+// grown or shrunk much since (then updated in `entry`).
+std::size_t EstimateBytes(CachedOrg& entry);
+
 class StateCache {
  public:
   // Keeps at most `capacity` entries of at most `max_bytes` together
-  // (EntryBytes); 0 for either keeps nothing.
+  // (ApproximateBytes); 0 for either keeps nothing.
   StateCache(std::size_t capacity, std::size_t max_bytes)
       : capacity_(capacity), max_bytes_(max_bytes) {}
   StateCache(const StateCache&) = delete;

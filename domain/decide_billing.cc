@@ -113,7 +113,7 @@ Decision Rules(const OrgState& s, const CommandEnvelope&,
                   *PaymentStatusFromName(c.status), c.paid_at};
   auto it = s.payments.find(c.payment_id);
   if (it == s.payments.end()) return Accept({PaymentRecorded{p}});
-  const Payment old = it->second.ToPayment();
+  const Payment& old = it->second;
   if (old == p) return Accept({});
   Payment same_but_status = old;
   same_but_status.status = p.status;

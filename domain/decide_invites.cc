@@ -56,7 +56,7 @@ Status CheckInvitee(const OrgState& s, const std::string& email) {
       it != s.index.pending_by_email.end()) {
     return Status(Code::kInvitePending,
                   email + " already has a pending invitation (" +
-                      std::string(*it->second.begin()) + "); re-send it instead");
+                      *it->second.begin() + "); re-send it instead");
   }
   return Status::Ok();
 }
@@ -82,7 +82,7 @@ Decision SendInvite(const CommandEnvelope& env, Role role, Channel channel,
   return d;
 }
 
-const Invite* FindInvite(const OrgState& s, std::string_view id) {
+const Invite* FindInvite(const OrgState& s, const std::string& id) {
   auto it = s.invites.find(id);
   return it == s.invites.end() ? nullptr : &it->second;
 }
@@ -226,7 +226,7 @@ Decision Rules(const OrgState& s, const CommandEnvelope&, const ResendInvite& c,
   if (Status st = CheckPending(*inv); !st.ok()) {
     return Reject(st.code(), st.message());
   }
-  return Accept({InviteResent{std::string(inv->invite_id), ctx.Now()}});
+  return Accept({InviteResent{inv->invite_id, ctx.Now()}});
 }
 
 // --- revoke_invite ---------------------------------------------------------
@@ -243,7 +243,7 @@ Decision Rules(const OrgState& s, const CommandEnvelope& env,
   if (Status st = CheckPending(*inv); !st.ok()) {
     return Reject(st.code(), st.message());
   }
-  return Accept({InviteRevoked{std::string(inv->invite_id), env.actor.id}});
+  return Accept({InviteRevoked{inv->invite_id, env.actor.id}});
 }
 
 // --- accept_invite ---------------------------------------------------------
@@ -324,12 +324,12 @@ Decision Rules(const OrgState& s, const CommandEnvelope& env,
                           inv->last_error->code == code &&
                           inv->last_error->actor_id == actor.id;
     if (!repeated) {
-      d.events.push_back(InviteAcceptFailed{std::string(inv->invite_id), code, actor.id,
+      d.events.push_back(InviteAcceptFailed{inv->invite_id, code, actor.id,
                                             actor_email, ctx.Now()});
     }
     return d;
   }
-  Decision d = Accept({InviteAccepted{std::string(inv->invite_id), actor.id, actor.name,
+  Decision d = Accept({InviteAccepted{inv->invite_id, actor.id, actor.name,
                                       actor_email, inv->role, ctx.Now()}});
   d.invite_id = inv->invite_id;
   return d;

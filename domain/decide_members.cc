@@ -177,7 +177,7 @@ Decision Rules(const OrgState& s, const CommandEnvelope&, const DeleteTeam& c,
   if (it == s.teams.end()) {
     return Reject(Code::kNotFound, "team " + c.team + " does not exist");
   }
-  return Accept({TeamDeleted{c.team, std::string(it->second)}});
+  return Accept({TeamDeleted{c.team, it->second}});
 }
 
 }  // namespace orgledger::domain::internal

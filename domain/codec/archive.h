@@ -18,8 +18,6 @@
 #include <cereal/types/vector.hpp>
 #include <cstdint>
 #include <istream>
-#include <memory>
-#include <memory_resource>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -50,24 +48,13 @@ inline void CheckLength(std::uint64_t n) {
 // to Cereal's templates; they read exactly what Cereal writes.
 namespace cereal {
 
-template <class String>
-void LoadBoundedString(PortableBinaryInputArchive& ar, String& str) {
+inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar,
+                                      std::string& str) {
   size_type size = 0;
   ar(make_size_tag(size));
   orgledger::codec::internal::CheckLength(size);
   str.resize(static_cast<std::size_t>(size));
   ar(binary_data(str.data(), static_cast<std::size_t>(size)));
-}
-
-inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar,
-                                      std::string& str) {
-  LoadBoundedString(ar, str);
-}
-
-// The strings of a state (domain/state.h), in its arena.
-inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar,
-                                      std::pmr::string& str) {
-  LoadBoundedString(ar, str);
 }
 
 // A bool is one byte, 0 or 1; any other value is damage, not a bool (Cereal
@@ -237,13 +224,6 @@ void serialize(A& ar, ResourceCountRecorded& e, std::uint32_t) {
 }
 
 // Snapshot state (versioned as a whole by kStateSchemaVersion as well).
-// A kept payment is written as a Payment.
-template <class A>
-void serialize(A& ar, KeptPayment& p, std::uint32_t) {
-  ar(p.payment_id, p.amount_cents, p.currency);
-  codec::internal::EnumByte(ar, p.status, PaymentStatus::kRefunded);
-  ar(p.paid_at);
-}
 template <class A>
 void serialize(A& ar, Person& p, std::uint32_t) {
   ar(p.user_id, p.email, p.name);
@@ -264,34 +244,9 @@ void serialize(A& ar, Invite& i, std::uint32_t) {
   ar(i.last_error);
 }
 template <class A>
-void save(A& ar, const OrgState& s, std::uint32_t) {
+void serialize(A& ar, OrgState& s, std::uint32_t) {
   ar(s.exists, s.org, s.edition, s.version, s.people, s.invites, s.teams,
      s.card, s.payments, s.last_rum);
-}
-// Reads a map of a state as Cereal writes maps (a count, then key and value
-// by turns), building keys and values in the state's arena so that they
-// are moved into the map, not copied.
-template <class V>
-void LoadTextMap(cereal::PortableBinaryInputArchive& ar, TextMap<V>& map) {
-  cereal::size_type size = 0;
-  ar(cereal::make_size_tag(size));
-  map.clear();
-  for (cereal::size_type i = 0; i < size; ++i) {
-    std::pmr::string key(map.get_allocator());
-    V value = std::make_obj_using_allocator<V>(map.get_allocator());
-    ar(key, value);
-    map.emplace_hint(map.end(), std::move(key), std::move(value));
-  }
-}
-template <class A>
-void load(A& ar, OrgState& s, std::uint32_t) {
-  ar(s.exists, s.org, s.edition, s.version);
-  LoadTextMap(ar, s.people);
-  LoadTextMap(ar, s.invites);
-  LoadTextMap(ar, s.teams);
-  ar(s.card);
-  LoadTextMap(ar, s.payments);
-  ar(s.last_rum);
 }
 template <class A>
 void serialize(A& ar, Violation& v, std::uint32_t) {
@@ -423,7 +378,6 @@ CEREAL_CLASS_VERSION(orgledger::domain::CreditCard, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::CreditCardUpdated, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::SubscriptionChanged, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Payment, 1)
-CEREAL_CLASS_VERSION(orgledger::domain::KeptPayment, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::PaymentRecorded, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::PaymentStatusChanged, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::ResourceCountRecorded, 1)

@@ -17,13 +17,6 @@ struct StateSnapshot {
   domain::OrgState state;
 };
 
-// What EncodeState writes: the same bytes as a StateSnapshot, without
-// copying the state into one.
-struct StateSnapshotOf {
-  std::uint32_t schema = 0;
-  const domain::OrgState* state = nullptr;
-};
-
 struct OtherSchema : cereal::Exception {
   OtherSchema() : cereal::Exception("snapshot of another state schema") {}
 };
@@ -33,11 +26,6 @@ void serialize(A& ar, StateSnapshot& s, std::uint32_t) {
   ar(s.schema);
   if (s.schema != kStateSchemaVersion) throw OtherSchema();
   ar(s.state);
-}
-
-template <class A>
-void save(A& ar, const StateSnapshotOf& s, std::uint32_t) {
-  ar(s.schema, *s.state);
 }
 
 // Decoders by type name, in the order of the Event variant.
@@ -121,7 +109,7 @@ Result<EventMetadata> DecodeMetadata(std::string_view bytes) {
 }
 
 std::string EncodeState(const domain::OrgState& state) {
-  return internal::Save(StateSnapshotOf{kStateSchemaVersion, &state});
+  return internal::Save(StateSnapshot{kStateSchemaVersion, state});
 }
 
 Result<domain::OrgState> DecodeState(std::string_view bytes) {
@@ -152,4 +140,3 @@ std::string CanonicalRequest(const domain::CommandEnvelope& request) {
 }  // namespace orgledger::codec
 
 CEREAL_CLASS_VERSION(orgledger::codec::StateSnapshot, 1)
-CEREAL_CLASS_VERSION(orgledger::codec::StateSnapshotOf, 1)

@@ -1,4 +1,4 @@
-// StateCache: LRU by count and by the bytes of the states' arenas.
+// StateCache: LRU by count and by approximate bytes.
 #include "commands/state_cache.h"
 
 #include <gtest/gtest.h>
@@ -12,20 +12,11 @@
 namespace orgledger::commands {
 namespace {
 
-#if defined(__GLIBC__)
-// What malloc has handed out: from its heaps, and mapped on its own (a
-// state's larger arena chunks).
-std::size_t MallocInUse() {
-  const struct mallinfo2 info = ::mallinfo2();
-  return info.uordblks + info.hblkhd;
-}
-#endif
-
 CachedOrg WithPeople(int n) {
   CachedOrg entry;
   for (int i = 0; i < n; ++i) {
     const std::string id = "user-with-a-long-identifier-" + std::to_string(i);
-    domain::EntryAt(entry.state.people, id) =
+    entry.state.people[id] =
         domain::Person{id, id + "@example.com", "Name " + std::to_string(i),
                        domain::Role::kMember, 0};
   }
@@ -34,8 +25,8 @@ CachedOrg WithPeople(int n) {
 }
 
 TEST(StateCache, BytesGrowWithTheState) {
-  const std::size_t small = EntryBytes(WithPeople(1));
-  const std::size_t big = EntryBytes(WithPeople(1000));
+  const std::size_t small = ApproximateBytes(WithPeople(1));
+  const std::size_t big = ApproximateBytes(WithPeople(1000));
   EXPECT_GT(big, 200 * small);
   // About 300 bytes per person here (three strings, two map nodes).
   EXPECT_GT(big, 1000u * 200);
@@ -46,42 +37,41 @@ void AddPeople(CachedOrg& entry, int from, int to) {
   CachedOrg more = WithPeople(to);
   for (int i = from; i < to; ++i) {
     const std::string id = "user-with-a-long-identifier-" + std::to_string(i);
-    domain::EntryAt(entry.state.people, id) =
-        domain::EntryAt(more.state.people, id);
+    entry.state.people[id] = more.state.people[id];
   }
   entry.state.Reindex();
 }
 
-// A state's bytes are its arena's: they grow with it, and what it frees is
-// reused by it (not given back until the state is destroyed).
-TEST(StateCache, BytesFollowTheArena) {
+TEST(StateCache, EstimateMeasuresAgainWhenTheStateGrows) {
   CachedOrg entry = WithPeople(1000);
-  const std::size_t full = EntryBytes(entry);
-  for (int i = 0; i < 500; ++i) {
-    entry.state.people.erase(entry.state.people.find(
-        "user-with-a-long-identifier-" + std::to_string(i)));
-  }
-  entry.state.Reindex();
-  EXPECT_EQ(EntryBytes(entry), full);  // kept for reuse
-  AddPeople(entry, 0, 500);            // the same people again
-  EXPECT_LE(EntryBytes(entry), full + full / 20);
-  AddPeople(entry, 1000, 2000);
-  EXPECT_GT(EntryBytes(entry), full * 3 / 2);
+  const std::size_t exact = ApproximateBytes(entry);
+  EXPECT_EQ(EstimateBytes(entry), exact);  // first time: measured
+  EXPECT_EQ(entry.measured_bytes, exact);
+
+  AddPeople(entry, 1000, 1010);  // within an eighth: scaled, not measured
+  const std::size_t scaled = EstimateBytes(entry);
+  EXPECT_EQ(entry.measured_bytes, exact);
+  EXPECT_NEAR(static_cast<double>(scaled),
+              static_cast<double>(ApproximateBytes(entry)), exact * 0.01);
+
+  AddPeople(entry, 1010, 1500);  // past an eighth: measured again
+  EXPECT_EQ(EstimateBytes(entry), ApproximateBytes(entry));
+  EXPECT_EQ(entry.measured_bytes, ApproximateBytes(entry));
 }
 
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
-// The count against what malloc really handed out for a state shaped
+// The estimate against what malloc really handed out for a state shaped
 // like W5's hot organizations: people, invitations of every kind, payments
 // and the index.
-TEST(StateCache, BytesAreWhatMallocHandedOut) {
-  const std::size_t before = MallocInUse();
+TEST(StateCache, EstimateTracksTheRealHeap) {
+  const std::size_t before = ::mallinfo2().uordblks;
   auto entry = std::make_unique<CachedOrg>();
   domain::OrgState& s = entry->state;
   for (int i = 0; i < 20000; ++i) {
     const std::string n = std::to_string(i);
     const std::string id = "u-17-" + n;
-    domain::EntryAt(s.people, id) = domain::Person{id, "p17-" + n + "@example.com",
+    s.people[id] = domain::Person{id, "p17-" + n + "@example.com",
                                   "Person 17-" + n, domain::Role::kMember, 0};
     domain::Invite invite;
     invite.invite_id = "inv_" + std::string(22, 'a' + i % 26) + n;
@@ -92,14 +82,14 @@ TEST(StateCache, BytesAreWhatMallocHandedOut) {
                                : domain::InviteStatus::kAccepted;
     s.invites[invite.invite_id] = invite;
     const std::string pay = "pay-" + n;
-    domain::EntryAt(s.payments, pay) =
+    s.payments[pay] =
         domain::Payment{pay, 4200, "USD", domain::PaymentStatus::kSucceeded, 0};
   }
   s.Reindex();
-  const double real = static_cast<double>(MallocInUse() - before);
-  const double counted = static_cast<double>(EntryBytes(*entry));
-  EXPECT_NEAR(counted / real, 1.0, 0.05)
-      << "counted " << counted / 1048576 << " MiB, malloc " << real / 1048576
+  const double real = static_cast<double>(::mallinfo2().uordblks - before);
+  const double estimate = static_cast<double>(ApproximateBytes(*entry));
+  EXPECT_NEAR(estimate / real, 1.0, 0.05)
+      << "estimate " << estimate / 1048576 << " MiB, malloc " << real / 1048576
       << " MiB";
 }
 
@@ -113,7 +103,7 @@ CachedOrg SmallOrganization(int i) {
   s.org = "org-" + n;
   s.edition = "enterprise";
   for (const std::string& id : {"u-" + n + "-admin", "u-" + n + "-1"}) {
-    domain::EntryAt(s.people, id) = domain::Person{id, id + "@example.com", "Person " + id,
+    s.people[id] = domain::Person{id, id + "@example.com", "Person " + id,
                                   domain::Role::kMember, 0};
   }
   domain::Invite invite;
@@ -124,7 +114,7 @@ CachedOrg SmallOrganization(int i) {
   s.invites[invite.invite_id] = invite;
   s.card =
       domain::CreditCard{"tok_" + n, "visa", "4242", 12, 2030, "Card Holder"};
-  domain::EntryAt(s.payments, "pay-" + n) = domain::Payment{
+  s.payments["pay-" + n] = domain::Payment{
       "pay-" + n, 4200, "USD", domain::PaymentStatus::kSucceeded, 0};
   s.Reindex();
   return entry;
@@ -135,14 +125,14 @@ CachedOrg SmallOrganization(int i) {
 // large ones (late in W5): the budget must mean the same memory for both.
 TEST(StateCache, BytesTrackTheRealHeapForSmallAndLargeOrganizations) {
   for (const bool large : {false, true}) {
-    const std::size_t before = MallocInUse();
+    const std::size_t before = ::mallinfo2().uordblks;
     {
       StateCache cache(1 << 20, std::size_t{1} << 40);
       for (int i = 0; i < (large ? 4 : 20000); ++i) {
         CachedOrg entry = large ? WithPeople(5000) : SmallOrganization(i);
         cache.Put("org-" + std::to_string(i), std::move(entry));
       }
-      const double real = static_cast<double>(MallocInUse() - before);
+      const double real = static_cast<double>(::mallinfo2().uordblks - before);
       const double counted = static_cast<double>(cache.bytes());
       EXPECT_NEAR(counted / real, 1.0, 0.05)
           << (large ? "large" : "small") << ": counted " << counted / 1048576
@@ -153,7 +143,7 @@ TEST(StateCache, BytesTrackTheRealHeapForSmallAndLargeOrganizations) {
 #endif
 
 TEST(StateCache, EvictsLeastRecentlyUsedPastTheByteBudget) {
-  const std::size_t one = EntryBytes(WithPeople(100));
+  const std::size_t one = ApproximateBytes(WithPeople(100));
   StateCache cache(1000, one * 3 + one / 2);
   cache.Put("a", WithPeople(100));
   cache.Put("b", WithPeople(100));
@@ -172,7 +162,7 @@ TEST(StateCache, EvictsLeastRecentlyUsedPastTheByteBudget) {
 // A state taken out by a running command still counts against the
 // budget until it is put back or released.
 TEST(StateCache, TakenEntriesStayChargedUntilPutBackOrReleased) {
-  const std::size_t one = EntryBytes(WithPeople(100));
+  const std::size_t one = ApproximateBytes(WithPeople(100));
   StateCache cache(1000, one * 2 + one / 2);
   cache.Put("a", WithPeople(100));
   cache.Put("b", WithPeople(100));
@@ -201,7 +191,7 @@ TEST(StateCache, TakenEntriesStayChargedUntilPutBackOrReleased) {
 }
 
 TEST(StateCache, EntryLargerThanTheBudgetIsNotKept) {
-  StateCache cache(1000, EntryBytes(WithPeople(10)));
+  StateCache cache(1000, ApproximateBytes(WithPeople(10)));
   cache.Put("small", WithPeople(1));
   cache.Put("huge", WithPeople(1000));
   EXPECT_FALSE(cache.Take("huge").has_value());

@@ -57,7 +57,7 @@ class Generator {
       auto it = s.people.begin();
       std::advance(it, Pick(static_cast<int>(s.people.size())));
       for (const Actor& p : people_) {
-        if (it->first == std::string_view(p.id)) return p;
+        if (p.id == it->first) return p;
       }
     }
     return people_[Pick(static_cast<int>(people_.size()))];
@@ -81,7 +81,7 @@ class Generator {
     if (s.invites.empty() || Chance(10)) return "inv-unknown";
     auto it = s.invites.begin();
     std::advance(it, Pick(static_cast<int>(s.invites.size())));
-    return std::string(it->first);
+    return it->first;
   }
   std::string FreeText(const std::string& plain) {
     return Chance(5) ? plain + " " + kCard : plain;
