@@ -17,6 +17,13 @@ struct StateSnapshot {
   domain::OrgState state;
 };
 
+// What EncodeState writes: the bytes of a StateSnapshot, without copying
+// the state into one (a copy as large as the state, for every snapshot).
+struct StateSnapshotOf {
+  std::uint32_t schema = 0;
+  const domain::OrgState* state = nullptr;
+};
+
 struct OtherSchema : cereal::Exception {
   OtherSchema() : cereal::Exception("snapshot of another state schema") {}
 };
@@ -26,6 +33,11 @@ void serialize(A& ar, StateSnapshot& s, std::uint32_t) {
   ar(s.schema);
   if (s.schema != kStateSchemaVersion) throw OtherSchema();
   ar(s.state);
+}
+
+template <class A>
+void save(A& ar, const StateSnapshotOf& s, std::uint32_t) {
+  ar(s.schema, *s.state);
 }
 
 // Decoders by type name, in the order of the Event variant.
@@ -109,7 +121,7 @@ Result<EventMetadata> DecodeMetadata(std::string_view bytes) {
 }
 
 std::string EncodeState(const domain::OrgState& state) {
-  return internal::Save(StateSnapshot{kStateSchemaVersion, state});
+  return internal::Save(StateSnapshotOf{kStateSchemaVersion, &state});
 }
 
 Result<domain::OrgState> DecodeState(std::string_view bytes) {
@@ -140,3 +152,5 @@ std::string CanonicalRequest(const domain::CommandEnvelope& request) {
 }  // namespace orgledger::codec
 
 CEREAL_CLASS_VERSION(orgledger::codec::StateSnapshot, 1)
+// The same version: the bytes are a StateSnapshot's.
+CEREAL_CLASS_VERSION(orgledger::codec::StateSnapshotOf, 1)
