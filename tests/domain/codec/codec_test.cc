@@ -1,5 +1,6 @@
 // The codec: round trips for every event type, corruption as an error,
-// the golden log of schema version 1, and the upcasting path.
+// the golden log of schema version 1 and a golden snapshot, and the
+// upcasting path.
 #include "domain/codec/codec.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,21 @@ using namespace domain;
 
 const char kGoldenPath[] =
     ORGLEDGER_SOURCE_DIR "/tests/domain/codec/golden/log_v1.bin";
+
+// A snapshot of the state the golden log folds to, under the current state
+// schema: a changed schema (kStateSchemaVersion) writes a new file.
+const std::string kGoldenSnapshotPath =
+    ORGLEDGER_SOURCE_DIR "/tests/domain/codec/golden/snapshot_v" +
+    std::to_string(kStateSchemaVersion) + ".bin";
+
+OrgState GoldenState() {
+  OrgState s;
+  for (const auto& [meta, event] : testing::GoldenLog()) {
+    s = Evolve(std::move(s), event);
+    s.version += 1;
+  }
+  return s;
+}
 
 // golden file: repeated [u32 n][type][u32 n][metadata][u32 n][payload],
 // little-endian lengths.
@@ -66,6 +82,24 @@ TEST(CodecGolden, TheCommittedLogStillDecodes) {
   EXPECT_EQ(i, expected.size());
 }
 
+// Snapshots written by earlier builds of this schema still decode, and this
+// build writes the same bytes (EncodeState does not copy the state into
+// the snapshot it decodes as; the bytes must not differ for it).
+TEST(CodecGolden, TheCommittedSnapshotDecodesAndIsWrittenAlike) {
+  std::ifstream f(kGoldenSnapshotPath, std::ios::binary);
+  ASSERT_TRUE(f) << "missing " << kGoldenSnapshotPath
+                 << " (a new state schema: write it with "
+                    "ORGLEDGER_WRITE_GOLDEN=1)";
+  const std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  const OrgState expected = GoldenState();
+  ASSERT_FALSE(expected.invites.empty());
+  ASSERT_TRUE(expected.card.has_value());
+  Result<OrgState> back = DecodeState(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, expected);
+  EXPECT_EQ(EncodeState(expected), bytes);
+}
+
 TEST(CodecGolden, EveryEventTypeIsInTheGoldenLog) {
   std::vector<bool> seen(std::variant_size_v<Event>);
   for (const auto& [meta, event] : testing::GoldenLog())
@@ -86,6 +120,8 @@ TEST(CodecGolden, WriteWhenAsked) {
     PutBytes(&out, EncodeEvent(event));
   }
   std::ofstream(kGoldenPath, std::ios::binary) << out;
+  std::ofstream(kGoldenSnapshotPath, std::ios::binary)
+      << EncodeState(GoldenState());
 }
 
 TEST(Codec, EveryEventRoundTrips) {
