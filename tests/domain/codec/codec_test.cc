@@ -6,11 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <random>
 
 #include "tests/domain/codec/golden_events.h"
+#include "tests/testing/files.h"
 #include "tests/testing/test_dir.h"
 
 namespace orgledger::codec {
@@ -58,9 +57,8 @@ bool GetBytes(std::string_view* in, std::string* b) {
 }
 
 TEST(CodecGolden, TheCommittedLogStillDecodes) {
-  std::ifstream f(kGoldenPath, std::ios::binary);
-  ASSERT_TRUE(f) << "missing " << kGoldenPath;
-  const std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  const std::string bytes = orgledger::testing::ReadText(kGoldenPath);
+  ASSERT_FALSE(bytes.empty()) << "missing " << kGoldenPath;
   std::string_view in = bytes;
   const auto expected = testing::GoldenLog();
   std::size_t i = 0;
@@ -86,11 +84,10 @@ TEST(CodecGolden, TheCommittedLogStillDecodes) {
 // build writes the same bytes (EncodeState does not copy the state into
 // the snapshot it decodes as; the bytes must not differ for it).
 TEST(CodecGolden, TheCommittedSnapshotDecodesAndIsWrittenAlike) {
-  std::ifstream f(kGoldenSnapshotPath, std::ios::binary);
-  ASSERT_TRUE(f) << "missing " << kGoldenSnapshotPath
-                 << " (a new state schema: write it with "
-                    "ORGLEDGER_WRITE_GOLDEN=1)";
-  const std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  const std::string bytes = orgledger::testing::ReadText(kGoldenSnapshotPath);
+  ASSERT_FALSE(bytes.empty()) << "missing " << kGoldenSnapshotPath
+                              << " (a new state schema: write it with "
+                                 "ORGLEDGER_WRITE_GOLDEN=1)";
   const OrgState expected = GoldenState();
   ASSERT_FALSE(expected.invites.empty());
   ASSERT_TRUE(expected.card.has_value());
@@ -119,9 +116,9 @@ TEST(CodecGolden, WriteWhenAsked) {
     PutBytes(&out, EncodeMetadata(meta));
     PutBytes(&out, EncodeEvent(event));
   }
-  std::ofstream(kGoldenPath, std::ios::binary) << out;
-  std::ofstream(kGoldenSnapshotPath, std::ios::binary)
-      << EncodeState(GoldenState());
+  orgledger::testing::WriteText(kGoldenPath, out);
+  orgledger::testing::WriteText(kGoldenSnapshotPath,
+                                EncodeState(GoldenState()));
 }
 
 TEST(Codec, EveryEventRoundTrips) {
