@@ -126,19 +126,14 @@ struct Failure {
 
 // The last `n` lines of `text`, ending with a newline.
 std::string LastLines(const std::string& text, int n) {
-  std::size_t start = text.size();
-  if (start > 0 && text[start - 1] == '\n') --start;  // the last line's end
-  std::string tail = text;
-  for (int i = 0; i < n; ++i) {
-    const std::size_t nl =
-        start == 0 ? std::string::npos : text.rfind('\n', start - 1);
-    if (nl == std::string::npos) {
-      tail = text;  // fewer lines than n
-      break;
-    }
-    start = nl;
-    tail = text.substr(start + 1);
+  if (n <= 0) return "";
+  // `nl`: the newline before the n lines (npos: text has no more lines).
+  std::size_t nl = text.size();
+  if (nl > 0 && text[nl - 1] == '\n') --nl;  // the last line's end
+  for (int i = 0; i < n && nl != std::string::npos; ++i) {
+    nl = nl == 0 ? std::string::npos : text.rfind('\n', nl - 1);
   }
+  std::string tail = nl == std::string::npos ? text : text.substr(nl + 1);
   if (!tail.empty() && tail.back() != '\n') tail.push_back('\n');
   return tail;
 }
