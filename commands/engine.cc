@@ -434,7 +434,7 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
                      std::move(*projections), std::move(outbox)));
 }
 
-Result<boost::json::object> Engine::Query(
+Result<projections::View> Engine::Query(
     const projections::ViewRequest& request,
     std::optional<eventstore::Position> min_position) {
   if (min_position.has_value() &&

@@ -192,7 +192,7 @@ class Engine {
   // command returned). Errors: the view's (projections/views.h), or
   // not_caught_up when the projections did not reach `min_position`
   // within options().query_timeout.
-  Result<boost::json::object> Query(
+  Result<projections::View> Query(
       const projections::ViewRequest& request,
       std::optional<eventstore::Position> min_position = std::nullopt);
 

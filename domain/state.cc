@@ -168,16 +168,4 @@ OrgState Evolve(OrgState s, const Event& event) {
   return s;
 }
 
-std::string_view EventTypeName(const Event& e) {
-  static constexpr std::string_view kNames[] = {
-      "OrganizationCreated",  "InviteSent",      "InviteResent",
-      "InviteRevoked",        "InviteAccepted",  "InviteAcceptFailed",
-      "MemberRemoved",        "RoleChanged",     "BillingManagerRemoved",
-      "TeamCreated",          "TeamDeleted",     "CreditCardUpdated",
-      "SubscriptionChanged",  "PaymentRecorded", "PaymentStatusChanged",
-      "ResourceCountRecorded"};
-  static_assert(std::size(kNames) == std::variant_size_v<Event>);
-  return kNames[e.index()];
-}
-
 }  // namespace orgledger::domain

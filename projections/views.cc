@@ -2,17 +2,14 @@
 
 #include <array>
 
-#include "base/time.h"
 #include "domain/authorization.h"
 #include "domain/validation.h"
 #include "projections/builtin.h"
-#include "projections/rows.h"
-#include "projections/rum.h"
+#include "projections/view_reader.h"
 
 namespace orgledger::projections {
 namespace {
 
-namespace json = boost::json;
 using domain::Permission;
 using domain::Scope;
 
@@ -20,212 +17,240 @@ constexpr std::int64_t kDefaultLimit = 100;
 constexpr std::int64_t kMaxLimit = 1000;
 constexpr std::size_t kBillingPayments = 10;
 
-constexpr std::array<std::string_view, 10> kViews = {
-    "member_count", "members", "billing_managers",
-    "invites",      "billing", "payments",
-    "rum",          "teams",   "audit_log",
-    "authorize"};
+// What one view function is given: the loaded reader and the request.
+struct Query {
+  ViewReader& reader;
+  const ViewRequest& request;
+  const domain::EditionCatalog& editions;
+  domain::Micros now;
 
-json::string Time(std::int64_t micros) {
-  return json::string(FormatRfc3339(micros));
-}
+  std::int64_t limit() const { return request.limit.value_or(kDefaultLimit); }
+  std::uint32_t month() const {
+    return request.month.has_value() ? *ParseMonth(*request.month)
+                                     : MonthOf(now);
+  }
+};
 
 Status Forbidden(std::string_view view) {
   return Status(Code::kForbidden,
                 "you may not see the " + std::string(view) + " view");
 }
 
-// Everything one query reads, from one consistent snapshot.
-class ViewReader {
- public:
-  ViewReader(ProjectionSet& set, const ViewRequest& r)
-      : set_(set), request_(r), snap_(set.store().state().Snapshot()) {}
-
-  Status Load() {
-    Result<std::string> prefix = set_.Find(kOrganizations)->LivePrefix(*snap_);
-    if (!prefix.ok()) return prefix.status();
-    orgs_ = std::move(*prefix);
-    Result<std::optional<OrgRow>> org =
-        Row<OrgRow>(orgs_ + keys::Org(request_.org));
-    if (!org.ok()) return org.status();
-    if (!org->has_value()) {
-      return NotFound("organization " + request_.org + " does not exist");
-    }
-    org_ = std::move(**org);
-    domain::OrgState state;
-    state.exists = true;
-    if (!request_.viewer.system) {
-      Result<std::optional<PersonRow>> person = Row<PersonRow>(
-          orgs_ + keys::Person(request_.org, request_.viewer.id));
-      if (!person.ok()) return person.status();
-      if (person->has_value()) {
-        domain::Person p;
-        p.user_id = request_.viewer.id;
-        p.role = *domain::RoleFromName((*person)->role);
-        state.people.emplace(p.user_id, p);
-        state.Reindex();
-      }
-    }
-    viewer_state_ = std::move(state);
-    return Status::Ok();
-  }
-
-  Scope ScopeOf(Permission p) const {
-    return domain::Authorize(viewer_state_, request_.viewer, p).scope;
-  }
-  bool Full(Permission p) const { return ScopeOf(p) == Scope::kFull; }
-
-  const OrgRow& org() const { return org_; }
-  const std::string& orgs_prefix() const { return orgs_; }
-
-  template <class RowT>
-  Result<std::optional<RowT>> Row(const std::string& key) {
-    Result<std::optional<std::string>> bytes = snap_->Get(key);
-    if (!bytes.ok()) return bytes.status();
-    if (!bytes->has_value()) return std::optional<RowT>();
-    Result<RowT> row = DecodeRow<RowT>(**bytes);
-    if (!row.ok()) return row.status();
-    return std::optional<RowT>(std::move(*row));
-  }
-
-  // A page of positioned rows of `kind`, newest first: at most `limit`,
-  // before `before` when given; `*next` is set when there is more.
-  Result<std::vector<std::pair<std::uint64_t, std::string>>> Page(
-      const std::string& projection_prefix, char kind, std::int64_t limit,
-      std::optional<std::uint64_t> before, std::optional<std::uint64_t>* next) {
-    const std::string prefix =
-        projection_prefix + keys::Prefix(kind, request_.org);
-    const std::string end =
-        before.has_value()
-            ? projection_prefix + keys::Positioned(kind, request_.org, *before)
-            : eventstore::PrefixEnd(prefix);
-    Result<std::vector<eventstore::KeyValue>> rows =
-        snap_->Scan(prefix, end, static_cast<std::size_t>(limit) + 1, true);
-    if (!rows.ok()) return rows.status();
-    std::vector<std::pair<std::uint64_t, std::string>> out;
-    for (auto& [key, value] : *rows) {
-      std::string_view tail = std::string_view(key).substr(prefix.size());
-      std::uint64_t position = 0;
-      if (!eventstore::GetFixed64BE(&tail, &position)) {
-        return Corruption("damaged projection key");
-      }
-      if (static_cast<std::int64_t>(out.size()) == limit) {
-        *next = out.back().first;
-        break;
-      }
-      out.emplace_back(position, std::move(value));
-    }
-    return out;
-  }
-
-  Result<std::string> Prefix(std::string_view projection) {
-    return set_.Find(projection)->LivePrefix(*snap_);
-  }
-
-  Result<RumSummary> Rum(std::uint32_t month, domain::Micros now) {
-    Result<std::optional<RumMonthRow>> row =
-        Row<RumMonthRow>(orgs_ + keys::RumMonth(request_.org, month));
-    if (!row.ok()) return row.status();
-    std::optional<RumMonthRow> earlier;
-    if (!row->has_value()) {
-      Result<std::vector<eventstore::KeyValue>> before =
-          snap_->Scan(orgs_ + keys::Prefix('r', request_.org),
-                      orgs_ + keys::RumMonth(request_.org, month), 1, true);
-      if (!before.ok()) return before.status();
-      if (!before->empty()) {
-        Result<RumMonthRow> r = DecodeRow<RumMonthRow>(before->front().second);
-        if (!r.ok()) return r.status();
-        earlier = std::move(*r);
-      }
-    }
-    return Summarize(month, *row, earlier, now);
-  }
-
- private:
-  ProjectionSet& set_;
-  const ViewRequest& request_;
-  std::unique_ptr<eventstore::StateReader> snap_;
-  std::string orgs_;
-  OrgRow org_;
-  domain::OrgState viewer_state_;
-};
-
-json::object PendingJson(const PendingInvite& p, bool with_role) {
-  json::object o;
-  o["invite_id"] = p.invite_id;
-  if (with_role) o["role"] = p.role;
-  o["channel"] = p.channel;
-  if (p.channel == "email") o["email"] = p.email;
-  o["first_sent_at"] = Time(p.first_sent_at);
-  o["sent_at"] = Time(p.sent_at);
-  o["invited_by"] = p.invited_by;
+PendingItem Pending(const PendingInvite& p, bool with_role) {
+  PendingItem out;
+  out.invite_id = p.invite_id;
+  if (with_role) out.role = p.role;
+  out.channel = p.channel;
+  if (p.channel == "email") out.email = p.email;
+  out.first_sent_at = p.first_sent_at;
+  out.sent_at = p.sent_at;
+  out.invited_by = p.invited_by;
   if (p.last_error.has_value()) {
-    o["last_error"] = json::object{{"code", p.last_error->code},
-                                   {"at", Time(p.last_error->at)},
-                                   {"actor_email", p.last_error->actor_email}};
-  } else {
-    o["last_error"] = nullptr;
-  }
-  return o;
-}
-
-json::object PaymentJson(const PaymentRow& p) {
-  return json::object{{"payment_id", p.payment_id},
-                      {"amount_cents", p.amount_cents},
-                      {"currency", p.currency},
-                      {"status", p.status},
-                      {"paid_at", Time(p.paid_at)}};
-}
-
-// Whole numbers as integers ("average": 0, not 0E0); others as doubles.
-json::value Number(double d) {
-  const double whole = static_cast<double>(static_cast<std::int64_t>(d));
-  if (whole == d) return static_cast<std::int64_t>(d);
-  return d;
-}
-
-json::object RumJson(const RumSummary& s) {
-  return json::object{{"month", MonthName(s.month)},
-                      {"current", s.current},
-                      {"peak", s.peak},
-                      {"average", Number(s.average)},
-                      {"resource_hours", Number(s.resource_hours)}};
-}
-
-Result<json::array> Payments(ViewReader& reader, std::int64_t limit,
-                             std::optional<std::uint64_t> before,
-                             std::optional<std::uint64_t>* next) {
-  Result<std::vector<std::pair<std::uint64_t, std::string>>> page =
-      reader.Page(reader.orgs_prefix(), 'y', limit, before, next);
-  if (!page.ok()) return page.status();
-  json::array out;
-  for (const auto& [position, bytes] : *page) {
-    Result<PaymentRow> p = DecodeRow<PaymentRow>(bytes);
-    if (!p.ok()) return p.status();
-    out.push_back(PaymentJson(*p));
+    out.last_error = LastErrorItem{p.last_error->code, p.last_error->at,
+                                   p.last_error->actor_email};
   }
   return out;
 }
 
-Status Validate(const ViewRequest& r) {
-  if (Status s = domain::ValidateSlug("org", r.org); !s.ok()) return s;
-  if (r.viewer.system) {
-    if (Status s = domain::ValidateId("viewer.system", r.viewer.service);
-        !s.ok()) {
-      return s;
+RumView RumOf(const RumSummary& s) {
+  return RumView{s.month, s.current, s.peak, s.average, s.resource_hours};
+}
+
+Result<std::vector<PaymentItem>> PaymentPage(
+    const Query& q, std::int64_t limit, std::optional<std::uint64_t> before,
+    std::optional<std::uint64_t>* next) {
+  auto page =
+      q.reader.Page<PaymentRow>(kOrganizations, 'y', limit, before, next);
+  if (!page.ok()) return page.status();
+  std::vector<PaymentItem> out;
+  for (auto& [position, p] : *page) {
+    out.push_back(PaymentItem{std::move(p.payment_id), p.amount_cents,
+                              std::move(p.currency), std::move(p.status),
+                              p.paid_at});
+  }
+  return out;
+}
+
+Result<View> Authorize(const Query& q) {
+  const Scope scope =
+      q.reader.ScopeOf(*domain::PermissionFromName(*q.request.permission));
+  return View(AuthorizeView{scope != Scope::kDenied,
+                            std::string(domain::ScopeName(scope))});
+}
+
+Result<View> MemberCount(const Query& q) {
+  if (!q.reader.Full(Permission::kMembersCount))
+    return Forbidden("member_count");
+  return View(MemberCountView{q.reader.org().admins + q.reader.org().members});
+}
+
+Result<View> Members(const Query& q) {
+  if (!q.reader.Full(Permission::kMembersList)) return Forbidden("members");
+  MembersView out;
+  auto page = q.reader.Page<MemberRow>(kOrganizations, 'm', q.limit(),
+                                       q.request.before, &out.next);
+  if (!page.ok()) return page.status();
+  for (auto& [position, m] : *page) {
+    out.members.push_back(MemberItem{std::move(m.user_id), std::move(m.name),
+                                     std::move(m.email), std::move(m.role),
+                                     m.joined_at});
+  }
+  return View(std::move(out));
+}
+
+Result<View> BillingManagers(const Query& q) {
+  const Scope scope = q.reader.ScopeOf(Permission::kBillingManagersView);
+  if (scope != Scope::kFull && scope != Scope::kNamesOnly) {
+    return Forbidden("billing_managers");
+  }
+  BillingManagersView out;
+  for (const BillingManagerEntry& b : q.reader.org().billing_managers) {
+    BillingManagerItem item;
+    item.name = b.name;
+    if (scope == Scope::kFull) {
+      item.user_id = b.user_id;
+      item.email = b.email;
+      item.accepted_at = b.accepted_at;
     }
-  } else {
-    if (Status s = domain::ValidateId("viewer.id", r.viewer.id); !s.ok()) {
-      return s;
-    }
-    Result<std::string> email =
-        domain::ValidateEmail("viewer.email", r.viewer.email);
-    if (!email.ok()) return email.status();
-    if (Status s = domain::ValidateFreeText("viewer.name", r.viewer.name);
-        !s.ok()) {
-      return s;
+    out.billing_managers.push_back(std::move(item));
+  }
+  if (scope == Scope::kFull && q.reader.Full(Permission::kInvitesView)) {
+    out.pending.emplace();
+    for (const PendingInvite& p : q.reader.org().pending) {
+      if (p.role == "billing_manager")
+        out.pending->push_back(Pending(p, false));
     }
   }
+  return View(std::move(out));
+}
+
+Result<View> Invites(const Query& q) {
+  if (!q.reader.Full(Permission::kInvitesView)) return Forbidden("invites");
+  InvitesView out;
+  for (const PendingInvite& p : q.reader.org().pending) {
+    out.invites.push_back(Pending(p, true));
+  }
+  return View(std::move(out));
+}
+
+Result<View> Teams(const Query& q) {
+  if (!q.reader.Full(Permission::kTeamsList)) return Forbidden("teams");
+  TeamsView out;
+  for (const TeamEntry& t : q.reader.org().teams) {
+    out.teams.push_back(TeamItem{t.team, t.name});
+  }
+  return View(std::move(out));
+}
+
+Result<View> Rum(const Query& q) {
+  if (!q.reader.Full(Permission::kRumSummaryView)) return Forbidden("rum");
+  Result<RumSummary> rum = q.reader.Rum(q.month(), q.now);
+  if (!rum.ok()) return rum.status();
+  return View(RumOf(*rum));
+}
+
+Result<View> Payments(const Query& q) {
+  if (!q.reader.Full(Permission::kPaymentsView)) return Forbidden("payments");
+  PaymentsView out;
+  auto payments = PaymentPage(q, q.limit(), q.request.before, &out.next);
+  if (!payments.ok()) return payments.status();
+  out.payments = std::move(*payments);
+  return View(std::move(out));
+}
+
+Result<View> Billing(const Query& q) {
+  if (!q.reader.Full(Permission::kSubscriptionView))
+    return Forbidden("billing");
+  const OrgRow& org = q.reader.org();
+  BillingView out;
+  out.edition = org.edition;
+  if (const domain::EditionLimits* l = q.editions.Find(org.edition)) {
+    out.limits = EditionLimitsItem{l->billing_managers, l->members};
+  }
+  std::uint64_t pending = 0;
+  for (const PendingInvite& p : org.pending) {
+    if (p.role == "billing_manager") ++pending;
+  }
+  out.billing_managers_used = org.billing_managers.size() + pending;
+  out.member_count = org.admins + org.members;
+  if (q.reader.Full(Permission::kCreditCardView)) {
+    Nullable<CardItem> card;
+    if (org.card.has_value()) {
+      card = CardItem{org.card->brand, org.card->last4, org.card->exp_month,
+                      org.card->exp_year, org.card->holder_name};
+    }
+    out.credit_card = std::move(card);
+  }
+  if (q.reader.Full(Permission::kPaymentsView)) {
+    std::optional<std::uint64_t> next;
+    auto payments = PaymentPage(q, kBillingPayments, std::nullopt, &next);
+    if (!payments.ok()) return payments.status();
+    out.payments = std::move(*payments);
+  }
+  if (q.reader.Full(Permission::kRumSummaryView)) {
+    Result<RumSummary> rum = q.reader.Rum(q.month(), q.now);
+    if (!rum.ok()) return rum.status();
+    out.rum = RumOf(*rum);
+  }
+  return View(std::move(out));
+}
+
+Result<View> AuditLog(const Query& q) {
+  if (!q.reader.Full(Permission::kAuditLogsView)) return Forbidden("audit_log");
+  AuditLogView out;
+  auto page = q.reader.Page<AuditRow>(kAuditLog, 'a', q.limit(),
+                                      q.request.before, &out.next);
+  if (!page.ok()) return page.status();
+  for (auto& [position, a] : *page) {
+    out.events.push_back(AuditItem{position, a.time, std::move(a.type),
+                                   std::move(a.actor), std::move(a.summary)});
+  }
+  return View(std::move(out));
+}
+
+struct ViewEntry {
+  std::string_view name;
+  Result<View> (*answer)(const Query&);
+};
+
+constexpr std::array<ViewEntry, 10> kViews = {{
+    {"member_count", MemberCount},
+    {"members", Members},
+    {"billing_managers", BillingManagers},
+    {"invites", Invites},
+    {"billing", Billing},
+    {"payments", Payments},
+    {"rum", Rum},
+    {"teams", Teams},
+    {"audit_log", AuditLog},
+    {"authorize", Authorize},
+}};
+
+constexpr std::array<std::string_view, kViews.size()> kViewNames = [] {
+  std::array<std::string_view, kViews.size()> names{};
+  for (std::size_t i = 0; i < kViews.size(); ++i) names[i] = kViews[i].name;
+  return names;
+}();
+
+const ViewEntry* FindView(std::string_view name) {
+  for (const ViewEntry& v : kViews) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+Status ValidateViewer(const domain::Actor& viewer) {
+  if (viewer.system) return domain::ValidateId("viewer.system", viewer.service);
+  if (Status s = domain::ValidateId("viewer.id", viewer.id); !s.ok()) return s;
+  Result<std::string> email =
+      domain::ValidateEmail("viewer.email", viewer.email);
+  if (!email.ok()) return email.status();
+  return domain::ValidateFreeText("viewer.name", viewer.name);
+}
+
+Status Validate(const ViewRequest& r) {
+  if (Status s = domain::ValidateSlug("org", r.org); !s.ok()) return s;
+  if (Status s = ValidateViewer(r.viewer); !s.ok()) return s;
   if (r.limit.has_value() && (*r.limit < 1 || *r.limit > kMaxLimit)) {
     return InvalidArgument("limit: must be 1.." + std::to_string(kMaxLimit));
   }
@@ -246,190 +271,22 @@ Status Validate(const ViewRequest& r) {
 
 }  // namespace
 
-bool IsViewName(std::string_view view) {
-  for (std::string_view v : kViews) {
-    if (v == view) return true;
-  }
-  return false;
-}
+std::span<const std::string_view> ViewNames() { return kViewNames; }
 
-Result<json::object> QueryView(ProjectionSet& projections,
-                               const ViewRequest& request,
-                               const domain::EditionCatalog& editions,
-                               domain::Micros now) {
-  if (!IsViewName(request.view)) {
+bool IsViewName(std::string_view view) { return FindView(view) != nullptr; }
+
+Result<View> QueryView(ProjectionSet& projections, const ViewRequest& request,
+                       const domain::EditionCatalog& editions,
+                       domain::Micros now) {
+  const ViewEntry* entry = FindView(request.view);
+  if (entry == nullptr) {
     return Status(Code::kInvalidRequest,
                   "unknown view \"" + request.view + "\"");
   }
   if (Status s = Validate(request); !s.ok()) return s;
-  ViewReader reader(projections, request);
+  ViewReader reader(projections, request.org, request.viewer);
   if (Status s = reader.Load(); !s.ok()) return s;
-  const OrgRow& org = reader.org();
-  const std::string& view = request.view;
-  const std::int64_t limit = request.limit.value_or(kDefaultLimit);
-  json::object out;
-
-  if (view == "authorize") {
-    const Scope scope =
-        reader.ScopeOf(*domain::PermissionFromName(*request.permission));
-    out["allowed"] = scope != Scope::kDenied;
-    out["scope"] = domain::ScopeName(scope);
-    return out;
-  }
-  if (view == "member_count") {
-    if (!reader.Full(Permission::kMembersCount)) return Forbidden(view);
-    out["member_count"] = org.admins + org.members;
-    return out;
-  }
-  if (view == "members") {
-    if (!reader.Full(Permission::kMembersList)) return Forbidden(view);
-    std::optional<std::uint64_t> next;
-    auto page =
-        reader.Page(reader.orgs_prefix(), 'm', limit, request.before, &next);
-    if (!page.ok()) return page.status();
-    json::array members;
-    for (const auto& [position, bytes] : *page) {
-      Result<MemberRow> m = DecodeRow<MemberRow>(bytes);
-      if (!m.ok()) return m.status();
-      members.push_back(json::object{{"user_id", m->user_id},
-                                     {"name", m->name},
-                                     {"email", m->email},
-                                     {"role", m->role},
-                                     {"joined_at", Time(m->joined_at)}});
-    }
-    out["members"] = std::move(members);
-    if (next.has_value()) out["next"] = *next;
-    return out;
-  }
-  if (view == "billing_managers") {
-    const Scope scope = reader.ScopeOf(Permission::kBillingManagersView);
-    if (scope == Scope::kNamesOnly) {
-      json::array names;
-      for (const BillingManagerEntry& b : org.billing_managers) {
-        names.push_back(json::object{{"name", b.name}});
-      }
-      out["billing_managers"] = std::move(names);
-      return out;
-    }
-    if (scope != Scope::kFull) return Forbidden(view);
-    json::array managers;
-    for (const BillingManagerEntry& b : org.billing_managers) {
-      managers.push_back(json::object{{"user_id", b.user_id},
-                                      {"name", b.name},
-                                      {"email", b.email},
-                                      {"accepted_at", Time(b.accepted_at)}});
-    }
-    out["billing_managers"] = std::move(managers);
-    if (reader.Full(Permission::kInvitesView)) {
-      json::array pending;
-      for (const PendingInvite& p : org.pending) {
-        if (p.role == "billing_manager")
-          pending.push_back(PendingJson(p, false));
-      }
-      out["pending"] = std::move(pending);
-    }
-    return out;
-  }
-  if (view == "invites") {
-    if (!reader.Full(Permission::kInvitesView)) return Forbidden(view);
-    json::array invites;
-    for (const PendingInvite& p : org.pending) {
-      invites.push_back(PendingJson(p, true));
-    }
-    out["invites"] = std::move(invites);
-    return out;
-  }
-  if (view == "teams") {
-    if (!reader.Full(Permission::kTeamsList)) return Forbidden(view);
-    json::array teams;
-    for (const TeamEntry& t : org.teams) {
-      teams.push_back(json::object{{"team", t.team}, {"name", t.name}});
-    }
-    out["teams"] = std::move(teams);
-    return out;
-  }
-  const std::uint32_t month =
-      request.month.has_value() ? *ParseMonth(*request.month) : MonthOf(now);
-  if (view == "rum") {
-    if (!reader.Full(Permission::kRumSummaryView)) return Forbidden(view);
-    Result<RumSummary> rum = reader.Rum(month, now);
-    if (!rum.ok()) return rum.status();
-    return RumJson(*rum);
-  }
-  if (view == "payments") {
-    if (!reader.Full(Permission::kPaymentsView)) return Forbidden(view);
-    std::optional<std::uint64_t> next;
-    Result<json::array> payments =
-        Payments(reader, limit, request.before, &next);
-    if (!payments.ok()) return payments.status();
-    out["payments"] = std::move(*payments);
-    if (next.has_value()) out["next"] = *next;
-    return out;
-  }
-  if (view == "billing") {
-    if (!reader.Full(Permission::kSubscriptionView)) return Forbidden(view);
-    out["edition"] = org.edition;
-    const domain::EditionLimits* limits = editions.Find(org.edition);
-    json::object l;
-    auto limit_json = [](const std::optional<std::uint32_t>& max) {
-      return max.has_value() ? json::value(*max) : json::value(nullptr);
-    };
-    l["billing_managers"] =
-        limits != nullptr ? limit_json(limits->billing_managers) : nullptr;
-    l["members"] = limits != nullptr ? limit_json(limits->members) : nullptr;
-    out["limits"] = std::move(l);
-    std::uint64_t pending_bm = 0;
-    for (const PendingInvite& p : org.pending) {
-      if (p.role == "billing_manager") ++pending_bm;
-    }
-    out["billing_managers_used"] = org.billing_managers.size() + pending_bm;
-    out["member_count"] = org.admins + org.members;
-    if (reader.Full(Permission::kCreditCardView)) {
-      if (org.card.has_value()) {
-        out["credit_card"] =
-            json::object{{"brand", org.card->brand},
-                         {"last4", org.card->last4},
-                         {"exp_month", org.card->exp_month},
-                         {"exp_year", org.card->exp_year},
-                         {"holder_name", org.card->holder_name}};
-      } else {
-        out["credit_card"] = nullptr;
-      }
-    }
-    if (reader.Full(Permission::kPaymentsView)) {
-      std::optional<std::uint64_t> next;
-      Result<json::array> payments =
-          Payments(reader, kBillingPayments, std::nullopt, &next);
-      if (!payments.ok()) return payments.status();
-      out["payments"] = std::move(*payments);
-    }
-    if (reader.Full(Permission::kRumSummaryView)) {
-      Result<RumSummary> rum = reader.Rum(month, now);
-      if (!rum.ok()) return rum.status();
-      out["rum"] = RumJson(*rum);
-    }
-    return out;
-  }
-  // audit_log
-  if (!reader.Full(Permission::kAuditLogsView)) return Forbidden(view);
-  Result<std::string> audit = reader.Prefix(kAuditLog);
-  if (!audit.ok()) return audit.status();
-  std::optional<std::uint64_t> next;
-  auto page = reader.Page(*audit, 'a', limit, request.before, &next);
-  if (!page.ok()) return page.status();
-  json::array events;
-  for (const auto& [position, bytes] : *page) {
-    Result<AuditRow> a = DecodeRow<AuditRow>(bytes);
-    if (!a.ok()) return a.status();
-    events.push_back(json::object{{"position", position},
-                                  {"time", Time(a->time)},
-                                  {"type", a->type},
-                                  {"actor", a->actor},
-                                  {"summary", a->summary}});
-  }
-  out["events"] = std::move(events);
-  if (next.has_value()) out["next"] = *next;
-  return out;
+  return entry->answer(Query{reader, request, editions, now});
 }
 
 }  // namespace orgledger::projections

@@ -62,9 +62,9 @@ int RunExec(const ExecOptions& options, std::istream& in, std::ostream& out) {
       response = wire::EncodeOutcome(outcome);
     } else {
       auto& query = std::get<wire::QueryWire>(*request);
-      Result<boost::json::object> view =
+      Result<projections::View> view =
           (*engine)->Query(query.request, query.min_position.value_or(seen));
-      response = view.ok() ? wire::EncodeView(std::move(*view))
+      response = view.ok() ? wire::EncodeView(*view)
                            : wire::EncodeError(view.status());
     }
     out << wire::ToLine(response) << '\n';

@@ -72,8 +72,9 @@ TEST(OrgBook, NamesRealInvitationsAndPeopleAndAgreesWithTheViews) {
     auto billers = engine.Query(q, last);
     ASSERT_TRUE(billers.ok()) << billers.status().ToString();
     const std::uint64_t people =
-        members->at("member_count").to_number<std::uint64_t>() +
-        billers->at("billing_managers").as_array().size();
+        std::get<projections::MemberCountView>(*members).member_count +
+        std::get<projections::BillingManagersView>(*billers)
+            .billing_managers.size();
     EXPECT_EQ(people, 1 + books[i].joined()) << "org " << i;  // 1: the admin
   }
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "domain/codec/codec.h"
+#include "domain/events.h"
 #include "eventstore/record.h"
 #include "projections/row_coding.h"
 #include "projections/rows.h"
@@ -15,14 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   using namespace orgledger;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   (void)eventstore::DecodeRecord(bytes, nullptr);
-  static const char* const kTypes[] = {
-      "OrganizationCreated",  "InviteSent",      "InviteResent",
-      "InviteRevoked",        "InviteAccepted",  "InviteAcceptFailed",
-      "MemberRemoved",        "RoleChanged",     "BillingManagerRemoved",
-      "TeamCreated",          "TeamDeleted",     "CreditCardUpdated",
-      "SubscriptionChanged",  "PaymentRecorded", "PaymentStatusChanged",
-      "ResourceCountRecorded"};
-  const char* type = kTypes[size % (sizeof(kTypes) / sizeof(kTypes[0]))];
+  const std::string_view type =
+      domain::kEventTypeNames[size % domain::kEventTypeNames.size()];
   (void)codec::DecodeEvent(type, bytes);
   (void)codec::DecodeMetadata(bytes);
   (void)codec::DecodeState(bytes);

@@ -13,6 +13,7 @@
 #include "projections/builtin.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/testing/test_dir.h"
+#include "tools/wire/view_json.h"
 
 namespace orgledger::projections {
 namespace {
@@ -66,9 +67,9 @@ class RebuildTest : public ::testing::Test {
     r.view = view;
     r.org = org;
     r.viewer = commands::testing::Admin(org);
-    Result<json::object> o = engine_->Query(r, last_);
+    Result<View> o = engine_->Query(r, last_);
     EXPECT_TRUE(o.ok()) << o.status().ToString();
-    return o.ok() ? json::serialize(*o) : "";
+    return o.ok() ? json::serialize(wire::ViewJson(*o)) : "";
   }
 
   void ExpectVerified() {
@@ -300,7 +301,7 @@ TEST_F(RebuildTest, IncrementalEqualsRebuildAcrossRestarts) {
         r.org = "org-" + std::to_string(i);
         r.viewer = people[0];
         auto o = engine_->Query(r, last_);
-        out.push_back(o.ok() ? json::serialize(*o)
+        out.push_back(o.ok() ? json::serialize(wire::ViewJson(*o))
                              : std::string(CodeName(o.status().code())));
       }
     }

@@ -11,6 +11,7 @@
 #include "commands/engine.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/testing/test_dir.h"
+#include "tools/wire/view_json.h"
 
 namespace orgledger::projections {
 namespace {
@@ -117,7 +118,9 @@ class ViewsTest : public ::testing::Test {
     r.limit = limit;
     r.before = before;
     if (view == "authorize") r.permission = "billing.credit_card.view";
-    return engine_->Query(r, last_);
+    Result<projections::View> v = engine_->Query(r, last_);
+    if (!v.ok()) return v.status();
+    return wire::ViewJson(*v);
   }
 
   orgledger::testing::TestDir dir_;

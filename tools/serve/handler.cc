@@ -131,10 +131,10 @@ HttpResponse Handler::View(const HttpRequest& request) {
     return Error(Status(Code::kInvalidRequest,
                         "a command goes to /v1/commands, not /v1/views"));
   }
-  Result<json::object> view =
+  Result<projections::View> view =
       engine_->Query(query->request, query->min_position);
   if (!view.ok()) return Error(view.status());
-  return JsonResponse(wire::EncodeView(std::move(*view)));
+  return JsonResponse(wire::EncodeView(*view));
 }
 
 HttpResponse Handler::Admin(const HttpRequest& request) {

@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "tools/wire/view_json.h"
+
 namespace orgledger::wire {
 
 namespace json = boost::json;
@@ -49,10 +51,10 @@ json::object EncodeOutcome(const commands::CommandOutcome& o) {
   return out;
 }
 
-json::object EncodeView(json::object view) {
+json::object EncodeView(const projections::View& view) {
   json::object out;
   out["ok"] = true;
-  for (auto& kv : view) out[kv.key()] = std::move(kv.value());
+  for (auto& kv : ViewJson(view)) out[kv.key()] = std::move(kv.value());
   return out;
 }
 

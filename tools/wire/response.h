@@ -11,11 +11,13 @@
 
 #include "base/status.h"
 #include "commands/engine.h"
+#include "projections/view_types.h"
 
 namespace orgledger::wire {
 
 boost::json::object EncodeOutcome(const commands::CommandOutcome& outcome);
-boost::json::object EncodeView(boost::json::object view);
+// {"ok": true, ...the view's fields} (tools/wire/view_json.h).
+boost::json::object EncodeView(const projections::View& view);
 boost::json::object EncodeError(const Status& error);
 
 // The HTTP status of an error code (SPEC §3.3); 200 for ok.

@@ -38,7 +38,8 @@ const Viewer kViewers[] = {
     {"member", R"({"id":"u-bob","email":"bob@example.com","name":"Bob"})"},
     {"billing_manager",
      R"({"id":"u-carol","email":"carol@example.com","name":"Carol"})"},
-    {"removed", R"({"id":"u-frank","email":"frank@example.com","name":"Frank"})"},
+    {"removed",
+     R"({"id":"u-frank","email":"frank@example.com","name":"Frank"})"},
     {"stranger", R"({"id":"u-erin","email":"erin@example.com","name":"Erin"})"},
     {"system", R"({"system":"payments"})"},
     {"tiny_admin", R"({"id":"u-zed","email":"zed@example.com","name":"Zed"})"},
@@ -72,8 +73,7 @@ class Session {
       auto& query = std::get<QueryWire>(*request);
       auto view =
           engine_->Query(query.request, query.min_position.value_or(seen_));
-      response = view.ok() ? EncodeView(std::move(*view))
-                           : EncodeError(view.status());
+      response = view.ok() ? EncodeView(*view) : EncodeError(view.status());
     }
     const std::string out = ToLine(response);
     transcript_ << line << '\n' << "=> " << out << '\n';
@@ -118,14 +118,17 @@ std::string RunEverything() {
   while (std::getline(script, line)) {
     if (!line.empty()) s.Run(line);
   }
-  const char* const kPermissions[] = {
-      "members.list", "members.count", "billing.billing_managers.view",
-      "billing.invites.view", "audit_logs.view", "billing.credit_card.update"};
+  const char* const kPermissions[] = {"members.list",
+                                      "members.count",
+                                      "billing.billing_managers.view",
+                                      "billing.invites.view",
+                                      "audit_logs.view",
+                                      "billing.credit_card.update"};
   for (const std::string org : {"acme", "tiny", "nowhere"}) {
     for (const Viewer& v : kViewers) {
       for (const char* view :
-           {"member_count", "members", "billing_managers", "invites",
-            "billing", "payments", "rum", "teams", "audit_log"}) {
+           {"member_count", "members", "billing_managers", "invites", "billing",
+            "payments", "rum", "teams", "audit_log"}) {
         s.Run(View(view, org, v));
       }
       for (const char* p : kPermissions) {

@@ -1,0 +1,105 @@
+#include "projections/view_reader.h"
+
+#include "projections/builtin.h"
+
+namespace orgledger::projections {
+
+ViewReader::ViewReader(ProjectionSet& set, std::string org,
+                       domain::Actor viewer)
+    : set_(set),
+      org_name_(std::move(org)),
+      viewer_(std::move(viewer)),
+      snap_(set.store().state().Snapshot()) {}
+
+template <class RowT>
+Result<std::optional<RowT>> ViewReader::Row(const std::string& key) {
+  Result<std::optional<std::string>> bytes = snap_->Get(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<RowT>();
+  Result<RowT> row = DecodeRow<RowT>(**bytes);
+  if (!row.ok()) return row.status();
+  return std::optional<RowT>(std::move(*row));
+}
+
+Status ViewReader::Load() {
+  Result<std::string> prefix = set_.Find(kOrganizations)->LivePrefix(*snap_);
+  if (!prefix.ok()) return prefix.status();
+  orgs_ = std::move(*prefix);
+  Result<std::optional<OrgRow>> org = Row<OrgRow>(orgs_ + keys::Org(org_name_));
+  if (!org.ok()) return org.status();
+  if (!org->has_value()) {
+    return NotFound("organization " + org_name_ + " does not exist");
+  }
+  org_ = std::move(**org);
+  // The viewer's role is all Authorize needs of the organization's state.
+  domain::OrgState state;
+  state.exists = true;
+  if (!viewer_.system) {
+    Result<std::optional<PersonRow>> person =
+        Row<PersonRow>(orgs_ + keys::Person(org_name_, viewer_.id));
+    if (!person.ok()) return person.status();
+    if (person->has_value()) {
+      domain::Person p;
+      p.user_id = viewer_.id;
+      p.role = *domain::RoleFromName((*person)->role);
+      state.people.emplace(p.user_id, p);
+      state.Reindex();
+    }
+  }
+  viewer_state_ = std::move(state);
+  return Status::Ok();
+}
+
+domain::Scope ViewReader::ScopeOf(domain::Permission p) const {
+  return domain::Authorize(viewer_state_, viewer_, p).scope;
+}
+
+Result<std::vector<std::pair<std::uint64_t, std::string>>> ViewReader::RawPage(
+    std::string_view projection, char kind, std::int64_t limit,
+    std::optional<std::uint64_t> before, std::optional<std::uint64_t>* next) {
+  Result<std::string> live = set_.Find(projection)->LivePrefix(*snap_);
+  if (!live.ok()) return live.status();
+  const std::string prefix = *live + keys::Prefix(kind, org_name_);
+  const std::string end =
+      before.has_value() ? *live + keys::Positioned(kind, org_name_, *before)
+                         : eventstore::PrefixEnd(prefix);
+  Result<std::vector<eventstore::KeyValue>> rows =
+      snap_->Scan(prefix, end, static_cast<std::size_t>(limit) + 1, true);
+  if (!rows.ok()) return rows.status();
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  for (auto& [key, value] : *rows) {
+    std::string_view tail = std::string_view(key).substr(prefix.size());
+    std::uint64_t position = 0;
+    if (!eventstore::GetFixed64BE(&tail, &position)) {
+      return Corruption("damaged projection key");
+    }
+    if (static_cast<std::int64_t>(out.size()) == limit) {
+      *next = out.back().first;
+      break;
+    }
+    out.emplace_back(position, std::move(value));
+  }
+  return out;
+}
+
+Result<RumSummary> ViewReader::Rum(std::uint32_t month, domain::Micros now) {
+  Result<std::optional<RumMonthRow>> row =
+      Row<RumMonthRow>(orgs_ + keys::RumMonth(org_name_, month));
+  if (!row.ok()) return row.status();
+  // A month without samples holds what the latest earlier month ended on.
+  std::optional<RumMonthRow> earlier;
+  if (!row->has_value()) {
+    Result<std::vector<eventstore::KeyValue>> before =
+        snap_->Scan(orgs_ + keys::Prefix('r', org_name_),
+                    orgs_ + keys::RumMonth(org_name_, month), 1, true);
+    if (!before.ok()) return before.status();
+    if (!before->empty()) {
+      Result<RumMonthRow> r = DecodeRow<RumMonthRow>(before->front().second);
+      if (!r.ok()) return r.status();
+      earlier = std::move(*r);
+    }
+  }
+  return Summarize(month, *row, earlier, now);
+}
+
+}  // namespace orgledger::projections
