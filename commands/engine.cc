@@ -397,10 +397,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   // Before the store starts its threads, so that they share the arenas.
   if (options.tune_malloc) ApplyMallocPolicy();
   if (options.memory_budget_bytes != 0) {
-    options.store.memory_bytes = options.memory_budget_bytes / 2;
+    options.rocksdb.memory_bytes = options.memory_budget_bytes / 2;
   }
   Result<std::unique_ptr<eventstore::EventStore>> store =
-      eventstore::OpenRocksDbEventStore(options.store, options.data_dir);
+      eventstore::OpenRocksDbEventStore(options.store, options.data_dir,
+                                        options.rocksdb);
   if (!store.ok()) return store.status();
   return OpenWithStore(std::move(options), std::move(*store));
 }

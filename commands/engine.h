@@ -26,6 +26,7 @@
 #include "domain/decide.h"
 #include "domain/editions.h"
 #include "eventstore/event_store.h"
+#include "eventstore/rocksdb_event_store.h"
 #include "projections/outbox.h"
 #include "projections/projection_set.h"
 #include "projections/views.h"
@@ -41,17 +42,21 @@ struct EngineOptions {
   std::string data_dir;
 
   // The event store's options: durability (default kSync: acknowledged
-  // after fsync, group commit), block cache, ...
+  // after fsync, group commit), the group's size.
   eventstore::StoreOptions store;
+
+  // The RocksDB store's own (Open() only): its memory (set from
+  // memory_budget_bytes below), the head cache, a test file system.
+  eventstore::RocksDbOptions rocksdb;
 
   // Threads that load state and decide. Default: 0 = the number of cores,
   // at least 2. Appends wait on the store's writer, not on these threads.
   std::size_t threads = 0;
 
   // The engine's memory budget, in one number: half for RocksDB (it sets
-  // store.memory_bytes: data blocks and memtables of every column family),
+  // rocksdb.memory_bytes: data blocks and memtables of every column family),
   // half for the state cache (the approximate bytes of the folded states
-  // kept). Default: 256 MiB. 0: store.memory_bytes as given, and the state
+  // kept). Default: 256 MiB. 0: rocksdb.memory_bytes as given, and the state
   // cache bounded by state_cache_entries alone.
   std::size_t memory_budget_bytes = 256 << 20;
 

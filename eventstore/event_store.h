@@ -21,16 +21,11 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "eventstore/position_notifier.h"
 #include "eventstore/state_store.h"
-
-namespace rocksdb {
-class FileSystem;
-}  // namespace rocksdb
 
 namespace orgledger::eventstore {
 
-// Global log position; 0 means "none" (before the first record).
-using Position = std::uint64_t;
 // Stream version: the number of events in the stream; 0 = no stream.
 using Version = std::uint64_t;
 // SHA-256 of a record and its predecessor's hash (the hash chain).
@@ -156,38 +151,34 @@ struct StoreOptions {
   // Default: 100 ms.
   std::chrono::milliseconds buffered_sync_interval{100};
 
-  // The most appends the writer puts into one write batch (one fsync).
-  // Default: 1024.
+  // The most appends the writer puts into one group commit (one write and
+  // one flush). Default: 1024.
   std::size_t max_group_appends = 1024;
-
-  // Stream heads the writer keeps in memory; others are read from disk.
-  // Default: 65536.
-  std::size_t head_cache_entries = 65536;
-
-  // RocksDB's memory, one LRU cache for every column family: data blocks,
-  // and the memtables, charged to it through a WriteBufferManager that
-  // flushes once they pass half of it. Default: 128 MiB.
-  std::size_t memory_bytes = 128 << 20;
-
-  // Tests only: the file system RocksDB writes through (fault injection,
-  // fsync counting). Default: null, the operating system's.
-  std::shared_ptr<rocksdb::FileSystem> TEST_file_system;
 };
 
-// Counters, for tests and benchmarks.
+// One figure a backend reports of itself (its memory, its server's
+// settings), by a stable snake_case name prefixed with the backend's.
+struct StoreGauge {
+  std::string name;
+  double value = 0;
+  friend bool operator==(const StoreGauge&, const StoreGauge&) = default;
+};
+
+// Counters, for tests, benchmarks and metrics.
 struct StoreStats {
   std::uint64_t appends = 0;       // requests completed with success
-  std::uint64_t write_groups = 0;  // write batches written
-  std::uint64_t syncs = 0;         // fsyncs requested by the store
-  // RocksDB only: its cache's usage (within StoreOptions::memory_bytes,
-  // memtables included), the pinned part, and the memtables alone.
-  std::size_t cache_bytes = 0;
-  std::size_t pinned_bytes = 0;
-  std::size_t memtable_bytes = 0;
-  // RocksDB only: the open SST files' readers outside the cache, and the
-  // number of live SST files.
-  std::size_t table_reader_bytes = 0;
-  std::size_t live_files = 0;
+  std::uint64_t write_groups = 0;  // group commits written
+  std::uint64_t syncs = 0;         // flushes to disk requested by the store
+  // What only this backend knows (each backend's header names its own).
+  std::vector<StoreGauge> gauges;
+
+  // The gauge called `name`, or 0 when the backend has none.
+  double Gauge(std::string_view name) const {
+    for (const StoreGauge& g : gauges) {
+      if (g.name == name) return g.value;
+    }
+    return 0;
+  }
 };
 
 // A running subscription; destroying it stops delivery (and waits for the
@@ -261,12 +252,15 @@ class EventStore {
   virtual Result<StreamHead> GetStreamHead(std::string_view stream) = 0;
 
   // The position up to which appends are acknowledged and readable.
-  virtual Position CommittedPosition() const = 0;
+  // Virtual only for wrappers: a backend publishes it (PublishCommitted).
+  virtual Position CommittedPosition() const { return committed_.Get(); }
 
   // Waits until CommittedPosition() >= `position` or `timeout` passes.
   // Returns whether the position was reached.
   virtual bool WaitForPosition(Position position,
-                               std::chrono::milliseconds timeout) = 0;
+                               std::chrono::milliseconds timeout) {
+    return committed_.WaitFor(position, timeout);
+  }
 
   // The last record's position and hash.
   virtual Result<LogHead> Head() = 0;
@@ -282,9 +276,9 @@ class EventStore {
   virtual Status Refresh() { return Status::Ok(); }
 
   // Writes a consistent copy of the whole database (log, indexes, state)
-  // into `dir`, which must not exist, while appends go on (a RocksDB
-  // checkpoint: hard links where possible). kInvalidArgument when `dir`
-  // exists; kUnavailable on a storage failure or a store without files.
+  // into `dir`, which must not exist, while appends go on (hard links
+  // where the backend can). kInvalidArgument when `dir` exists;
+  // kUnavailable on a storage failure or a store without files.
   virtual Status Checkpoint(const std::string& dir) {
     return Unavailable("this store cannot be copied to " + dir);
   }
@@ -303,22 +297,19 @@ class EventStore {
   // The same delivery in batches, as read (up to 512 events each).
   std::unique_ptr<Subscription> SubscribeBatches(Position from,
                                                  BatchHandler handler);
+
+ protected:
+  // Makes appends through `position` readable and wakes their waiters.
+  // REQUIRES: never below an earlier call's position.
+  void PublishCommitted(Position position) { committed_.Publish(position); }
+
+ private:
+  PositionNotifier committed_;
 };
 
 // The in-memory store: the same semantics, nothing durable. For tests.
+// Durable backends have a header of their own (docs/backends.md).
 std::unique_ptr<EventStore> NewMemoryEventStore(const StoreOptions& options);
-
-// Opens (creating if missing) the RocksDB store at `path`, for writing.
-// kUnavailable with a clear message when another process holds it.
-Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(
-    const StoreOptions& options, const std::string& path);
-
-// Opens the store at `path` read-only while its writer may be running (a
-// RocksDB secondary instance keeping its own files in `scratch_path`).
-// Appends fail with kUnavailable; Refresh() catches up with the writer.
-Result<std::unique_ptr<EventStore>> OpenRocksDbEventStoreReadOnly(
-    const StoreOptions& options, const std::string& path,
-    const std::string& scratch_path);
 
 // Hex of a hash, lower case.
 std::string HashToHex(const Hash& hash);

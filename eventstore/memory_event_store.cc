@@ -6,7 +6,6 @@
 
 #include "eventstore/event_store.h"
 #include "eventstore/planner.h"
-#include "eventstore/position_notifier.h"
 #include "eventstore/record.h"
 #include "eventstore/verifier.h"
 
@@ -29,7 +28,7 @@ class MemoryEventStore final : public EventStore, private CommittedState {
         if (!planner.writes().empty()) stats_.write_groups += 1;
         // Under the lock: appenders publish in the order they appended
         // (published after it, a slower one could move the position back).
-        if (head_.position > 0) committed_.Publish(head_.position);
+        if (head_.position > 0) PublishCommitted(head_.position);
       }
     }
     done(std::move(result));
@@ -94,13 +93,6 @@ class MemoryEventStore final : public EventStore, private CommittedState {
   Result<StreamHead> GetStreamHead(std::string_view stream) override {
     std::lock_guard<std::mutex> lock(mu_);
     return LoadHead(stream);
-  }
-
-  Position CommittedPosition() const override { return committed_.Get(); }
-
-  bool WaitForPosition(Position position,
-                       std::chrono::milliseconds timeout) override {
-    return committed_.WaitFor(position, timeout);
   }
 
   Result<LogHead> Head() override {
@@ -174,7 +166,6 @@ class MemoryEventStore final : public EventStore, private CommittedState {
   std::map<std::string, StoredSnapshot, std::less<>> snapshots_;
   LogHead head_;
   StoreStats stats_;
-  PositionNotifier committed_;
   std::unique_ptr<StateStore> state_ = NewMemoryStateStore();
 };
 

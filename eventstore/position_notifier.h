@@ -6,11 +6,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 
-#include "eventstore/event_store.h"
-
 namespace orgledger::eventstore {
+
+// Global log position; 0 means "none" (before the first record).
+using Position = std::uint64_t;
 
 class PositionNotifier {
  public:

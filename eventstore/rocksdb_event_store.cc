@@ -21,7 +21,6 @@
 
 #include "eventstore/event_store.h"
 #include "eventstore/planner.h"
-#include "eventstore/position_notifier.h"
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_handle.h"
 #include "eventstore/rocksdb_layout.h"
@@ -39,10 +38,12 @@ constexpr std::chrono::milliseconds kReopenInterval{100};
 
 class RocksDbEventStore final : public EventStore, private CommittedState {
  public:
-  RocksDbEventStore(const StoreOptions& options, std::string path,
-                    RocksDbHandle::Mode mode, std::string scratch)
+  RocksDbEventStore(const StoreOptions& options, const RocksDbOptions& rocksdb,
+                    std::string path, RocksDbHandle::Mode mode,
+                    std::string scratch)
       : options_(options),
-        handle_(options, std::move(path), mode, std::move(scratch)),
+        rocksdb_options_(rocksdb),
+        handle_(rocksdb, std::move(path), mode, std::move(scratch)),
         read_only_(mode == RocksDbHandle::Mode::kSecondary) {}
 
   ~RocksDbEventStore() override {
@@ -66,7 +67,7 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     Result<LogHead> head = handle_.ReadLogHead(rocksdb::ReadOptions());
     if (!head.ok()) return head.status();
     last_ = *head;
-    committed_.Publish(last_.position);
+    PublishCommitted(last_.position);
     if (!read_only_) writer_ = std::thread([this] { WriterLoop(); });
     return Status::Ok();
   }
@@ -163,7 +164,7 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     std::shared_lock<std::shared_mutex> lock(db_mu_);
     if (!handle_.is_open()) return Unavailable("event store is not open");
     std::vector<RecordedEvent> out;
-    const Position committed = committed_.Get();
+    const Position committed = CommittedPosition();
     if (from == 0) from = 1;
     if (from > committed) return out;
     const std::string upper = layout::LogKey(committed + 1);
@@ -189,13 +190,6 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     return ReadHead(stream);
   }
 
-  Position CommittedPosition() const override { return committed_.Get(); }
-
-  bool WaitForPosition(Position position,
-                       std::chrono::milliseconds timeout) override {
-    return committed_.WaitFor(position, timeout);
-  }
-
   Result<LogHead> Head() override {
     std::shared_lock<std::shared_mutex> lock(db_mu_);
     if (!handle_.is_open()) return Unavailable("event store is not open");
@@ -211,7 +205,7 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     if (!s.ok()) return FromRocksDb(s, "catch up with the writer");
     Result<LogHead> head = handle_.ReadLogHead(rocksdb::ReadOptions());
     if (!head.ok()) return head.status();
-    if (head->position > committed_.Get()) committed_.Publish(head->position);
+    if (head->position > CommittedPosition()) PublishCommitted(head->position);
     return Status::Ok();
   }
 
@@ -221,12 +215,15 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
       std::lock_guard<std::mutex> lock(stats_mu_);
       stats = stats_;
     }
-    stats.cache_bytes = handle_.cache_bytes();
-    stats.pinned_bytes = handle_.pinned_bytes();
-    stats.memtable_bytes = handle_.memtable_bytes();
+    auto gauge = [&](const char* name, std::size_t value) {
+      stats.gauges.push_back({name, static_cast<double>(value)});
+    };
+    gauge(kRocksDbCacheBytes, handle_.cache_bytes());
+    gauge(kRocksDbPinnedBytes, handle_.pinned_bytes());
+    gauge(kRocksDbMemtableBytes, handle_.memtable_bytes());
     std::shared_lock<std::shared_mutex> lock(db_mu_);  // vs. a reopen
-    stats.table_reader_bytes = handle_.table_reader_bytes();
-    stats.live_files = handle_.live_files();
+    gauge(kRocksDbTableReaderBytes, handle_.table_reader_bytes());
+    gauge(kRocksDbLiveFiles, handle_.live_files());
     return stats;
   }
 
@@ -294,7 +291,8 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   void CacheHead(std::string stream, const StreamHead& head) {
     // A crude bound: the cache only saves disk reads, so dropping it whole
     // when full is correct and keeps memory flat with millions of streams.
-    if (head_cache_.size() >= options_.head_cache_entries) head_cache_.clear();
+    if (head_cache_.size() >= rocksdb_options_.head_cache_entries)
+      head_cache_.clear();
     head_cache_[std::move(stream)] = head;
   }
 
@@ -304,12 +302,12 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   void SyncBufferedIfDue();
 
   StoreOptions options_;
+  RocksDbOptions rocksdb_options_;
   RocksDbHandle handle_;
   const bool read_only_;
   // Shared: any use of handle_ (Stats too, hence mutable); unique: reopen.
   mutable std::shared_mutex db_mu_;
   RocksDbStateStore state_{&handle_, &db_mu_, read_only_};
-  PositionNotifier committed_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -413,7 +411,7 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
     if (!wo.sync) unsynced_ = true;
     for (const auto& [stream, head] : w.heads) CacheHead(stream, head);
     last_ = next;
-    committed_.Publish(last_.position);
+    PublishCommitted(last_.position);
   }
 
   std::uint64_t ok = 0;
@@ -438,7 +436,7 @@ Status RocksDbEventStore::Reopen() {
   // A failed batch that reached the WAL before the failure is now part of
   // the log: publish it too, so the log and the position agree.
   last_ = *head;
-  if (last_.position > committed_.Get()) committed_.Publish(last_.position);
+  if (last_.position > CommittedPosition()) PublishCommitted(last_.position);
   broken_ = false;
   unsynced_ = false;
   return Status::Ok();
@@ -534,18 +532,19 @@ Result<VerifyReport> RocksDbEventStore::Verify(Position from, Position to) {
 }  // namespace
 
 Result<std::unique_ptr<EventStore>> OpenRocksDbEventStore(
-    const StoreOptions& options, const std::string& path) {
+    const StoreOptions& options, const std::string& path,
+    const RocksDbOptions& rocksdb) {
   auto store = std::make_unique<RocksDbEventStore>(
-      options, path, RocksDbHandle::Mode::kPrimary, "");
+      options, rocksdb, path, RocksDbHandle::Mode::kPrimary, "");
   if (Status s = store->Start(); !s.ok()) return s;
   return std::unique_ptr<EventStore>(std::move(store));
 }
 
 Result<std::unique_ptr<EventStore>> OpenRocksDbEventStoreReadOnly(
     const StoreOptions& options, const std::string& path,
-    const std::string& scratch_path) {
+    const std::string& scratch_path, const RocksDbOptions& rocksdb) {
   auto store = std::make_unique<RocksDbEventStore>(
-      options, path, RocksDbHandle::Mode::kSecondary, scratch_path);
+      options, rocksdb, path, RocksDbHandle::Mode::kSecondary, scratch_path);
   if (Status s = store->Start(); !s.ok()) return s;
   return std::unique_ptr<EventStore>(std::move(store));
 }

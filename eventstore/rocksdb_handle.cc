@@ -34,7 +34,7 @@ Status FromRocksDb(const rocksdb::Status& s, const std::string& what) {
   return Unavailable(what + ": " + s.ToString());
 }
 
-RocksDbHandle::RocksDbHandle(const StoreOptions& options, std::string path,
+RocksDbHandle::RocksDbHandle(const RocksDbOptions& options, std::string path,
                              Mode mode, std::string scratch_path)
     : options_(options),
       path_(std::move(path)),

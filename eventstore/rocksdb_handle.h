@@ -18,6 +18,7 @@
 
 #include "base/status.h"
 #include "eventstore/event_store.h"
+#include "eventstore/rocksdb_event_store.h"
 
 namespace orgledger::eventstore {
 
@@ -29,7 +30,7 @@ class RocksDbHandle {
  public:
   enum class Mode { kPrimary, kSecondary };
 
-  RocksDbHandle(const StoreOptions& options, std::string path, Mode mode,
+  RocksDbHandle(const RocksDbOptions& options, std::string path, Mode mode,
                 std::string scratch_path = "");
   RocksDbHandle(const RocksDbHandle&) = delete;
   RocksDbHandle& operator=(const RocksDbHandle&) = delete;
@@ -72,7 +73,7 @@ class RocksDbHandle {
   Result<LogHead> ReadLogHead(const rocksdb::ReadOptions& ro) const;
 
  private:
-  StoreOptions options_;
+  RocksDbOptions options_;
   std::string path_;
   Mode mode_;
   std::string scratch_path_;

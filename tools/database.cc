@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/time.h"
+#include "eventstore/rocksdb_event_store.h"
 
 namespace orgledger::tools {
 namespace {

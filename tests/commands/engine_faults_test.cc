@@ -26,7 +26,7 @@ TEST_P(EngineFaults, StorageFailureIsUnavailableAndTheEngineRecovers) {
   EngineOptions options;
   options.data_dir = dir.Sub("db");
   options.context = std::make_shared<TestContext>();
-  options.store.TEST_file_system = fs;
+  options.rocksdb.TEST_file_system = fs;
   Result<std::unique_ptr<Engine>> opened = Engine::Open(options);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Engine& engine = **opened;

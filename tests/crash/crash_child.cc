@@ -117,7 +117,7 @@ std::unique_ptr<commands::Engine> OpenEngine(
     const std::shared_ptr<testing::FaultInjectionFs>& fs, bool follow) {
   commands::EngineOptions options;
   options.data_dir = dir;
-  options.store.TEST_file_system = fs;
+  options.rocksdb.TEST_file_system = fs;
   options.follow_projections = follow;
   // The harness's own check: acknowledging before fsync must make the
   // power-cut cells fail (tests/CMakeLists.txt runs this and expects it).

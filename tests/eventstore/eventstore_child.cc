@@ -11,6 +11,7 @@
 #include <string>
 
 #include "eventstore/event_store.h"
+#include "eventstore/rocksdb_event_store.h"
 #include "tests/testing/child_output.h"
 
 namespace es = orgledger::eventstore;

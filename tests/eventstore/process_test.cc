@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "eventstore/rocksdb_event_store.h"
 #include "tests/eventstore/store_factories.h"
 #include "tests/testing/child_process.h"
 

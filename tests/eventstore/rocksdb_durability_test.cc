@@ -90,8 +90,9 @@ TEST(RocksDbDurability, PowerCutKeepsEveryAcknowledgedAppend) {
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     auto fs = std::make_shared<FaultInjectionFs>();
     StoreOptions options;
-    options.TEST_file_system = fs;
-    auto store = factory.Open(options);
+    RocksDbOptions rocks;
+    rocks.TEST_file_system = fs;
+    auto store = factory.Open(options, rocks);
     ASSERT_NE(store, nullptr);
     AppendLoad load(store.get(), 1 + cycle % 8, "c" + std::to_string(cycle));
     std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 60));
@@ -119,10 +120,11 @@ TEST(RocksDbDurability, PowerCutTestCatchesMissingFsync) {
   RocksDbStoreFactory factory;
   auto fs = std::make_shared<FaultInjectionFs>();
   StoreOptions options;
-  options.TEST_file_system = fs;
+  RocksDbOptions rocks;
+  rocks.TEST_file_system = fs;
   options.durability = Durability::kBuffered;
   options.buffered_sync_interval = std::chrono::hours(1);
-  auto store = factory.Open(options);
+  auto store = factory.Open(options, rocks);
   std::vector<Acked> acked;
   for (int i = 0; i < 200; ++i) {
     std::string payload = "p" + std::to_string(i);
@@ -143,10 +145,11 @@ TEST(RocksDbDurability, BufferedModeSyncsWithinItsInterval) {
   RocksDbStoreFactory factory;
   auto fs = std::make_shared<FaultInjectionFs>();
   StoreOptions options;
-  options.TEST_file_system = fs;
+  RocksDbOptions rocks;
+  rocks.TEST_file_system = fs;
   options.durability = Durability::kBuffered;
   options.buffered_sync_interval = std::chrono::milliseconds(100);
-  auto store = factory.Open(options);
+  auto store = factory.Open(options, rocks);
   std::vector<Acked> acked;
   for (int i = 0; i < 50; ++i) {
     std::string payload = "p" + std::to_string(i);
@@ -170,8 +173,9 @@ TEST(RocksDbDurability, OneAppenderGetsOneFsyncPerAppend) {
   RocksDbStoreFactory factory;
   auto fs = std::make_shared<FaultInjectionFs>();
   StoreOptions options;
-  options.TEST_file_system = fs;
-  auto store = factory.Open(options);
+  RocksDbOptions rocks;
+  rocks.TEST_file_system = fs;
+  auto store = factory.Open(options, rocks);
   const std::uint64_t before = fs->wal_syncs();
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(
@@ -185,8 +189,9 @@ TEST(RocksDbDurability, GroupCommitSharesFsyncs) {
   RocksDbStoreFactory factory;
   auto fs = std::make_shared<FaultInjectionFs>();
   StoreOptions options;
-  options.TEST_file_system = fs;
-  auto store = factory.Open(options);
+  RocksDbOptions rocks;
+  rocks.TEST_file_system = fs;
+  auto store = factory.Open(options, rocks);
   constexpr int kThreads = 64;
   constexpr int kPerThread = 40;
   const std::uint64_t before = fs->wal_syncs();

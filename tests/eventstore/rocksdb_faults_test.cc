@@ -19,8 +19,9 @@ TEST_P(RocksDbFaults, FailureIsUnavailableAndTheStoreRecovers) {
   RocksDbStoreFactory factory;
   auto fs = std::make_shared<FaultInjectionFs>();
   StoreOptions options;
-  options.TEST_file_system = fs;
-  auto store = factory.Open(options);
+  RocksDbOptions rocks;
+  rocks.TEST_file_system = fs;
+  auto store = factory.Open(options, rocks);
   std::vector<std::string> acked;
   auto append = [&](const std::string& payload) {
     auto r = store->Append(

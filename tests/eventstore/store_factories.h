@@ -1,6 +1,11 @@
-// The backends the typed event-store suites run against. Each factory owns
-// what its store needs (a directory for RocksDB) and can reopen the store,
-// as a restart would (a no-op for the memory store, which keeps its state).
+// The backends the event-store suites run against (conformance_suite.h,
+// state_store_suite.h, property_suite.h). A factory is what a backend gives
+// the suites:
+//   static constexpr bool kDurable;   // survives a reopen (a restart)
+//   std::unique_ptr<EventStore> Open(const StoreOptions& = {});
+// Each owns what its store needs (a directory for RocksDB) and can reopen
+// the store, as a restart would (a no-op for the memory store, which keeps
+// its state). Adding a backend: docs/backends.md.
 #ifndef ORGLEDGER_TESTS_EVENTSTORE_STORE_FACTORIES_H_
 #define ORGLEDGER_TESTS_EVENTSTORE_STORE_FACTORIES_H_
 
@@ -9,6 +14,7 @@
 #include <memory>
 
 #include "eventstore/event_store.h"
+#include "eventstore/rocksdb_event_store.h"
 #include "tests/testing/test_dir.h"
 
 namespace orgledger::eventstore {
@@ -72,16 +78,14 @@ struct MemoryStoreFactory {
 
 struct RocksDbStoreFactory {
   static constexpr bool kDurable = true;
-  std::unique_ptr<EventStore> Open(const StoreOptions& o = {}) {
-    auto store = OpenRocksDbEventStore(o, dir.Sub("db"));
+  std::unique_ptr<EventStore> Open(const StoreOptions& o = {},
+                                   const RocksDbOptions& r = {}) {
+    auto store = OpenRocksDbEventStore(o, dir.Sub("db"), r);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(*store) : nullptr;
   }
   testing::TestDir dir;
 };
-
-using StoreFactories =
-    ::testing::Types<MemoryStoreFactory, RocksDbStoreFactory>;
 
 // Test helpers shared by the suites.
 inline EventData Event(std::string type, std::string payload) {

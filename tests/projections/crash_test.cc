@@ -106,7 +106,7 @@ TEST(ProjectionsCrash, PowerCutDuringCatchUpAndRebuild) {
     auto fs = std::make_shared<orgledger::testing::FaultInjectionFs>();
     commands::EngineOptions options;
     options.data_dir = db;
-    options.store.TEST_file_system = fs;
+    options.rocksdb.TEST_file_system = fs;
     auto engine = commands::Engine::Open(options);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     std::atomic<bool> stop{false};

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "eventstore/rocksdb_event_store.h"
 #include "tools/bench/calibrate.h"
 #include "tools/bench/histogram.h"
 #include "tools/bench/org_book.h"
@@ -291,17 +292,20 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
       const commands::EngineStats e = engine.stats();
       const eventstore::StoreStats st = engine.store().Stats();
       const HeapMb heap = CurrentHeapMb();
-      std::fprintf(stderr,
-                   "bench: W5 memory at %.0f s: rss %.0f MB (heap in use "
-                   "%.0f, free in malloc %.0f), state cache "
-                   "%zu orgs %.1f MB, rocksdb cache %.1f MB (pinned %.1f, "
-                   "memtables %.1f), table readers %.1f MB (%zu files)\n",
-                   std::chrono::duration<double>(Clock::now() - t0).count(),
-                   CurrentRssMb(), heap.in_use, heap.free,
-                   e.state_cache_entries, e.state_cache_bytes / 1048576.0,
-                   st.cache_bytes / 1048576.0, st.pinned_bytes / 1048576.0,
-                   st.memtable_bytes / 1048576.0,
-                   st.table_reader_bytes / 1048576.0, st.live_files);
+      std::fprintf(
+          stderr,
+          "bench: W5 memory at %.0f s: rss %.0f MB (heap in use "
+          "%.0f, free in malloc %.0f), state cache "
+          "%zu orgs %.1f MB, rocksdb cache %.1f MB (pinned %.1f, "
+          "memtables %.1f), table readers %.1f MB (%zu files)\n",
+          std::chrono::duration<double>(Clock::now() - t0).count(),
+          CurrentRssMb(), heap.in_use, heap.free, e.state_cache_entries,
+          e.state_cache_bytes / 1048576.0,
+          st.Gauge(eventstore::kRocksDbCacheBytes) / 1048576.0,
+          st.Gauge(eventstore::kRocksDbPinnedBytes) / 1048576.0,
+          st.Gauge(eventstore::kRocksDbMemtableBytes) / 1048576.0,
+          st.Gauge(eventstore::kRocksDbTableReaderBytes) / 1048576.0,
+          static_cast<std::size_t>(st.Gauge(eventstore::kRocksDbLiveFiles)));
     }
     if (progress) {
       progress(static_cast<std::uint64_t>(

@@ -1,4 +1,11 @@
-// The event-store conformance suite (SPEC §4): every backend passes it.
+// The event-store conformance suite (SPEC §4): the contract every backend
+// passes. A backend instantiates it with its factory
+// (INSTANTIATE_TYPED_TEST_SUITE_P, tests/eventstore/memory_store_test.cc);
+// what a factory provides is in tests/eventstore/store_factories.h and
+// docs/backends.md.
+#ifndef ORGLEDGER_TESTS_EVENTSTORE_CONFORMANCE_SUITE_H_
+#define ORGLEDGER_TESTS_EVENTSTORE_CONFORMANCE_SUITE_H_
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -6,8 +13,7 @@
 #include "eventstore/record.h"
 #include "tests/eventstore/store_factories.h"
 
-namespace orgledger::eventstore {
-namespace {
+namespace orgledger::eventstore::conformance {
 
 template <typename Factory>
 class EventStoreConformance : public ::testing::Test {
@@ -24,9 +30,9 @@ class EventStoreConformance : public ::testing::Test {
   std::unique_ptr<EventStore> store_;
 };
 
-TYPED_TEST_SUITE(EventStoreConformance, StoreFactories);
+TYPED_TEST_SUITE_P(EventStoreConformance);
 
-TYPED_TEST(EventStoreConformance, PositionsAreGaplessFromOne) {
+TYPED_TEST_P(EventStoreConformance, PositionsAreGaplessFromOne) {
   auto a = this->MustAppend(Request("s1", ExpectedVersion::NoStream(),
                                     {Event("A", "1"), Event("B", "2")}));
   auto b = this->MustAppend(
@@ -51,7 +57,7 @@ TYPED_TEST(EventStoreConformance, PositionsAreGaplessFromOne) {
   EXPECT_EQ((*all)[2].version, 1u);
 }
 
-TYPED_TEST(EventStoreConformance, ExpectedVersionIsEnforced) {
+TYPED_TEST_P(EventStoreConformance, ExpectedVersionIsEnforced) {
   this->MustAppend(Request("s", ExpectedVersion::NoStream(), {Event("A", "")}));
 
   auto again = this->store_->Append(
@@ -79,7 +85,7 @@ TYPED_TEST(EventStoreConformance, ExpectedVersionIsEnforced) {
   EXPECT_EQ((*stream)[2].type, "C");
 }
 
-TYPED_TEST(EventStoreConformance, ReadStreamFromVersionWithLimit) {
+TYPED_TEST_P(EventStoreConformance, ReadStreamFromVersionWithLimit) {
   for (int i = 0; i < 5; ++i) {
     this->MustAppend(
         Request("s", ExpectedVersion::Any(), {Event("E", std::to_string(i))}));
@@ -103,7 +109,7 @@ TYPED_TEST(EventStoreConformance, ReadStreamFromVersionWithLimit) {
   EXPECT_EQ(missing->version, 0u);
 }
 
-TYPED_TEST(EventStoreConformance, ReadAllFromPositionWithLimit) {
+TYPED_TEST_P(EventStoreConformance, ReadAllFromPositionWithLimit) {
   for (int i = 0; i < 10; ++i) {
     this->MustAppend(Request("s" + std::to_string(i % 3),
                              ExpectedVersion::Any(),
@@ -119,7 +125,7 @@ TYPED_TEST(EventStoreConformance, ReadAllFromPositionWithLimit) {
   EXPECT_TRUE(beyond->empty());
 }
 
-TYPED_TEST(EventStoreConformance, RecordsFormAHashChain) {
+TYPED_TEST_P(EventStoreConformance, RecordsFormAHashChain) {
   for (int i = 0; i < 4; ++i) {
     this->MustAppend(Request("s", ExpectedVersion::Any(), {Event("E", "x")}));
   }
@@ -146,7 +152,7 @@ TYPED_TEST(EventStoreConformance, RecordsFormAHashChain) {
   EXPECT_EQ(middle->records, 2u);
 }
 
-TYPED_TEST(EventStoreConformance, IdempotentRetryReturnsStoredOutcome) {
+TYPED_TEST_P(EventStoreConformance, IdempotentRetryReturnsStoredOutcome) {
   AppendRequest first =
       Request("org", ExpectedVersion::NoStream(), {Event("Created", "p")});
   first.idempotency = IdempotencyInput{"key-1", "fp-A", "outcome-blob"};
@@ -179,7 +185,7 @@ TYPED_TEST(EventStoreConformance, IdempotentRetryReturnsStoredOutcome) {
   EXPECT_EQ(this->store_->CommittedPosition(), 2u);
 }
 
-TYPED_TEST(EventStoreConformance, OutcomeWithoutEventsIsKept) {
+TYPED_TEST_P(EventStoreConformance, OutcomeWithoutEventsIsKept) {
   this->MustAppend(Request("org", ExpectedVersion::Any(), {Event("A", "")}));
   AppendRequest rejected = Request("org", ExpectedVersion::Any(), {});
   rejected.idempotency = IdempotencyInput{"k", "fp", "rejected:last_admin"};
@@ -193,7 +199,7 @@ TYPED_TEST(EventStoreConformance, OutcomeWithoutEventsIsKept) {
   EXPECT_EQ(this->store_->CommittedPosition(), 1u);
 }
 
-TYPED_TEST(EventStoreConformance, ConflictIsNotKeptUnderTheKey) {
+TYPED_TEST_P(EventStoreConformance, ConflictIsNotKeptUnderTheKey) {
   this->MustAppend(Request("org", ExpectedVersion::Any(), {Event("A", "")}));
   AppendRequest stale =
       Request("org", ExpectedVersion::Exact(7), {Event("B", "")});
@@ -208,7 +214,7 @@ TYPED_TEST(EventStoreConformance, ConflictIsNotKeptUnderTheKey) {
   EXPECT_EQ(b.head.version, 2u);
 }
 
-TYPED_TEST(EventStoreConformance, BadInputIsInvalidArgument) {
+TYPED_TEST_P(EventStoreConformance, BadInputIsInvalidArgument) {
   std::vector<AppendRequest> bad;
   bad.push_back(Request("", ExpectedVersion::Any(), {Event("A", "")}));
   bad.push_back(Request(std::string("a\0b", 3), ExpectedVersion::Any(),
@@ -227,7 +233,7 @@ TYPED_TEST(EventStoreConformance, BadInputIsInvalidArgument) {
   EXPECT_EQ(this->store_->CommittedPosition(), 0u);
 }
 
-TYPED_TEST(EventStoreConformance, RestartKeepsEverything) {
+TYPED_TEST_P(EventStoreConformance, RestartKeepsEverything) {
   AppendRequest r =
       Request("org", ExpectedVersion::NoStream(), {Event("A", "1")});
   r.idempotency = IdempotencyInput{"k", "fp", "blob"};
@@ -248,7 +254,7 @@ TYPED_TEST(EventStoreConformance, RestartKeepsEverything) {
   EXPECT_TRUE(report->ok) << report->problem;
 }
 
-TYPED_TEST(EventStoreConformance, FindIdempotencyKeyAnswersBeforeAnAppend) {
+TYPED_TEST_P(EventStoreConformance, FindIdempotencyKeyAnswersBeforeAnAppend) {
   auto none = this->store_->FindIdempotencyKey("org", "k");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -272,7 +278,7 @@ TYPED_TEST(EventStoreConformance, FindIdempotencyKeyAnswersBeforeAnAppend) {
   EXPECT_FALSE(other->has_value());
 }
 
-TYPED_TEST(EventStoreConformance, SnapshotsAreKeptPerStreamAndReplaced) {
+TYPED_TEST_P(EventStoreConformance, SnapshotsAreKeptPerStreamAndReplaced) {
   auto none = this->store_->GetSnapshot("org");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -294,7 +300,7 @@ TYPED_TEST(EventStoreConformance, SnapshotsAreKeptPerStreamAndReplaced) {
   EXPECT_EQ(this->store_->CommittedPosition(), 0u);
 }
 
-TYPED_TEST(EventStoreConformance, AsyncAppendCallsBackOnce) {
+TYPED_TEST_P(EventStoreConformance, AsyncAppendCallsBackOnce) {
   std::atomic<int> calls{0};
   std::atomic<Position> position{0};
   this->store_->AsyncAppend(
@@ -314,7 +320,7 @@ TYPED_TEST(EventStoreConformance, AsyncAppendCallsBackOnce) {
 
 // Subscriptions deliver the existing events and then live appends from 64
 // concurrent appenders, in order, with no gap and no duplicate.
-TYPED_TEST(EventStoreConformance, SubscriptionCatchesUpThenFollowsLive) {
+TYPED_TEST_P(EventStoreConformance, SubscriptionCatchesUpThenFollowsLive) {
   constexpr int kBefore = 300;
   constexpr int kThreads = 64;
   constexpr int kPerThread = 20;
@@ -365,7 +371,7 @@ TYPED_TEST(EventStoreConformance, SubscriptionCatchesUpThenFollowsLive) {
   }
 }
 
-TYPED_TEST(EventStoreConformance, SubscriptionFromTheMiddle) {
+TYPED_TEST_P(EventStoreConformance, SubscriptionFromTheMiddle) {
   for (int i = 0; i < 10; ++i) {
     this->MustAppend(Request("s", ExpectedVersion::Any(), {Event("E", "")}));
   }
@@ -383,5 +389,16 @@ TYPED_TEST(EventStoreConformance, SubscriptionFromTheMiddle) {
   EXPECT_EQ(seen, (std::vector<Position>{6, 7, 8, 9, 10, 11}));
 }
 
-}  // namespace
-}  // namespace orgledger::eventstore
+REGISTER_TYPED_TEST_SUITE_P(
+    EventStoreConformance, PositionsAreGaplessFromOne,
+    ExpectedVersionIsEnforced, ReadStreamFromVersionWithLimit,
+    ReadAllFromPositionWithLimit, RecordsFormAHashChain,
+    IdempotentRetryReturnsStoredOutcome, OutcomeWithoutEventsIsKept,
+    ConflictIsNotKeptUnderTheKey, BadInputIsInvalidArgument,
+    RestartKeepsEverything, FindIdempotencyKeyAnswersBeforeAnAppend,
+    SnapshotsAreKeptPerStreamAndReplaced, AsyncAppendCallsBackOnce,
+    SubscriptionCatchesUpThenFollowsLive, SubscriptionFromTheMiddle);
+
+}  // namespace orgledger::eventstore::conformance
+
+#endif  // ORGLEDGER_TESTS_EVENTSTORE_CONFORMANCE_SUITE_H_

@@ -1,13 +1,17 @@
 // Random appends, restarts included, against a simple in-memory model of
-// SPEC §4's rules. The seed is printed; ORGLEDGER_SEED replays a run.
+// SPEC §4's rules, on any backend (instantiated per backend like
+// tests/eventstore/conformance_suite.h). The seed is printed;
+// ORGLEDGER_SEED replays a run.
+#ifndef ORGLEDGER_TESTS_EVENTSTORE_PROPERTY_SUITE_H_
+#define ORGLEDGER_TESTS_EVENTSTORE_PROPERTY_SUITE_H_
+
 #include <map>
 #include <random>
 #include <tuple>
 
 #include "tests/eventstore/store_factories.h"
 
-namespace orgledger::eventstore {
-namespace {
+namespace orgledger::eventstore::conformance {
 
 struct ModelEvent {
   std::string stream;
@@ -75,9 +79,9 @@ class Model {
 
 template <typename Factory>
 class EventStoreProperty : public ::testing::Test {};
-TYPED_TEST_SUITE(EventStoreProperty, StoreFactories);
+TYPED_TEST_SUITE_P(EventStoreProperty);
 
-TYPED_TEST(EventStoreProperty, RandomAppendsMatchTheModel) {
+TYPED_TEST_P(EventStoreProperty, RandomAppendsMatchTheModel) {
   const unsigned seed = testing::TestSeed();
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };
@@ -155,5 +159,8 @@ TYPED_TEST(EventStoreProperty, RandomAppendsMatchTheModel) {
   EXPECT_TRUE(report->ok) << report->problem;
 }
 
-}  // namespace
-}  // namespace orgledger::eventstore
+REGISTER_TYPED_TEST_SUITE_P(EventStoreProperty, RandomAppendsMatchTheModel);
+
+}  // namespace orgledger::eventstore::conformance
+
+#endif  // ORGLEDGER_TESTS_EVENTSTORE_PROPERTY_SUITE_H_
