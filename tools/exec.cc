@@ -6,6 +6,7 @@
 #include "tools/database.h"
 #include "tools/wire/request.h"
 #include "tools/wire/response.h"
+#include "tools/wire/script.h"
 
 namespace orgledger::tools {
 namespace {
@@ -44,29 +45,12 @@ int RunExec(const ExecOptions& options, std::istream& in, std::ostream& out) {
       OpenEngine(std::move(engine_options), "exec");
   if (!engine.ok()) return Fail(engine.status());
 
-  // A view sees everything before it: the log as it was when exec started
-  // and every command above it in the input.
-  eventstore::Position seen = (*engine)->store().CommittedPosition();
+  wire::ScriptSession session(**engine);
   std::string line;
   while (ReadLine(in, &line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    Result<wire::Request> request = wire::DecodeRequest(line);
-    boost::json::object response;
-    if (!request.ok()) {
-      response = wire::EncodeError(request.status());
-    } else if (auto* command = std::get_if<wire::CommandWire>(&*request)) {
-      commands::CommandOutcome outcome =
-          (*engine)->Execute(std::move(command->request));
-      seen = std::max(seen, outcome.position);
-      response = wire::EncodeOutcome(outcome);
-    } else {
-      auto& query = std::get<wire::QueryWire>(*request);
-      Result<projections::View> view =
-          (*engine)->Query(query.request, query.min_position.value_or(seen));
-      response = view.ok() ? wire::EncodeView(*view)
-                           : wire::EncodeError(view.status());
-    }
+    const boost::json::object response = session.Respond(line);
     out << wire::ToLine(response) << '\n';
     out.flush();
   }

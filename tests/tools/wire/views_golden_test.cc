@@ -19,6 +19,7 @@
 #include "tests/testing/files.h"
 #include "tools/wire/request.h"
 #include "tools/wire/response.h"
+#include "tools/wire/script.h"
 
 namespace orgledger::wire {
 namespace {
@@ -45,7 +46,7 @@ const Viewer kViewers[] = {
     {"tiny_admin", R"({"id":"u-zed","email":"zed@example.com","name":"Zed"})"},
 };
 
-// Runs requests as `exec` does: a view waits for every command before it.
+// Runs requests through exec's own ScriptSession, keeping a transcript.
 class Session {
  public:
   Session() {
@@ -56,26 +57,12 @@ class Session {
         options, eventstore::NewMemoryEventStore(options.store));
     EXPECT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
+    session_ = std::make_unique<ScriptSession>(*engine_);
   }
 
   // The response line to `line`.
   std::string Run(const std::string& line) {
-    Result<Request> request = DecodeRequest(line);
-    json::object response;
-    if (!request.ok()) {
-      response = EncodeError(request.status());
-    } else if (auto* command = std::get_if<CommandWire>(&*request)) {
-      commands::CommandOutcome outcome =
-          engine_->Execute(std::move(command->request));
-      seen_ = std::max(seen_, outcome.position);
-      response = EncodeOutcome(outcome);
-    } else {
-      auto& query = std::get<QueryWire>(*request);
-      auto view =
-          engine_->Query(query.request, query.min_position.value_or(seen_));
-      response = view.ok() ? EncodeView(*view) : EncodeError(view.status());
-    }
-    const std::string out = ToLine(response);
+    const std::string out = ToLine(session_->Respond(line));
     transcript_ << line << '\n' << "=> " << out << '\n';
     return out;
   }
@@ -86,7 +73,7 @@ class Session {
   std::shared_ptr<commands::testing::TestContext> context_ =
       std::make_shared<commands::testing::TestContext>();
   std::unique_ptr<commands::Engine> engine_;
-  eventstore::Position seen_ = 0;
+  std::unique_ptr<ScriptSession> session_;
   std::ostringstream transcript_;
 };
 
