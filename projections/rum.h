@@ -10,6 +10,7 @@
 
 #include "domain/types.h"
 #include "projections/rows.h"
+#include "projections/view_types.h"
 
 namespace orgledger::projections {
 
@@ -29,13 +30,8 @@ RumMonthRow FoldSample(const std::optional<RumMonthRow>& row,
                        const std::optional<RumSample>& previous,
                        const RumSample& sample);
 
-struct RumSummary {
-  std::uint32_t month = 0;
-  std::int64_t current = 0;
-  std::int64_t peak = 0;
-  double average = 0;
-  double resource_hours = 0;
-};
+// The summary is the rum view itself (projections/view_types.h).
+using RumSummary = RumView;
 
 // The summary of `month` as of `now`: `row` is the month's row, `earlier`
 // the row of the latest earlier month with a sample (used when the month has

@@ -52,10 +52,6 @@ PendingItem Pending(const PendingInvite& p, bool with_role) {
   return out;
 }
 
-RumView RumOf(const RumSummary& s) {
-  return RumView{s.month, s.current, s.peak, s.average, s.resource_hours};
-}
-
 Result<std::vector<PaymentItem>> PaymentPage(
     const Query& q, std::int64_t limit, std::optional<std::uint64_t> before,
     std::optional<std::uint64_t>* next) {
@@ -146,7 +142,7 @@ Result<View> Rum(const Query& q) {
   if (!q.reader.Full(Permission::kRumSummaryView)) return Forbidden("rum");
   Result<RumSummary> rum = q.reader.Rum(q.month(), q.now);
   if (!rum.ok()) return rum.status();
-  return View(RumOf(*rum));
+  return View(*rum);
 }
 
 Result<View> Payments(const Query& q) {
@@ -190,7 +186,7 @@ Result<View> Billing(const Query& q) {
   if (q.reader.Full(Permission::kRumSummaryView)) {
     Result<RumSummary> rum = q.reader.Rum(q.month(), q.now);
     if (!rum.ok()) return rum.status();
-    out.rum = RumOf(*rum);
+    out.rum = *rum;
   }
   return View(std::move(out));
 }
