@@ -57,7 +57,10 @@ domain::Scope ViewReader::ScopeOf(domain::Permission p) const {
 Result<std::vector<std::pair<std::uint64_t, std::string>>> ViewReader::RawPage(
     std::string_view projection, char kind, std::int64_t limit,
     std::optional<std::uint64_t> before, std::optional<std::uint64_t>* next) {
-  Result<std::string> live = set_.Find(projection)->LivePrefix(*snap_);
+  // Load() already read the organizations' prefix from this snapshot.
+  Result<std::string> live = projection == kOrganizations
+                                 ? Result<std::string>(orgs_)
+                                 : set_.Find(projection)->LivePrefix(*snap_);
   if (!live.ok()) return live.status();
   const std::string prefix = *live + keys::Prefix(kind, org_name_);
   const std::string end =
