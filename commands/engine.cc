@@ -1,7 +1,7 @@
 // The Engine: per-organization command queues on a thread pool, the state
 // cache and snapshots, idempotency keys and optimistic appends.
 //
-// The path of one command (docs/engine.md):
+// The path of one command (docs/architecture.md):
 //   ExecuteAsync -> the organization's queue -> Run on a pool thread:
 //   key lookup -> load state -> Decide -> AsyncAppend -> (store thread)
 //   Appended posted to the pool -> evolve the cached state -> done -> next.
@@ -28,7 +28,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "base/malloc_policy.h"
+#include "commands/malloc_policy.h"
 #include "commands/outcome.h"
 #include "commands/state_cache.h"
 #include "commands/system_context.h"

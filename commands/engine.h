@@ -105,14 +105,11 @@ struct EngineOptions {
   // from their checkpoints. Default: true.
   bool follow_projections = true;
 
-  // Set glibc's malloc for a long-running process when the engine opens:
-  // large blocks mapped and unmapped (a fixed mmap threshold of 128 KiB)
-  // and one arena per core (base/malloc_policy.h). Without it RSS grew
-  // 13-27% in the 10-minute soak with every cache at its budget. A
-  // process-wide setting, once per process: false for a host with its own
-  // allocator or policy. The arena limit only holds when it is set before
-  // the process's threads allocate: call orgledger::ApplyMallocPolicy() at
-  // the top of main. Default: true.
+  // Set glibc's malloc for a long-running process when the engine opens
+  // (commands/malloc_policy.h): a process-wide setting, once per process;
+  // false for a host with its own allocator or policy. The arena limit only
+  // holds when set before the process's threads allocate: call
+  // orgledger::ApplyMallocPolicy() at the top of main. Default: true.
   bool tune_malloc = true;
 
   // Where the engine logs storage failures. Default: null = nowhere.

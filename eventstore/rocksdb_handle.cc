@@ -68,19 +68,15 @@ Status RocksDbHandle::Open() {
   if (mode_ == Mode::kSecondary) db_options.max_open_files = -1;
   db_options.write_buffer_manager = write_buffers_;
   // The WAL write of one group overlaps the memtable inserts of the one
-  // before: the projections' row writes share this write path with the
-  // log's synced appends, and queue behind them less (W1 with one writer
-  // ~+10%, tools/bench/README.md).
+  // before, so projection rows queue less behind the log's synced appends
+  // (docs/reliability.md, "RocksDB's settings").
   db_options.enable_pipelined_write = true;
 
   // Index and filter blocks count against the same budget (otherwise they
   // grow with the database, outside any limit), partitioned in 4 KiB
-  // pieces: a point lookup loads the one piece it needs, where a whole
-  // file's filter was megabytes read from disk again after every eviction
-  // (past ~1M organizations the writer thread spent its time reading them
-  // to learn that a new stream has no head). The top-level index of each
-  // file and the newest files' blocks stay pinned; the rest are evicted
-  // after data blocks.
+  // pieces so that a point lookup loads only the piece it needs. The
+  // top-level index of each file and the newest files' blocks stay pinned;
+  // the rest are evicted after data blocks.
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;
   table.index_type =
@@ -99,9 +95,8 @@ Status RocksDbHandle::Open() {
   auto filtered = std::shared_ptr<rocksdb::TableFactory>(
       rocksdb::NewBlockBasedTableFactory(table));
   // Projection rows keep whole-file filters and one index block per file:
-  // every view reads them, and the partitions' extra cache lookups cost
-  // W4 a quarter of its queries (p50 8 -> 11 us, A/B). Their filters are
-  // smaller than the heads' (a view's misses are rare).
+  // every view reads them, and partitions' extra cache lookups would slow
+  // every query (docs/reliability.md, "RocksDB's settings").
   table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kBinarySearch;
   table.partition_filters = false;
   auto rows = std::shared_ptr<rocksdb::TableFactory>(

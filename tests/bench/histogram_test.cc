@@ -1,5 +1,5 @@
 // LatencyHistogram: percentiles within its stated 1.6% of the exact ones.
-#include "tools/bench/histogram.h"
+#include "bench/histogram.h"
 
 #include <gtest/gtest.h>
 

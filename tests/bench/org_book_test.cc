@@ -2,7 +2,7 @@
 // temporary directory): the commands it chooses name real invitations and
 // people, so removals and revocations succeed, and what it believes joined
 // is what the engine's views count.
-#include "tools/bench/org_book.h"
+#include "bench/org_book.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include "commands/engine.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/testing/test_dir.h"
-#include "tools/bench/people.h"
+#include "bench/people.h"
 
 namespace orgledger::bench {
 namespace {

@@ -1,43 +1,22 @@
-// Support for engine tests: a deterministic, thread-safe Context and
-// request builders for the onboarding story of the seed page.
+// Support for engine tests: the tests' Context and request builders for
+// the onboarding story of the seed page.
 #ifndef ORGLEDGER_TESTS_COMMANDS_ENGINE_FIXTURE_H_
 #define ORGLEDGER_TESTS_COMMANDS_ENGINE_FIXTURE_H_
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "commands/engine.h"
 #include "commands/system_context.h"
+#include "tests/testing/fake_context.h"
 
 namespace orgledger::commands::testing {
 
-inline constexpr domain::Micros kT0 = 1795000000000000;
+using orgledger::testing::kT0;
 
-// Counted ids and tokens, a clock the test moves, real SHA-256.
-class TestContext : public domain::Context {
- public:
-  explicit TestContext(
-      domain::EditionCatalog catalog = domain::EditionCatalog::Default())
-      : catalog_(std::move(catalog)) {}
-  domain::Micros Now() const override { return now.load(); }
-  std::string NewInviteId() override { return "inv-" + std::to_string(++ids_); }
-  std::string NewLinkToken() override {
-    return "tok-" + std::to_string(++tokens_) + "-abcdefghijklmnopqrstuv";
-  }
-  std::string HashToken(std::string_view token) const override {
-    return Sha256Hex(token);
-  }
-  const domain::EditionCatalog& editions() const override { return catalog_; }
-
-  std::atomic<domain::Micros> now{kT0};
-
- private:
-  domain::EditionCatalog catalog_;
-  std::atomic<int> ids_{0};
-  std::atomic<int> tokens_{0};
-};
+// The tests' one Context (tests/testing/fake_context.h).
+using TestContext = orgledger::testing::FakeContext;
 
 inline domain::Actor Admin(const std::string& org) {
   return domain::Actor::Person("u-admin-" + org, "admin@" + org + ".example",

@@ -14,35 +14,14 @@
 
 #include "domain/decide.h"
 #include "domain/state.h"
+#include "tests/testing/fake_context.h"
 
 namespace orgledger::domain::testing {
 
-inline constexpr Micros kT0 = 1795000000000000;  // 2026-11-18T...Z
+using orgledger::testing::kT0;
 inline constexpr char kOrg[] = "acme";
 
-// Deterministic Context: a fixed clock, counted ids and tokens, and a
-// stand-in hash that never contains the token.
-class FakeContext : public Context {
- public:
-  explicit FakeContext(EditionCatalog catalog = EditionCatalog::Default())
-      : catalog_(std::move(catalog)) {}
-  Micros Now() const override { return now; }
-  std::string NewInviteId() override { return "inv-" + std::to_string(++ids_); }
-  std::string NewLinkToken() override {
-    return "TOKEN" + std::string(27, 'x') + std::to_string(++tokens_);
-  }
-  std::string HashToken(std::string_view token) const override {
-    return "h" + std::to_string(std::hash<std::string_view>{}(token));
-  }
-  const EditionCatalog& editions() const override { return catalog_; }
-
-  Micros now = kT0;
-
- private:
-  EditionCatalog catalog_;
-  int ids_ = 0;
-  int tokens_ = 0;
-};
+using orgledger::testing::FakeContext;
 
 inline Actor Alice() {
   return Actor::Person("u-alice", "Alice@Example.com", "Alice");

@@ -2,7 +2,7 @@
 // golden files: a scripted history (golden/views_script.jsonl) runs through
 // the wire and the engine as `exec` runs it, then every view is asked by
 // every viewer of a full and an almost empty organization, pages followed
-// through `next`. The output must equal golden/views.jsonl byte for byte.
+// through `next`. The output must equal golden/views.txt byte for byte.
 // ORGLEDGER_UPDATE_GOLDEN=1 rewrites the file (only for an intended change
 // of the wire format: review the diff).
 #include <gtest/gtest.h>

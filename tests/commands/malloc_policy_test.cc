@@ -2,7 +2,7 @@
 // freed before them were (glibc's dynamic mmap threshold is off), threads
 // share one arena per core, and small blocks freed are not kept in
 // fastbins.
-#include "base/malloc_policy.h"
+#include "commands/malloc_policy.h"
 
 #include <gtest/gtest.h>
 

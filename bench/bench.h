@@ -1,6 +1,6 @@
 // `orgledger bench`: the calibration and workloads of BENCH.md (W1-W5),
 // one JSON line per figure on stdout, a table and a progress line on
-// stderr. tools/bench/README.md says how to run each and the latest figures.
+// stderr. bench/README.md says how to run each and the latest figures.
 #ifndef ORGLEDGER_TOOLS_BENCH_BENCH_H_
 #define ORGLEDGER_TOOLS_BENCH_BENCH_H_
 

@@ -1,4 +1,4 @@
-#include "tools/bench/bench.h"
+#include "bench/bench.h"
 
 #include <unistd.h>
 
@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "eventstore/fs_info.h"
-#include "tools/bench/calibrate.h"
-#include "tools/bench/workloads.h"
+#include "bench/calibrate.h"
+#include "bench/workloads.h"
 
 #ifndef ORGLEDGER_VERSION
 #define ORGLEDGER_VERSION "unknown"

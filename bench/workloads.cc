@@ -1,4 +1,4 @@
-#include "tools/bench/workloads.h"
+#include "bench/workloads.h"
 
 #include <atomic>
 #include <chrono>
@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "eventstore/rocksdb_event_store.h"
-#include "tools/bench/calibrate.h"
-#include "tools/bench/histogram.h"
-#include "tools/bench/org_book.h"
-#include "tools/bench/people.h"
+#include "bench/calibrate.h"
+#include "bench/histogram.h"
+#include "bench/org_book.h"
+#include "bench/people.h"
 
 namespace orgledger::bench {
 namespace {

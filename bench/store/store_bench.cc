@@ -19,7 +19,7 @@
 #include "eventstore/event_store.h"
 #include "eventstore/fs_info.h"
 #include "eventstore/rocksdb_event_store.h"
-#include "tools/bench/calibrate.h"
+#include "bench/calibrate.h"
 
 namespace {
 

@@ -1,10 +1,10 @@
-#include "tools/bench/org_book.h"
+#include "bench/org_book.h"
 
 #include <cstdint>
 #include <optional>
 #include <tuple>
 
-#include "tools/bench/people.h"
+#include "bench/people.h"
 
 namespace orgledger::bench {
 

@@ -1,4 +1,4 @@
-#include "tools/bench/calibrate.h"
+#include "bench/calibrate.h"
 
 #include <fcntl.h>
 #include <rocksdb/db.h>

@@ -1,4 +1,4 @@
-#include "tools/bench/people.h"
+#include "bench/people.h"
 
 #include <utility>
 

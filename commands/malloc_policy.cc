@@ -1,4 +1,4 @@
-#include "base/malloc_policy.h"
+#include "commands/malloc_policy.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,11 +21,8 @@ bool Apply() {
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) {
     changed |= ::mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1;
   }
-  // No fastbins: small chunks are coalesced with their free neighbours
-  // when freed (the per-thread caches still take the first few of each
-  // size) instead of kept apart in per-size lists. Alternating soaks: the
-  // RSS of minute 10 grew ~3 points less over minute 2's than with
-  // fastbins (docs/reliability.md); W1 showed no cost.
+  // No fastbins: small freed chunks coalesce with their neighbours instead
+  // of waiting in per-size lists (docs/reliability.md).
   changed |= ::mallopt(M_MXFAST, 0) == 1;
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
     const int arenas =

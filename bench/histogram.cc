@@ -1,4 +1,4 @@
-#include "tools/bench/histogram.h"
+#include "bench/histogram.h"
 
 #include <algorithm>
 #include <bit>
