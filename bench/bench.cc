@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "eventstore/fs_info.h"
 #include "bench/calibrate.h"
 #include "bench/workloads.h"
+#include "eventstore/fs_info.h"
 
 #ifndef ORGLEDGER_VERSION
 #define ORGLEDGER_VERSION "unknown"

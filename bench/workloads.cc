@@ -10,11 +10,11 @@
 #include <random>
 #include <thread>
 
-#include "eventstore/rocksdb_event_store.h"
 #include "bench/calibrate.h"
 #include "bench/histogram.h"
 #include "bench/org_book.h"
 #include "bench/people.h"
+#include "eventstore/rocksdb_event_store.h"
 
 namespace orgledger::bench {
 namespace {

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <string>
 
-#include "commands/malloc_policy.h"
 #include "bench/bench.h"
+#include "commands/malloc_policy.h"
 #include "tools/database.h"
 #include "tools/exec.h"
 #include "tools/inspect.h"

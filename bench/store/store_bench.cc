@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include "bench/calibrate.h"
 #include "eventstore/event_store.h"
 #include "eventstore/fs_info.h"
 #include "eventstore/rocksdb_event_store.h"
-#include "bench/calibrate.h"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <random>
 #include <string>
 
+#include "bench/people.h"
 #include "commands/engine.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/testing/test_dir.h"
-#include "bench/people.h"
 
 namespace orgledger::bench {
 namespace {
