@@ -1,8 +1,10 @@
 // Read-your-writes (SPEC §2): a query passing the position an accepted
-// command returned sees that command, also while 64 writers run at once.
+// command returned sees that command, also while 64 writers run at once;
+// one passing a position the log has not reached is not_caught_up.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "commands/engine.h"
@@ -65,6 +67,29 @@ TEST(ReadYourWrites, SixtyFourWritersSeeTheirOwnWrites) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(stale.load(), 0) << "a query with min_position missed its write";
+}
+
+TEST(ReadYourWrites, MinPositionBeyondTheLogIsNotCaughtUp) {
+  orgledger::testing::TestDir dir;
+  commands::EngineOptions options;
+  options.data_dir = dir.Sub("db");
+  options.context = std::make_shared<commands::testing::TestContext>();
+  auto engine = commands::Engine::Open(options);
+  ASSERT_TRUE(engine.ok());
+  const domain::Actor admin = commands::testing::Admin("acme");
+  commands::CommandOutcome created =
+      (*engine)->Execute(commands::testing::Request(
+          "acme", admin, domain::CreateOrganization{"team"}));
+  ASSERT_TRUE(created.ok()) << created.error.ToString();
+  ViewRequest r;
+  r.view = "member_count";
+  r.org = "acme";
+  r.viewer = admin;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ((*engine)->Query(r, created.position + 1).status().code(),
+            Code::kNotCaughtUp);
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(1900));
 }
 
 }  // namespace
