@@ -50,7 +50,8 @@ domain::Decision ProjectedLog::Run(const std::string& org,
 
 Result<projections::View> ProjectedLog::Query(
     const projections::ViewRequest& request) {
-  if (projections_ == nullptr) return Unavailable("the projections did not open");
+  if (projections_ == nullptr)
+    return Unavailable("the projections did not open");
   EXPECT_TRUE(projections_->WaitFor(last_, std::chrono::seconds(10)))
       << "the projections did not reach position " << last_;
   return projections::QueryView(*projections_, request, context_.editions(),

@@ -14,13 +14,18 @@
 namespace orgledger::projections {
 namespace {
 
-TEST(ReadYourWrites, SixtyFourWritersSeeTheirOwnWrites) {
-  orgledger::testing::TestDir dir;
+Result<std::unique_ptr<commands::Engine>> OpenEngine(
+    orgledger::testing::TestDir& dir) {
   commands::EngineOptions options;
   options.data_dir = dir.Sub("db");
   options.context = std::make_shared<commands::testing::TestContext>();
-  auto engine = commands::Engine::Open(options);
-  ASSERT_TRUE(engine.ok());
+  return commands::Engine::Open(options);
+}
+
+TEST(ReadYourWrites, SixtyFourWritersSeeTheirOwnWrites) {
+  orgledger::testing::TestDir dir;
+  auto engine = OpenEngine(dir);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   constexpr int kWriters = 64;
   constexpr int kRounds = 8;
   std::atomic<int> stale{0};
@@ -71,11 +76,8 @@ TEST(ReadYourWrites, SixtyFourWritersSeeTheirOwnWrites) {
 
 TEST(ReadYourWrites, MinPositionBeyondTheLogIsNotCaughtUp) {
   orgledger::testing::TestDir dir;
-  commands::EngineOptions options;
-  options.data_dir = dir.Sub("db");
-  options.context = std::make_shared<commands::testing::TestContext>();
-  auto engine = commands::Engine::Open(options);
-  ASSERT_TRUE(engine.ok());
+  auto engine = OpenEngine(dir);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   const domain::Actor admin = commands::testing::Admin("acme");
   commands::CommandOutcome created =
       (*engine)->Execute(commands::testing::Request(
