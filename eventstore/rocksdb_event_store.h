@@ -57,6 +57,13 @@ Result<std::unique_ptr<EventStore>> OpenRocksDbEventStoreReadOnly(
     const StoreOptions& options, const std::string& path,
     const std::string& scratch_path, const RocksDbOptions& rocksdb = {});
 
+// A StateStore of its own in a RocksDB database at `path` (created when
+// absent): the local state of a store whose log lives elsewhere (the
+// PostgreSQL store's projections, docs/postgres.md). Writes are not synced:
+// what a power cut takes is recomputed from the log.
+Result<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
+    const std::string& path, const RocksDbOptions& rocksdb = {});
+
 }  // namespace orgledger::eventstore
 
 #endif  // ORGLEDGER_EVENTSTORE_ROCKSDB_EVENT_STORE_H_

@@ -2,6 +2,8 @@
 
 #include <rocksdb/write_batch.h>
 
+#include "eventstore/rocksdb_event_store.h"
+
 namespace orgledger::eventstore {
 namespace {
 
@@ -147,6 +149,41 @@ std::unique_ptr<StateReader> RocksDbStateStore::Snapshot() {
     snapshot = handle_->db()->GetSnapshot();
   }
   return std::make_unique<RocksDbStateSnapshot>(handle_, db_mu_, snapshot);
+}
+
+namespace {
+
+// The database, its lock and the state store over them, owned together.
+class LocalStateStore final : public StateStore {
+ public:
+  LocalStateStore(const RocksDbOptions& options, std::string path)
+      : handle_(options, std::move(path), RocksDbHandle::Mode::kPrimary) {}
+  Status Open() { return handle_.Open(); }
+
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    return state_.Get(key);
+  }
+  Result<std::vector<KeyValue>> Scan(std::string_view begin,
+                                     std::string_view end, std::size_t limit,
+                                     bool reverse) override {
+    return state_.Scan(begin, end, limit, reverse);
+  }
+  Status Write(const StateBatch& batch) override { return state_.Write(batch); }
+  std::unique_ptr<StateReader> Snapshot() override { return state_.Snapshot(); }
+
+ private:
+  RocksDbHandle handle_;
+  std::shared_mutex db_mu_;
+  RocksDbStateStore state_{&handle_, &db_mu_, false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> OpenRocksDbStateStore(
+    const std::string& path, const RocksDbOptions& rocksdb) {
+  auto store = std::make_unique<LocalStateStore>(rocksdb, path);
+  if (Status s = store->Open(); !s.ok()) return s;
+  return std::unique_ptr<StateStore>(std::move(store));
 }
 
 }  // namespace orgledger::eventstore

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages orgledger builds with, when any is missing
-# (and gdb: the crash matrix takes the stacks of a child that hangs).
+# (and gdb: the crash matrix takes the stacks of a child that hangs;
+# PostgreSQL 15: the PostgreSQL store's tests start a private server).
 # Idempotent and quick when nothing is missing (one dpkg-query). Run as root,
 # or with sudo available.
 set -euo pipefail
@@ -12,6 +13,7 @@ packages=(
   librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcli11-dev
+  postgresql-15 libpq-dev
   gdb
 )
 

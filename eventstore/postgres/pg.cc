@@ -1,0 +1,239 @@
+#include "eventstore/postgres/pg.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <cstring>
+
+namespace orgledger::eventstore::pg {
+namespace {
+
+// libpq's messages end with a newline; one line reads better in a Status.
+std::string OneLine(const char* message) {
+  std::string m = message == nullptr ? "" : message;
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  for (char& c : m) {
+    if (c == '\n') c = ' ';
+  }
+  return m;
+}
+
+Status ServerError(const PGresult* r, const std::string& what) {
+  const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  return Unavailable(what + ": " + OneLine(PQresultErrorMessage(r)) +
+                     " (SQLSTATE " + (state != nullptr ? state : "?") + ")");
+}
+
+bool Succeeded(ExecStatusType s) {
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+// Parameters as libpq wants them; views into `params`.
+struct Bound {
+  explicit Bound(const std::vector<Param>& params) {
+    for (const Param& p : params) {
+      values.push_back(p.null ? nullptr : p.value.data());
+      lengths.push_back(static_cast<int>(p.value.size()));
+      formats.push_back(p.binary ? 1 : 0);
+    }
+  }
+  int n() const { return static_cast<int>(values.size()); }
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
+}  // namespace
+
+Rows::Rows(pg_result* r) : r_(r) {}
+Rows::Rows(Rows&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+Rows& Rows::operator=(Rows&& o) noexcept {
+  if (this != &o) {
+    if (r_ != nullptr) PQclear(r_);
+    r_ = o.r_;
+    o.r_ = nullptr;
+  }
+  return *this;
+}
+Rows::~Rows() {
+  if (r_ != nullptr) PQclear(r_);
+}
+int Rows::size() const { return r_ == nullptr ? 0 : PQntuples(r_); }
+bool Rows::IsNull(int row, int col) const {
+  return PQgetisnull(r_, row, col) == 1;
+}
+std::string_view Rows::Get(int row, int col) const {
+  return {PQgetvalue(r_, row, col),
+          static_cast<std::size_t>(PQgetlength(r_, row, col))};
+}
+std::int64_t Rows::Int(int row, int col) const {
+  if (PQfformat(r_, col) == 1) return BigEndian(Get(row, col));
+  return std::stoll(std::string(Get(row, col)));
+}
+
+std::int64_t BigEndian(std::string_view bytes) {
+  std::uint64_t v = 0;
+  for (unsigned char c : bytes) v = (v << 8) | c;
+  if (bytes.size() == 4) return static_cast<std::int32_t>(v);
+  return static_cast<std::int64_t>(v);
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(
+    const ConnectOptions& options) {
+  const std::string timeout_s =
+      std::to_string(std::max<long long>(1, (options.timeout.count() + 999) / 1000));
+  const std::string server_options =
+      "-c statement_timeout=" + std::to_string(options.timeout.count()) +
+      " -c lock_timeout=" + std::to_string(options.timeout.count()) +
+      " -c client_min_messages=warning" +
+      " -c idle_in_transaction_session_timeout=" +
+      std::to_string(options.timeout.count() * 4);
+  // The URL first (expand_dbname), then what the store sets itself: a URL
+  // may not override the timeouts.
+  const char* keys[] = {"dbname", "connect_timeout", "options",
+                        "application_name", nullptr};
+  const char* values[] = {options.url.c_str(), timeout_s.c_str(),
+                          server_options.c_str(),
+                          options.application_name.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (c == nullptr) return Unavailable("PostgreSQL: out of memory connecting");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string why = OneLine(PQerrorMessage(c));
+    PQfinish(c);
+    return Unavailable("cannot connect to PostgreSQL: " + why);
+  }
+  return std::unique_ptr<Connection>(new Connection(c));
+}
+
+Connection::Connection(pg_conn* c) : c_(c), cancel_(PQgetCancel(c)) {}
+
+Connection::~Connection() {
+  if (cancel_ != nullptr) PQfreeCancel(static_cast<PGcancel*>(cancel_));
+  PQfinish(c_);
+}
+
+bool Connection::ok() const { return PQstatus(c_) == CONNECTION_OK; }
+
+std::string Connection::Describe() const {
+  std::string host = PQhost(c_) != nullptr ? PQhost(c_) : "?";
+  std::string port = PQport(c_) != nullptr ? PQport(c_) : "?";
+  std::string db = PQdb(c_) != nullptr ? PQdb(c_) : "?";
+  return host + ":" + port + "/" + db;
+}
+
+Status Connection::Failure(const std::string& what) const {
+  return Unavailable(what + ": " + OneLine(PQerrorMessage(c_)));
+}
+
+Result<Rows> Connection::Exec(const Statement& s) {
+  PGresult* r;
+  if (s.params.empty() && !s.binary_results) {
+    r = PQexec(c_, s.sql.c_str());
+  } else {
+    Bound b(s.params);
+    r = PQexecParams(c_, s.sql.c_str(), b.n(), nullptr, b.values.data(),
+                     b.lengths.data(), b.formats.data(),
+                     s.binary_results ? 1 : 0);
+  }
+  Rows rows(r);
+  if (r == nullptr || !ok()) return Failure("PostgreSQL connection lost");
+  if (!Succeeded(PQresultStatus(r))) return ServerError(r, "PostgreSQL");
+  return rows;
+}
+
+Result<std::vector<Rows>> Connection::Pipeline(
+    const std::vector<Statement>& statements, bool* sent) {
+  if (sent != nullptr) *sent = false;
+  if (PQenterPipelineMode(c_) != 1) return Failure("PostgreSQL pipeline");
+  auto leave = [&] { PQexitPipelineMode(c_); };
+  for (const Statement& s : statements) {
+    Bound b(s.params);
+    if (PQsendQueryParams(c_, s.sql.c_str(), b.n(), nullptr, b.values.data(),
+                          b.lengths.data(), b.formats.data(),
+                          s.binary_results ? 1 : 0) != 1) {
+      Status st = Failure("PostgreSQL connection lost");
+      leave();
+      return st;
+    }
+  }
+  if (PQpipelineSync(c_) != 1) {
+    Status st = Failure("PostgreSQL connection lost");
+    leave();
+    return st;
+  }
+  // PQpipelineSync flushes in blocking mode: everything is with the server.
+  if (sent != nullptr) *sent = true;
+
+  std::vector<Rows> out;
+  Status first_error;
+  for (;;) {
+    PGresult* r = PQgetResult(c_);
+    if (r == nullptr) {
+      if (!ok()) {
+        leave();
+        return Failure("PostgreSQL connection lost");
+      }
+      continue;  // the end of one statement's results
+    }
+    const ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_PIPELINE_SYNC) {
+      PQclear(r);
+      break;
+    }
+    if (st == PGRES_PIPELINE_ABORTED) {
+      PQclear(r);
+      continue;
+    }
+    if (!Succeeded(st)) {
+      if (first_error.ok()) first_error = ServerError(r, "PostgreSQL");
+      PQclear(r);
+      continue;
+    }
+    out.emplace_back(r);
+  }
+  leave();
+  if (!first_error.ok()) return first_error;
+  return out;
+}
+
+Result<std::string> Connection::Setting(const std::string& name) {
+  Result<Rows> r = Exec(Statement{"SELECT current_setting($1)",
+                                  {Param::Text(name)}});
+  if (!r.ok()) return r.status();
+  if (r->size() != 1) return Unavailable("PostgreSQL: no setting " + name);
+  return std::string(r->Get(0, 0));
+}
+
+Result<bool> Connection::WaitForNotification(std::chrono::milliseconds timeout) {
+  auto drain = [&] {
+    bool any = false;
+    while (PGnotify* n = PQnotifies(c_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  };
+  if (PQconsumeInput(c_) != 1) return Failure("PostgreSQL connection lost");
+  if (drain()) return true;
+  pollfd fd{PQsocket(c_), POLLIN, 0};
+  const int ready = ::poll(&fd, 1, static_cast<int>(timeout.count()));
+  if (ready < 0) return false;
+  if (ready == 0) return false;
+  if (PQconsumeInput(c_) != 1) return Failure("PostgreSQL connection lost");
+  return drain();
+}
+
+void Connection::Cancel() {
+  if (cancel_ == nullptr) return;
+  char err[256];
+  PQcancel(static_cast<PGcancel*>(cancel_), err, sizeof err);
+}
+
+std::string SqlState(const Status& s) {
+  const std::string& m = s.message();
+  const std::size_t at = m.rfind("(SQLSTATE ");
+  if (at == std::string::npos) return "";
+  return m.substr(at + 10, 5);
+}
+
+}  // namespace orgledger::eventstore::pg

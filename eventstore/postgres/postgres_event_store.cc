@@ -1,0 +1,704 @@
+// The PostgreSQL EventStore. One writer thread per store drains the append
+// queue: each group is one transaction that first locks the log's head row
+// (orgledger_head), so that appends of every process take positions one
+// transaction at a time and commit in position order; it plans the group
+// with the shared GroupPlanner (positions, chain, expected versions,
+// idempotency) from heads and outcomes read under that lock, writes it in
+// one pipeline and commits (group commit: one transaction, one flush).
+// A follower thread LISTENs for other processes' commits and publishes the
+// committed position. Reads take a connection from a small pool.
+#include "eventstore/postgres/postgres_event_store.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "eventstore/planner.h"
+#include "eventstore/postgres/pg.h"
+#include "eventstore/postgres/schema.h"
+#include "eventstore/record.h"
+#include "eventstore/rocksdb_event_store.h"
+#include "eventstore/verifier.h"
+
+namespace orgledger::eventstore {
+namespace {
+
+using pg::Param;
+using pg::Statement;
+
+constexpr std::chrono::milliseconds kFollowInterval{100};
+constexpr std::chrono::milliseconds kReconnectInterval{100};
+constexpr std::size_t kVerifyBatch = 10000;
+constexpr char kChannel[] = "orgledger_log";
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xf];
+  }
+  return out;
+}
+
+// A text-format array literal of hex strings, {6163,6d65}: no quoting
+// needed, decoded by the server with decode(h, 'hex').
+template <typename Range, typename Fn>
+std::string HexArray(const Range& items, Fn&& bytes_of) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    out += Hex(bytes_of(item));
+  }
+  return out + "}";
+}
+
+template <typename Range, typename Fn>
+std::string IntArray(const Range& items, Fn&& int_of) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    out += std::to_string(int_of(item));
+  }
+  return out + "}";
+}
+
+Hash HashOf(std::string_view bytes) {
+  Hash h{};
+  if (bytes.size() == h.size()) std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+std::string HashBytes(const Hash& h) {
+  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+// Connections for reads; a broken one is dropped, not returned.
+class Pool {
+ public:
+  Pool(pg::ConnectOptions options, int keep)
+      : options_(std::move(options)), keep_(keep) {}
+
+  class Lease {
+   public:
+    Lease(Pool* pool, std::unique_ptr<pg::Connection> c)
+        : pool_(pool), c_(std::move(c)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (c_ != nullptr) pool_->Return(std::move(c_));
+    }
+    pg::Connection* operator->() { return c_.get(); }
+    pg::Connection& operator*() { return *c_; }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<pg::Connection> c_;
+  };
+
+  Result<Lease> Take() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        std::unique_ptr<pg::Connection> c = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(this, std::move(c));
+      }
+    }
+    Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(options_);
+    if (!c.ok()) return c.status();
+    return Lease(this, std::move(*c));
+  }
+
+ private:
+  void Return(std::unique_ptr<pg::Connection> c) {
+    if (!c->ok()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (static_cast<int>(idle_.size()) < keep_) idle_.push_back(std::move(c));
+  }
+
+  const pg::ConnectOptions options_;
+  const int keep_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<pg::Connection>> idle_;
+};
+
+// What the planner reads, prefetched under the head lock for one group.
+class Prefetched final : public CommittedState {
+ public:
+  std::map<std::string, StreamHead, std::less<>> heads;
+  std::map<std::string, std::string, std::less<>> outcomes;
+
+  Result<StreamHead> LoadHead(std::string_view stream) override {
+    auto it = heads.find(stream);
+    return it == heads.end() ? StreamHead{} : it->second;
+  }
+  Result<std::optional<std::string>> LoadOutcome(
+      std::string_view key) override {
+    auto it = outcomes.find(key);
+    if (it == outcomes.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+};
+
+class PostgresEventStore final : public EventStore {
+ public:
+  PostgresEventStore(const StoreOptions& options,
+                     const PostgresOptions& postgres)
+      : options_(options),
+        postgres_(postgres),
+        connect_{postgres.url, postgres.timeout},
+        pool_(connect_, postgres.read_connections) {}
+
+  ~PostgresEventStore() override {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (follower_.joinable()) follower_.join();
+  }
+
+  Status Start() {
+    if (postgres_.state_dir.empty()) {
+      state_ = NewMemoryStateStore();
+    } else {
+      Result<std::unique_ptr<StateStore>> local =
+          OpenRocksDbStateStore(postgres_.state_dir);
+      if (!local.ok()) return local.status();
+      state_ = std::move(*local);
+    }
+    Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(connect_);
+    if (!c.ok()) return c.status();
+    if (Status s = pg::EnsureSchema(**c); !s.ok()) return s;
+    if (Status s = ReadSettings(**c); !s.ok()) return s;
+    Result<LogHead> head = ReadHead(**c);
+    if (!head.ok()) return head.status();
+    Publish(head->position);
+    writer_conn_ = std::move(*c);
+    writer_ = std::thread([this] { WriterLoop(); });
+    follower_ = std::thread([this] { FollowerLoop(); });
+    return Status::Ok();
+  }
+
+  void AsyncAppend(AppendRequest request, AppendCallback done) override {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (!stopping_) {
+        queue_.push_back({std::move(request), std::move(done)});
+        queue_cv_.notify_one();
+        return;
+      }
+    }
+    done(Unavailable("the store is closing"));
+  }
+
+  Result<std::optional<KeptAppend>> FindIdempotencyKey(
+      std::string_view stream, std::string_view key) override {
+    Result<pg::Rows> r = Read(
+        {"SELECT value FROM orgledger_outcomes WHERE key = $1",
+         {Param::Bytes(OutcomeKey(stream, key))},
+         true});
+    if (!r.ok()) return r.status();
+    if (r->size() == 0) return std::optional<KeptAppend>();
+    Result<KeptAppend> kept = DecodeKeptAppend(r->Get(0, 0));
+    if (!kept.ok()) return kept.status();
+    return std::optional<KeptAppend>(std::move(*kept));
+  }
+
+  Status PutSnapshot(std::string_view stream, Version version,
+                     std::string_view bytes) override {
+    // Asynchronous commit: snapshots are a cache (a lost one is rebuilt).
+    Result<pg::Rows> r = Read(
+        {"WITH s AS (SELECT set_config('synchronous_commit', 'off', true)) "
+         "INSERT INTO orgledger_snapshots (stream, version, bytes) "
+         "SELECT $1, $2, $3 FROM s ON CONFLICT (stream) DO UPDATE "
+         "SET version = EXCLUDED.version, bytes = EXCLUDED.bytes",
+         {Param::Bytes(std::string(stream)),
+          Param::Int(static_cast<std::int64_t>(version)),
+          Param::Bytes(std::string(bytes))}});
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  Result<std::optional<StoredSnapshot>> GetSnapshot(
+      std::string_view stream) override {
+    Result<pg::Rows> r = Read(
+        {"SELECT version, bytes FROM orgledger_snapshots WHERE stream = $1",
+         {Param::Bytes(std::string(stream))},
+         true});
+    if (!r.ok()) return r.status();
+    if (r->size() == 0) return std::optional<StoredSnapshot>();
+    return std::optional<StoredSnapshot>(StoredSnapshot{
+        static_cast<Version>(r->Int(0, 0)), std::string(r->Get(0, 1))});
+  }
+
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
+                                                Version from,
+                                                std::size_t max) override {
+    Result<pg::Rows> r = Read(
+        {"SELECT record FROM orgledger_log WHERE stream = $1 AND version >= $2 "
+         "ORDER BY version LIMIT $3",
+         {Param::Bytes(std::string(stream)),
+          Param::Int(static_cast<std::int64_t>(from)), Limit(max)},
+         true});
+    if (!r.ok()) return r.status();
+    return Decode(*r);
+  }
+
+  Result<std::vector<RecordedEvent>> ReadAll(Position from,
+                                             std::size_t max) override {
+    const Position until = CommittedPosition();
+    if (from > until || max == 0) return std::vector<RecordedEvent>();
+    Result<pg::Rows> r = Read(
+        {"SELECT record FROM orgledger_log WHERE position >= $1 AND "
+         "position <= $2 ORDER BY position LIMIT $3",
+         {Param::Int(static_cast<std::int64_t>(from)),
+          Param::Int(static_cast<std::int64_t>(until)), Limit(max)},
+         true});
+    if (!r.ok()) return r.status();
+    return Decode(*r);
+  }
+
+  Result<StreamHead> GetStreamHead(std::string_view stream) override {
+    Result<pg::Rows> r = Read(
+        {"SELECT version, position FROM orgledger_streams WHERE stream = $1",
+         {Param::Bytes(std::string(stream))}});
+    if (!r.ok()) return r.status();
+    if (r->size() == 0) return StreamHead{};
+    return StreamHead{static_cast<Version>(r->Int(0, 0)),
+                      static_cast<Position>(r->Int(0, 1))};
+  }
+
+  Result<LogHead> Head() override {
+    Result<Pool::Lease> c = pool_.Take();
+    if (!c.ok()) return c.status();
+    return ReadHead(**c);
+  }
+
+  Result<VerifyReport> Verify(Position from, Position to) override;
+
+  StoreStats Stats() const override {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    StoreStats s = stats_;
+    s.gauges.push_back({kPostgresFsync, fsync_ ? 1.0 : 0.0});
+    s.gauges.push_back(
+        {kPostgresSynchronousCommit, synchronous_commit_ ? 1.0 : 0.0});
+    return s;
+  }
+
+  // Each process keeps the projections of the shared log itself: in a
+  // local RocksDB (state_dir) or in memory (docs/postgres.md).
+  StateStore& state() override { return *state_; }
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+  };
+
+  static Param Limit(std::size_t max) {
+    return Param::Int(static_cast<std::int64_t>(
+        std::min<std::size_t>(max, std::size_t{1} << 62)));
+  }
+
+  Result<pg::Rows> Read(const Statement& s) {
+    Result<Pool::Lease> c = pool_.Take();
+    if (!c.ok()) return c.status();
+    return (*c)->Exec(s);
+  }
+
+  static Result<std::vector<RecordedEvent>> Decode(const pg::Rows& rows) {
+    std::vector<RecordedEvent> out;
+    out.reserve(rows.size());
+    for (int i = 0; i < rows.size(); ++i) {
+      Result<RecordedEvent> e = DecodeRecord(rows.Get(i, 0));
+      if (!e.ok()) return e.status();
+      out.push_back(std::move(*e));
+    }
+    return out;
+  }
+
+  static Result<LogHead> ReadHead(pg::Connection& c) {
+    Result<pg::Rows> r = c.Exec(
+        {"SELECT position, hash FROM orgledger_head WHERE id = 1", {}, true});
+    if (!r.ok()) return r.status();
+    if (r->size() != 1) return Corruption("the log's head row is missing");
+    return LogHead{static_cast<Position>(r->Int(0, 0)), HashOf(r->Get(0, 1))};
+  }
+
+  Status ReadSettings(pg::Connection& c) {
+    Result<std::string> fsync = c.Setting("fsync");
+    if (!fsync.ok()) return fsync.status();
+    Result<std::string> sync = c.Setting("synchronous_commit");
+    if (!sync.ok()) return sync.status();
+    fsync_ = *fsync == "on";
+    synchronous_commit_ = *sync != "off";
+    if (options_.durability == Durability::kSync) {
+      if (!fsync_) {
+        return Unavailable("the PostgreSQL server " + c.Describe() +
+                           " runs with fsync = off: a commit would not be on "
+                           "disk; turn fsync on, or open with buffered "
+                           "durability");
+      }
+      if (!synchronous_commit_) {
+        return Unavailable("the PostgreSQL server " + c.Describe() +
+                           " runs with synchronous_commit = off: a commit "
+                           "would be acknowledged before it is flushed; set "
+                           "it to on, or open with buffered durability");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Moves the committed position forward (never back).
+  void Publish(Position p) {
+    std::lock_guard<std::mutex> lock(publish_mu_);
+    if (p > published_) {
+      published_ = p;
+      PublishCommitted(p);
+    }
+  }
+
+  void WriterLoop();
+  void WriteGroup(std::vector<Pending>& group);
+  // The group's transaction; fills `results`. On a failure the returned
+  // status is every append's answer.
+  Status Commit(std::vector<Pending>& group,
+                std::vector<Result<AppendResult>>& results,
+                Position* last_position);
+  void FollowerLoop();
+  Result<Position> VisiblePosition(pg::Connection& c);
+
+  const StoreOptions options_;
+  const PostgresOptions postgres_;
+  const pg::ConnectOptions connect_;
+  Pool pool_;
+  bool fsync_ = false;
+  bool synchronous_commit_ = false;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+
+  std::unique_ptr<pg::Connection> writer_conn_;  // writer thread only
+
+  std::mutex publish_mu_;
+  Position published_ = 0;
+
+  mutable std::mutex stats_mu_;
+  StoreStats stats_;
+
+  std::unique_ptr<StateStore> state_;
+  std::thread writer_;
+  std::thread follower_;
+};
+
+void PostgresEventStore::WriterLoop() {
+  for (;;) {
+    std::vector<Pending> group;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && group.size() < options_.max_group_appends) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    WriteGroup(group);
+  }
+}
+
+void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
+  std::vector<Result<AppendResult>> results;
+  Position last = 0;
+  Status s = Commit(group, results, &last);
+  if (!s.ok()) {
+    for (Pending& p : group) p.done(s);
+    return;
+  }
+  if (last > 0) Publish(last);
+  std::uint64_t ok = 0;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (results[i].ok()) ok += 1;
+    group[i].done(std::move(results[i]));
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.appends += ok;
+}
+
+Status PostgresEventStore::Commit(std::vector<Pending>& group,
+                                  std::vector<Result<AppendResult>>& results,
+                                  Position* last_position) {
+  if (writer_conn_ == nullptr || !writer_conn_->ok()) {
+    writer_conn_.reset();
+    Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(connect_);
+    if (!c.ok()) {
+      return Unavailable("append failed, nothing acknowledged: " +
+                         c.status().message());
+    }
+    writer_conn_ = std::move(*c);
+  }
+  pg::Connection& c = *writer_conn_;
+  auto rollback = [&](const Status& why) {
+    if (c.ok()) (void)c.Exec("ROLLBACK");
+    return Unavailable("append failed, nothing acknowledged: " + why.message());
+  };
+
+  // What the planner needs: every touched stream's head, every key's outcome.
+  std::set<std::string> streams;
+  std::set<std::string> keys;
+  for (const Pending& p : group) {
+    streams.insert(p.request.stream);
+    if (p.request.idempotency.has_value()) {
+      keys.insert(OutcomeKey(p.request.stream, p.request.idempotency->key));
+    }
+  }
+  const bool sequence = postgres_.TEST_positions_from_sequence;
+  std::vector<Statement> begin;
+  begin.push_back({"BEGIN"});
+  if (options_.durability == Durability::kBuffered) {
+    begin.push_back({"SET LOCAL synchronous_commit TO off"});
+  }
+  const std::size_t head_at = begin.size();
+  if (sequence) {
+    // The broken design, for the ordering test: a position from a plain
+    // sequence, no lock; the chain is not kept.
+    begin.push_back({"SELECT nextval('orgledger_test_position_seq') - 1, "
+                     "decode(repeat('00', 32), 'hex')",
+                     {},
+                     true});
+  } else {
+    begin.push_back({"SELECT position, hash FROM orgledger_head "
+                     "WHERE id = 1 FOR UPDATE",
+                     {},
+                     true});
+  }
+  begin.push_back(
+      {"SELECT stream, version, position FROM orgledger_streams WHERE stream "
+       "IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)",
+       {Param::Text(HexArray(streams, [](const std::string& s) { return s; }))},
+       true});
+  begin.push_back(
+      {"SELECT key, value FROM orgledger_outcomes WHERE key "
+       "IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)",
+       {Param::Text(HexArray(keys, [](const std::string& s) { return s; }))},
+       true});
+  Result<std::vector<pg::Rows>> read = c.Pipeline(begin);
+  if (!read.ok()) return rollback(read.status());
+  const pg::Rows& head_rows = (*read)[head_at];
+  if (head_rows.size() != 1) {
+    return rollback(Corruption("the log's head row is missing"));
+  }
+  const LogHead head{static_cast<Position>(head_rows.Int(0, 0)),
+                     HashOf(head_rows.Get(0, 1))};
+  Prefetched committed;
+  const pg::Rows& head_list = (*read)[head_at + 1];
+  for (int i = 0; i < head_list.size(); ++i) {
+    committed.heads[std::string(head_list.Get(i, 0))] =
+        StreamHead{static_cast<Version>(head_list.Int(i, 1)),
+                   static_cast<Position>(head_list.Int(i, 2))};
+  }
+  const pg::Rows& outcome_list = (*read)[head_at + 2];
+  for (int i = 0; i < outcome_list.size(); ++i) {
+    committed.outcomes[std::string(outcome_list.Get(i, 0))] =
+        std::string(outcome_list.Get(i, 1));
+  }
+
+  GroupPlanner planner(&committed, head.position, head.hash);
+  results.reserve(group.size());
+  for (const Pending& p : group) results.push_back(planner.Plan(p.request));
+  const PlannedWrites& w = planner.writes();
+  if (w.empty()) {
+    Result<pg::Rows> r = c.Exec("ROLLBACK");
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  std::vector<Statement> write;
+  if (!w.records.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_log (position, stream, version, record) "
+         "SELECT p, decode(s, 'hex'), v, decode(r, 'hex') FROM "
+         "unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) "
+         "AS t(p, s, v, r)",
+         {Param::Text(IntArray(w.records, [](auto& r) { return r.position; })),
+          Param::Text(HexArray(w.records, [](auto& r) { return r.stream; })),
+          Param::Text(IntArray(w.records, [](auto& r) { return r.version; })),
+          Param::Text(HexArray(w.records, [](auto& r) { return r.value; }))}});
+  }
+  if (!w.heads.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_streams (stream, version, position) "
+         "SELECT decode(s, 'hex'), v, p FROM "
+         "unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(s, v, p) "
+         "ON CONFLICT (stream) DO UPDATE "
+         "SET version = EXCLUDED.version, position = EXCLUDED.position",
+         {Param::Text(HexArray(w.heads, [](auto& h) { return h.first; })),
+          Param::Text(IntArray(w.heads, [](auto& h) { return h.second.version; })),
+          Param::Text(
+              IntArray(w.heads, [](auto& h) { return h.second.position; }))}});
+  }
+  if (!w.outcomes.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_outcomes (key, value) "
+         "SELECT decode(k, 'hex'), decode(v, 'hex') FROM "
+         "unnest($1::text[], $2::text[]) AS t(k, v) "
+         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+         {Param::Text(HexArray(w.outcomes, [](auto& o) { return o.first; })),
+          Param::Text(HexArray(w.outcomes, [](auto& o) { return o.second; }))}});
+  }
+  if (!sequence) {
+    write.push_back(
+        {"UPDATE orgledger_head SET position = $1, hash = $2 WHERE id = 1",
+         {Param::Int(static_cast<std::int64_t>(w.last_position)),
+          Param::Bytes(HashBytes(w.last_hash))}});
+  }
+  write.push_back({"SELECT pg_notify('orgledger_log', $1)",
+                   {Param::Int(static_cast<std::int64_t>(w.last_position))}});
+  if (postgres_.TEST_commit_delay.count() > 0) {
+    Result<std::vector<pg::Rows>> written = c.Pipeline(write);
+    if (!written.ok()) return rollback(written.status());
+    write.clear();
+    std::this_thread::sleep_for(postgres_.TEST_commit_delay);
+  }
+  write.push_back({"COMMIT"});
+  bool sent = false;
+  Result<std::vector<pg::Rows>> written = c.Pipeline(write, &sent);
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    stats_.write_groups += 1;
+    if (options_.durability == Durability::kSync) stats_.syncs += 1;
+  }
+  if (!written.ok()) {
+    if (sent && !c.ok()) {
+      // The commit went out and its answer did not come back.
+      return Unavailable(
+          "the connection to PostgreSQL was lost after the commit was sent: "
+          "the append's outcome is unknown; retry with the same idempotency "
+          "key to learn it (" +
+          written.status().message() + ")");
+    }
+    return rollback(written.status());
+  }
+  *last_position = w.last_position;
+  return Status::Ok();
+}
+
+Result<Position> PostgresEventStore::VisiblePosition(pg::Connection& c) {
+  if (postgres_.TEST_positions_from_sequence) {
+    // What a sequence-based store reads: the largest position it can see.
+    Result<pg::Rows> r =
+        c.Exec("SELECT coalesce(max(position), 0) FROM orgledger_log");
+    if (!r.ok()) return r.status();
+    return static_cast<Position>(r->Int(0, 0));
+  }
+  Result<LogHead> head = ReadHead(c);
+  if (!head.ok()) return head.status();
+  return head->position;
+}
+
+void PostgresEventStore::FollowerLoop() {
+  std::unique_ptr<pg::Connection> c;
+  auto stopping = [&] {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    return stopping_;
+  };
+  while (!stopping()) {
+    if (c == nullptr || !c->ok()) {
+      c.reset();
+      Result<std::unique_ptr<pg::Connection>> opened =
+          pg::Connection::Open(connect_);
+      if (!opened.ok() ||
+          !(*opened)->Exec(std::string("LISTEN ") + kChannel).ok()) {
+        std::this_thread::sleep_for(kReconnectInterval);
+        continue;
+      }
+      c = std::move(*opened);
+    }
+    // The head row is updated under its lock, in commit order: every
+    // position up to the committed head is committed and visible.
+    Result<Position> visible = VisiblePosition(*c);
+    if (visible.ok()) Publish(*visible);
+    (void)c->WaitForNotification(kFollowInterval);
+  }
+}
+
+Result<VerifyReport> PostgresEventStore::Verify(Position from, Position to) {
+  Result<Pool::Lease> c = pool_.Take();
+  if (!c.ok()) return c.status();
+  // One snapshot for the whole check: appends going on do not move it.
+  auto finish = [&](auto result) {
+    (void)(*c)->Exec("COMMIT");
+    return result;
+  };
+  Result<pg::Rows> began =
+      (*c)->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (!began.ok()) return began.status();
+  Result<LogHead> head = ReadHead(**c);
+  if (!head.ok()) return finish(Result<VerifyReport>(head.status()));
+  if (from == 0) from = 1;
+  Hash prev{};
+  if (from > 1) {
+    Result<pg::Rows> r = (*c)->Exec(
+        {"SELECT record FROM orgledger_log WHERE position = $1",
+         {Param::Int(static_cast<std::int64_t>(from - 1))},
+         true});
+    if (!r.ok()) return finish(Result<VerifyReport>(r.status()));
+    if (r->size() == 0 || !PeekRecordHash(r->Get(0, 0), &prev)) {
+      VerifyReport report;
+      report.ok = false;
+      report.first_bad = from - 1;
+      report.problem = "record " + std::to_string(from - 1) + " is missing";
+      return finish(Result<VerifyReport>(report));
+    }
+  }
+  ChainVerifier verifier(from, prev);
+  const Position end = to == 0 ? head->position : to;
+  Position next = from;
+  bool going = true;
+  while (going && next <= end) {
+    Result<pg::Rows> r = (*c)->Exec(
+        {"SELECT position, record FROM orgledger_log WHERE position >= $1 "
+         "AND position <= $2 ORDER BY position LIMIT $3",
+         {Param::Int(static_cast<std::int64_t>(next)),
+          Param::Int(static_cast<std::int64_t>(end)),
+          Param::Int(static_cast<std::int64_t>(kVerifyBatch))},
+         true});
+    if (!r.ok()) return finish(Result<VerifyReport>(r.status()));
+    for (int i = 0; i < r->size() && going; ++i) {
+      going = verifier.Feed(static_cast<Position>(r->Int(i, 0)), r->Get(i, 1));
+    }
+    if (r->size() < static_cast<int>(kVerifyBatch)) break;
+    next = static_cast<Position>(r->Int(r->size() - 1, 0)) + 1;
+  }
+  if (to == 0) {
+    verifier.CheckReachesHead(*head);
+  } else {
+    verifier.CheckReaches(to);
+  }
+  return finish(Result<VerifyReport>(verifier.report()));
+}
+
+}  // namespace
+
+bool IsPostgresUrl(std::string_view where) {
+  return where.starts_with("postgresql://") || where.starts_with("postgres://");
+}
+
+Result<std::unique_ptr<EventStore>> OpenPostgresEventStore(
+    const StoreOptions& options, const PostgresOptions& postgres) {
+  auto store = std::make_unique<PostgresEventStore>(options, postgres);
+  if (Status s = store->Start(); !s.ok()) return s;
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+}  // namespace orgledger::eventstore

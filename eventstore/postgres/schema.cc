@@ -1,0 +1,71 @@
+#include "eventstore/postgres/schema.h"
+
+#include <string>
+
+#include "eventstore/postgres/postgres_event_store.h"
+
+namespace orgledger::eventstore::pg {
+namespace {
+
+// Any constant: the advisory lock that serializes schema creation.
+constexpr char kSchemaLock[] = "SELECT pg_advisory_xact_lock(7426730981)";
+
+// Version 1. Streams and keys are bytea: the store accepts any bytes but
+// NUL in a stream id, which text columns would reject as bad UTF-8.
+constexpr char kCreateV1[] = R"sql(
+CREATE TABLE IF NOT EXISTS orgledger_meta (
+  key   text PRIMARY KEY,
+  value bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS orgledger_head (
+  id       int PRIMARY KEY CHECK (id = 1),
+  position bigint NOT NULL,
+  hash     bytea NOT NULL);
+INSERT INTO orgledger_head VALUES (1, 0, decode(repeat('00', 32), 'hex'))
+  ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS orgledger_log (
+  position bigint PRIMARY KEY,
+  stream   bytea NOT NULL,
+  version  bigint NOT NULL,
+  record   bytea NOT NULL,
+  UNIQUE (stream, version));
+CREATE TABLE IF NOT EXISTS orgledger_streams (
+  stream   bytea PRIMARY KEY,
+  version  bigint NOT NULL,
+  position bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS orgledger_outcomes (
+  key   bytea PRIMARY KEY,
+  value bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS orgledger_snapshots (
+  stream  bytea PRIMARY KEY,
+  version bigint NOT NULL,
+  bytes   bytea NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS orgledger_test_position_seq;
+)sql";
+
+}  // namespace
+
+Status EnsureSchema(Connection& c) {
+  const std::string version = std::to_string(kPostgresSchemaVersion);
+  Result<Rows> done = c.Exec(
+      std::string("BEGIN; ") + kSchemaLock + "; " + kCreateV1 +
+      "INSERT INTO orgledger_meta VALUES ('schema_version', '" + version +
+      "'::bytea) ON CONFLICT DO NOTHING; "
+      "SELECT convert_from(value, 'UTF8') FROM orgledger_meta "
+      "WHERE key = 'schema_version'");
+  if (!done.ok()) {
+    (void)c.Exec("ROLLBACK");
+    return done.status();
+  }
+  const int stored = std::stoi(std::string(done->Get(0, 0)));
+  if (stored > kPostgresSchemaVersion) {
+    (void)c.Exec("ROLLBACK");
+    return Unavailable("the database " + c.Describe() +
+                       " holds orgledger schema version " +
+                       std::to_string(stored) + "; this build knows up to " +
+                       version + ": open it with a newer orgledger");
+  }
+  Result<Rows> committed = c.Exec("COMMIT");
+  return committed.ok() ? Status::Ok() : committed.status();
+}
+
+}  // namespace orgledger::eventstore::pg
