@@ -9,6 +9,15 @@
 #ifndef ORGLEDGER_DOMAIN_CODEC_ARCHIVE_H_
 #define ORGLEDGER_DOMAIN_CODEC_ARCHIVE_H_
 
+// Cereal keeps the class versions it has seen in one process-wide map and
+// guards it only when CEREAL_THREAD_SAFE is 1; engine threads encode at
+// once (without it, a first encode racing another crashed the crash matrix).
+#if defined(CEREAL_THREAD_SAFE) && !CEREAL_THREAD_SAFE
+#error "orgledger's codec encodes from many threads: CEREAL_THREAD_SAFE must be 1"
+#endif
+#undef CEREAL_THREAD_SAFE
+#define CEREAL_THREAD_SAFE 1
+
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
 #include <cereal/types/map.hpp>
