@@ -1,7 +1,7 @@
 # `cmake --install` puts the headers under include/orgledger/, the static
 # libraries under lib/, and a package config exporting orgledger::orgledger
 # (and one target per folder: orgledger::base, ::domain, ::codec,
-# ::eventstore, ::projections, ::commands).
+# ::eventstore, ::postgres, ::projections, ::commands).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -10,8 +10,8 @@ target_link_libraries(orgledger_library INTERFACE orgledger::commands)
 
 set(orgledger_installed
   orgledger_base orgledger_domain orgledger_codec orgledger_eventstore
-  orgledger_projections orgledger_commands orgledger_library orgledger_warnings)
-foreach(t base domain codec eventstore projections commands warnings)
+  orgledger_postgres orgledger_projections orgledger_commands orgledger_library orgledger_warnings)
+foreach(t base domain codec eventstore postgres projections commands warnings)
   set_target_properties(orgledger_${t} PROPERTIES EXPORT_NAME ${t})
 endforeach()
 set_target_properties(orgledger_library PROPERTIES EXPORT_NAME orgledger)

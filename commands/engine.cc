@@ -385,14 +385,18 @@ std::size_t DefaultThreads(std::size_t threads) {
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
-  if (options.data_dir.empty()) {
-    return InvalidArgument("EngineOptions::data_dir is required");
+  const bool postgres = !options.postgres.url.empty();
+  if (options.data_dir.empty() && !postgres) {
+    return InvalidArgument(
+        "EngineOptions needs data_dir (RocksDB) or postgres.url (PostgreSQL)");
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) {
-    return Unavailable("cannot create " + options.data_dir + ": " +
-                       ec.message());
+  if (!options.data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+      return Unavailable("cannot create " + options.data_dir + ": " +
+                         ec.message());
+    }
   }
   // Before the store starts its threads, so that they share the arenas.
   if (options.tune_malloc) ApplyMallocPolicy();
@@ -400,8 +404,16 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
     options.rocksdb.memory_bytes = options.memory_budget_bytes / 2;
   }
   Result<std::unique_ptr<eventstore::EventStore>> store =
-      eventstore::OpenRocksDbEventStore(options.store, options.data_dir,
-                                        options.rocksdb);
+      Status(Code::kInternal, "no store");
+  if (postgres) {
+    if (options.postgres.state_dir.empty() && !options.data_dir.empty()) {
+      options.postgres.state_dir = options.data_dir + "/state";
+    }
+    store = eventstore::OpenPostgresEventStore(options.store, options.postgres);
+  } else {
+    store = eventstore::OpenRocksDbEventStore(options.store, options.data_dir,
+                                              options.rocksdb);
+  }
   if (!store.ok()) return store.status();
   return OpenWithStore(std::move(options), std::move(*store));
 }

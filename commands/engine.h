@@ -26,6 +26,7 @@
 #include "domain/decide.h"
 #include "domain/editions.h"
 #include "eventstore/event_store.h"
+#include "eventstore/postgres/postgres_event_store.h"
 #include "eventstore/rocksdb_event_store.h"
 #include "projections/outbox.h"
 #include "projections/projection_set.h"
@@ -38,8 +39,13 @@ class logger;
 namespace orgledger::commands {
 
 struct EngineOptions {
-  // The database directory (created when missing). Required by Open().
+  // Where the log lives. The RocksDB database directory (created when
+  // missing); or, when `postgres.url` is set, a PostgreSQL database that
+  // every engine opening it shares (docs/postgres.md), and data_dir is then
+  // where this process keeps its projections' state (empty: in memory,
+  // rebuilt from the log at open). Open() requires one of the two.
   std::string data_dir;
+  eventstore::PostgresOptions postgres;
 
   // The event store's options: durability (default kSync: acknowledged
   // after fsync, group commit), the group's size.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/time.h"
+#include "eventstore/postgres/postgres_event_store.h"
 #include "eventstore/rocksdb_event_store.h"
 
 namespace orgledger::tools {
@@ -25,6 +26,42 @@ Result<std::string> ReadFile(const std::string& path) {
   return out.str();
 }
 
+std::string Where::Describe() const {
+  if (!postgres()) return data;
+  // scheme://[user[:password]@]host[:port][/db][?params] -> scheme://host/db
+  std::string url = store.substr(0, store.find('?'));
+  const std::size_t scheme = url.find("://");
+  const std::size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+  const std::size_t at = url.find('@', from);
+  const std::size_t slash = url.find('/', from);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+    url.erase(from, at + 1 - from);
+  }
+  return url;
+}
+
+Status CheckWhere(const Where& where) {
+  if (where.data.empty() && where.store.empty()) {
+    return InvalidArgument(
+        "no database: give --data DIR (RocksDB) or --store URL (PostgreSQL, "
+        "postgresql://...)");
+  }
+  if (where.postgres() && !eventstore::IsPostgresUrl(where.store)) {
+    return InvalidArgument("--store takes a PostgreSQL URL (postgresql://...)");
+  }
+  if (where.store_timeout_s <= 0) {
+    return InvalidArgument("--store-timeout must be more than 0 seconds");
+  }
+  return Status::Ok();
+}
+
+void ApplyWhere(const Where& where, commands::EngineOptions* options) {
+  options->data_dir = where.data;
+  options->postgres.url = where.store;
+  options->postgres.timeout = std::chrono::milliseconds(
+      static_cast<long long>(where.store_timeout_s * 1000));
+}
+
 int Fail(const Status& s) {
   std::fprintf(stderr, "orgledger: %s\n", s.message().c_str());
   return kExitUsage;
@@ -32,6 +69,10 @@ int Fail(const Status& s) {
 
 Result<std::unique_ptr<commands::Engine>> OpenEngine(
     commands::EngineOptions options, const std::string& command) {
+  if (!options.postgres.url.empty()) {
+    // Many engines share a PostgreSQL store: there is no one holder.
+    return commands::Engine::Open(std::move(options));
+  }
   const std::string data = options.data_dir;
   Result<std::unique_ptr<commands::Engine>> engine =
       commands::Engine::Open(std::move(options));
@@ -75,10 +116,26 @@ Result<std::unique_ptr<ReadOnlyDatabase>> ReadOnlyDatabase::Open(
   return db;
 }
 
+Result<std::unique_ptr<ReadOnlyDatabase>> ReadOnlyDatabase::Open(
+    const Where& where) {
+  if (Status s = CheckWhere(where); !s.ok()) return s;
+  if (!where.postgres()) return Open(where.data);
+  commands::EngineOptions options;
+  ApplyWhere(where, &options);
+  if (!where.data.empty()) options.postgres.state_dir = where.data + "/state";
+  Result<std::unique_ptr<eventstore::EventStore>> store =
+      eventstore::OpenPostgresEventStore(eventstore::StoreOptions(),
+                                         options.postgres);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<ReadOnlyDatabase> db(new ReadOnlyDatabase());
+  db->store_ = std::move(*store);
+  return db;
+}
+
 ReadOnlyDatabase::~ReadOnlyDatabase() {
   store_.reset();
   std::error_code ignored;
-  std::filesystem::remove_all(scratch_, ignored);
+  if (!scratch_.empty()) std::filesystem::remove_all(scratch_, ignored);
 }
 
 }  // namespace orgledger::tools

@@ -15,6 +15,27 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitCheckFailed = 1;
 inline constexpr int kExitUsage = 2;
 
+// Where a subcommand's database is (SPEC §6, §7): `--data DIR`, a RocksDB
+// database; or `--store URL`, a PostgreSQL database shared by every engine
+// (`--data` is then optional: the directory where this process keeps its
+// projections' state; without it they are kept in memory).
+struct Where {
+  std::string data;
+  std::string store;
+  double store_timeout_s = 5;
+
+  bool postgres() const { return !store.empty(); }
+  // For messages and logs: the directory, or the URL without its user,
+  // password and parameters.
+  std::string Describe() const;
+};
+
+// kInvalidArgument unless `where` names a database (--data or --store).
+Status CheckWhere(const Where& where);
+
+// Sets the engine's data_dir and postgres options from `where`.
+void ApplyWhere(const Where& where, commands::EngineOptions* options);
+
 // Opens the engine on `options.data_dir` for writing and records this
 // process as its holder (`DIR/HOLDER`: pid and command). When another
 // process holds it, the error names that process.
@@ -27,6 +48,9 @@ class ReadOnlyDatabase {
  public:
   static Result<std::unique_ptr<ReadOnlyDatabase>> Open(
       const std::string& data);
+  // The same for `where`: a PostgreSQL store is opened as is (readers do
+  // not disturb its writers), its projections' state at where.data.
+  static Result<std::unique_ptr<ReadOnlyDatabase>> Open(const Where& where);
   ~ReadOnlyDatabase();
   eventstore::EventStore& store() { return *store_; }
 

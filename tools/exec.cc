@@ -30,7 +30,7 @@ bool ReadLine(std::istream& in, std::string* line) {
 
 int RunExec(const ExecOptions& options, std::istream& in, std::ostream& out) {
   commands::EngineOptions engine_options;
-  engine_options.data_dir = options.data;
+  ApplyWhere(options.where, &engine_options);
   if (options.durability == "buffered") {
     engine_options.store.durability = eventstore::Durability::kBuffered;
   }

@@ -6,10 +6,12 @@
 #include <iosfwd>
 #include <string>
 
+#include "tools/database.h"
+
 namespace orgledger::tools {
 
 struct ExecOptions {
-  std::string data;
+  Where where;
   std::string editions_file;  // empty: the default catalog
   std::string durability = "sync";
 };

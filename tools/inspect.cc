@@ -11,8 +11,8 @@
 
 namespace orgledger::tools {
 
-int RunHead(const std::string& data) {
-  auto db = ReadOnlyDatabase::Open(data);
+int RunHead(const Where& where) {
+  auto db = ReadOnlyDatabase::Open(where);
   if (!db.ok()) return Fail(db.status());
   auto head = (*db)->store().Head();
   if (!head.ok()) return Fail(head.status());
@@ -60,7 +60,13 @@ Result<bool> CheckAnchor(eventstore::EventStore& store,
 }  // namespace
 
 int RunVerify(const VerifyOptions& options) {
-  auto db = ReadOnlyDatabase::Open(options.data);
+  if (options.projections && options.where.postgres() &&
+      options.where.data.empty()) {
+    return Fail(InvalidArgument(
+        "verify --projections on a PostgreSQL store needs --data DIR: the "
+        "state directory of the replica whose projections to check"));
+  }
+  auto db = ReadOnlyDatabase::Open(options.where);
   if (!db.ok()) return Fail(db.status());
   eventstore::EventStore& store = (*db)->store();
   auto report = store.Verify(1, 0);
@@ -117,7 +123,7 @@ int RunReplay(const ReplayOptions& o) {
   if (o.format != "text" && o.format != "json") {
     return Fail(InvalidArgument("--format must be text or json"));
   }
-  auto db = ReadOnlyDatabase::Open(o.data);
+  auto db = ReadOnlyDatabase::Open(o.where);
   if (!db.ok()) return Fail(db.status());
   eventstore::EventStore& store = (*db)->store();
   if (o.verify) {

@@ -6,19 +6,21 @@
 #include <optional>
 #include <string>
 
+#include "tools/database.h"
+
 namespace orgledger::tools {
 
-int RunHead(const std::string& data);
+int RunHead(const Where& where);
 
 struct VerifyOptions {
-  std::string data;
+  Where where;
   bool projections = false;
   std::string anchor;  // "POSITION:HASH", empty: none
 };
 int RunVerify(const VerifyOptions& options);
 
 struct ReplayOptions {
-  std::string data;
+  Where where;
   std::string org;
   std::string since;  // RFC 3339
   std::string until;

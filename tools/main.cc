@@ -24,9 +24,18 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "orgledger 0.1.0");
 
-  std::string data;
+  // Every subcommand on a database takes --data DIR or --store URL.
+  Where where;
   auto add_data = [&](CLI::App* cmd) {
-    cmd->add_option("--data", data, "Database directory")->required();
+    cmd->add_option("--data", where.data,
+                    "Database directory (RocksDB); with --store, where this "
+                    "process keeps its projections' state");
+    cmd->add_option("--store", where.store,
+                    "PostgreSQL database shared by every engine: a libpq URI, "
+                    "postgresql://HOST[:PORT]/DB (passwords from PGPASSFILE)");
+    cmd->add_option(
+        "--store-timeout", where.store_timeout_s,
+        "Seconds for connecting and for each statement (default 5)");
   };
 
   ExecOptions exec_options;
@@ -155,27 +164,30 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  if (!*bench) {
+    if (orgledger::Status s = CheckWhere(where); !s.ok()) return Fail(s);
+  }
   if (*exec) {
-    exec_options.data = data;
+    exec_options.where = where;
     return RunExec(exec_options, std::cin, std::cout);
   }
   if (*serve) {
-    serve_options.data = data;
+    serve_options.where = where;
     serve_options.timeout =
         std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
     return orgledger::serve::RunServe(serve_options);
   }
   if (*bench) return orgledger::bench::RunBench(bench_options);
-  if (*head) return RunHead(data);
+  if (*head) return RunHead(where);
   if (*verify) {
-    verify_options.data = data;
+    verify_options.where = where;
     return RunVerify(verify_options);
   }
   if (*replay) {
-    replay_options.data = data;
+    replay_options.where = where;
     return RunReplay(replay_options);
   }
-  if (*rebuild) return RunRebuild(data, projection);
-  if (*backup) return RunBackup(data, backup_to);
+  if (*rebuild) return RunRebuild(where, projection);
+  if (*backup) return RunBackup(where, backup_to);
   return kExitUsage;
 }

@@ -59,9 +59,9 @@ class Progress {
 
 }  // namespace
 
-int RunRebuild(const std::string& data, const std::string& projection) {
+int RunRebuild(const Where& where, const std::string& projection) {
   commands::EngineOptions options;
-  options.data_dir = data;
+  ApplyWhere(where, &options);
   auto engine = OpenEngine(options, "rebuild");
   if (!engine.ok()) {
     return Fail(Status(engine.status().code(),
@@ -90,9 +90,14 @@ int RunRebuild(const std::string& data, const std::string& projection) {
   return kExitOk;
 }
 
-int RunBackup(const std::string& data, const std::string& to) {
+int RunBackup(const Where& where, const std::string& to) {
+  if (where.postgres()) {
+    return Fail(InvalidArgument(
+        "backup copies a RocksDB database; back up a PostgreSQL store with "
+        "PostgreSQL's tools (pg_dump, or pg_basebackup for the cluster)"));
+  }
   commands::EngineOptions options;
-  options.data_dir = data;
+  ApplyWhere(where, &options);
   auto engine = OpenEngine(options, "backup");
   if (!engine.ok()) {
     return Fail(Status(engine.status().code(),

@@ -5,14 +5,17 @@
 
 #include <string>
 
+#include "tools/database.h"
+
 namespace orgledger::tools {
 
 // Rebuilds `projection` (empty: all) with a progress bar on a terminal,
 // plain lines otherwise.
-int RunRebuild(const std::string& data, const std::string& projection);
+int RunRebuild(const Where& where, const std::string& projection);
 
-// A consistent copy of `data` in `to` (a RocksDB checkpoint), verified.
-int RunBackup(const std::string& data, const std::string& to);
+// A consistent copy of `where` in `to` (a RocksDB checkpoint), verified.
+// A PostgreSQL store is backed up with PostgreSQL's own tools.
+int RunBackup(const Where& where, const std::string& to);
 
 }  // namespace orgledger::tools
 

@@ -13,7 +13,8 @@
 // guards it only when CEREAL_THREAD_SAFE is 1; engine threads encode at
 // once (without it, a first encode racing another crashed the crash matrix).
 #if defined(CEREAL_THREAD_SAFE) && !CEREAL_THREAD_SAFE
-#error "orgledger's codec encodes from many threads: CEREAL_THREAD_SAFE must be 1"
+#error \
+    "orgledger's codec encodes from many threads: CEREAL_THREAD_SAFE must be 1"
 #endif
 #undef CEREAL_THREAD_SAFE
 #define CEREAL_THREAD_SAFE 1

@@ -80,8 +80,8 @@ std::int64_t BigEndian(std::string_view bytes) {
 
 Result<std::unique_ptr<Connection>> Connection::Open(
     const ConnectOptions& options) {
-  const std::string timeout_s =
-      std::to_string(std::max<long long>(1, (options.timeout.count() + 999) / 1000));
+  const std::string timeout_s = std::to_string(
+      std::max<long long>(1, (options.timeout.count() + 999) / 1000));
   const std::string server_options =
       "-c statement_timeout=" + std::to_string(options.timeout.count()) +
       " -c lock_timeout=" + std::to_string(options.timeout.count()) +
@@ -197,14 +197,15 @@ Result<std::vector<Rows>> Connection::Pipeline(
 }
 
 Result<std::string> Connection::Setting(const std::string& name) {
-  Result<Rows> r = Exec(Statement{"SELECT current_setting($1)",
-                                  {Param::Text(name)}});
+  Result<Rows> r =
+      Exec(Statement{"SELECT current_setting($1)", {Param::Text(name)}});
   if (!r.ok()) return r.status();
   if (r->size() != 1) return Unavailable("PostgreSQL: no setting " + name);
   return std::string(r->Get(0, 0));
 }
 
-Result<bool> Connection::WaitForNotification(std::chrono::milliseconds timeout) {
+Result<bool> Connection::WaitForNotification(
+    std::chrono::milliseconds timeout) {
   auto drain = [&] {
     bool any = false;
     while (PGnotify* n = PQnotifies(c_)) {

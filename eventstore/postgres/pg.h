@@ -81,7 +81,8 @@ class Connection {
  public:
   // Connects; kUnavailable (with libpq's reason, never the password) when it
   // cannot.
-  static Result<std::unique_ptr<Connection>> Open(const ConnectOptions& options);
+  static Result<std::unique_ptr<Connection>> Open(
+      const ConnectOptions& options);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

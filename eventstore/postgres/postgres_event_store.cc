@@ -73,7 +73,8 @@ std::string IntArray(const Range& items, Fn&& int_of) {
 
 Hash HashOf(std::string_view bytes) {
   Hash h{};
-  if (bytes.size() == h.size()) std::copy(bytes.begin(), bytes.end(), h.begin());
+  if (bytes.size() == h.size())
+    std::copy(bytes.begin(), bytes.end(), h.begin());
   return h;
 }
 
@@ -203,10 +204,10 @@ class PostgresEventStore final : public EventStore {
 
   Result<std::optional<KeptAppend>> FindIdempotencyKey(
       std::string_view stream, std::string_view key) override {
-    Result<pg::Rows> r = Read(
-        {"SELECT value FROM orgledger_outcomes WHERE key = $1",
-         {Param::Bytes(OutcomeKey(stream, key))},
-         true});
+    Result<pg::Rows> r =
+        Read({"SELECT value FROM orgledger_outcomes WHERE key = $1",
+              {Param::Bytes(OutcomeKey(stream, key))},
+              true});
     if (!r.ok()) return r.status();
     if (r->size() == 0) return std::optional<KeptAppend>();
     Result<KeptAppend> kept = DecodeKeptAppend(r->Get(0, 0));
@@ -257,12 +258,12 @@ class PostgresEventStore final : public EventStore {
                                              std::size_t max) override {
     const Position until = CommittedPosition();
     if (from > until || max == 0) return std::vector<RecordedEvent>();
-    Result<pg::Rows> r = Read(
-        {"SELECT record FROM orgledger_log WHERE position >= $1 AND "
-         "position <= $2 ORDER BY position LIMIT $3",
-         {Param::Int(static_cast<std::int64_t>(from)),
-          Param::Int(static_cast<std::int64_t>(until)), Limit(max)},
-         true});
+    Result<pg::Rows> r =
+        Read({"SELECT record FROM orgledger_log WHERE position >= $1 AND "
+              "position <= $2 ORDER BY position LIMIT $3",
+              {Param::Int(static_cast<std::int64_t>(from)),
+               Param::Int(static_cast<std::int64_t>(until)), Limit(max)},
+              true});
     if (!r.ok()) return r.status();
     return Decode(*r);
   }
@@ -473,15 +474,17 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
   if (sequence) {
     // The broken design, for the ordering test: a position from a plain
     // sequence, no lock; the chain is not kept.
-    begin.push_back({"SELECT nextval('orgledger_test_position_seq') - 1, "
-                     "decode(repeat('00', 32), 'hex')",
-                     {},
-                     true});
+    begin.push_back(
+        {"SELECT nextval('orgledger_test_position_seq') - 1, "
+         "decode(repeat('00', 32), 'hex')",
+         {},
+         true});
   } else {
-    begin.push_back({"SELECT position, hash FROM orgledger_head "
-                     "WHERE id = 1 FOR UPDATE",
-                     {},
-                     true});
+    begin.push_back(
+        {"SELECT position, hash FROM orgledger_head "
+         "WHERE id = 1 FOR UPDATE",
+         {},
+         true});
   }
   begin.push_back(
       {"SELECT stream, version, position FROM orgledger_streams WHERE stream "
@@ -543,7 +546,8 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
          "ON CONFLICT (stream) DO UPDATE "
          "SET version = EXCLUDED.version, position = EXCLUDED.position",
          {Param::Text(HexArray(w.heads, [](auto& h) { return h.first; })),
-          Param::Text(IntArray(w.heads, [](auto& h) { return h.second.version; })),
+          Param::Text(
+              IntArray(w.heads, [](auto& h) { return h.second.version; })),
           Param::Text(
               IntArray(w.heads, [](auto& h) { return h.second.position; }))}});
   }
@@ -554,7 +558,8 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
          "unnest($1::text[], $2::text[]) AS t(k, v) "
          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
          {Param::Text(HexArray(w.outcomes, [](auto& o) { return o.first; })),
-          Param::Text(HexArray(w.outcomes, [](auto& o) { return o.second; }))}});
+          Param::Text(
+              HexArray(w.outcomes, [](auto& o) { return o.second; }))}});
   }
   if (!sequence) {
     write.push_back(
@@ -648,10 +653,10 @@ Result<VerifyReport> PostgresEventStore::Verify(Position from, Position to) {
   if (from == 0) from = 1;
   Hash prev{};
   if (from > 1) {
-    Result<pg::Rows> r = (*c)->Exec(
-        {"SELECT record FROM orgledger_log WHERE position = $1",
-         {Param::Int(static_cast<std::int64_t>(from - 1))},
-         true});
+    Result<pg::Rows> r =
+        (*c)->Exec({"SELECT record FROM orgledger_log WHERE position = $1",
+                    {Param::Int(static_cast<std::int64_t>(from - 1))},
+                    true});
     if (!r.ok()) return finish(Result<VerifyReport>(r.status()));
     if (r->size() == 0 || !PeekRecordHash(r->Get(0, 0), &prev)) {
       VerifyReport report;

@@ -62,10 +62,10 @@ Race SlowAppendRace(bool positions_from_sequence) {
     race.delivered.push_back(e.position);
   });
   std::thread first([&] {
-    EXPECT_TRUE((*slow_store)
-                    ->Append(Request("slow", ExpectedVersion::Any(),
-                                     {Event("E", "1")}))
-                    .ok());
+    EXPECT_TRUE(
+        (*slow_store)
+            ->Append(Request("slow", ExpectedVersion::Any(), {Event("E", "1")}))
+            .ok());
   });
   std::this_thread::sleep_for(300ms);  // the slow one holds its position
   EXPECT_TRUE(
@@ -79,7 +79,8 @@ Race SlowAppendRace(bool positions_from_sequence) {
   auto all = (*reader)->ReadAll(1, 100);
   auto c = pg::Connection::Open({url});
   EXPECT_TRUE(c.ok());
-  auto rows = (*c)->Exec("SELECT position FROM orgledger_log ORDER BY position");
+  auto rows =
+      (*c)->Exec("SELECT position FROM orgledger_log ORDER BY position");
   EXPECT_TRUE(rows.ok());
   for (int i = 0; rows.ok() && i < rows->size(); ++i) {
     race.in_log.push_back(static_cast<Position>(rows->Int(i, 0)));
@@ -115,7 +116,8 @@ TEST(PostgresOpen, SyncDurabilityRefusesAServerThatWouldNotFlush) {
   ASSERT_TRUE(c.ok());
   const std::string db = url.substr(url.rfind('/') + 1);
   ASSERT_TRUE(
-      (*c)->Exec("ALTER DATABASE " + db + " SET synchronous_commit = off").ok());
+      (*c)->Exec("ALTER DATABASE " + db + " SET synchronous_commit = off")
+          .ok());
   auto refused = OpenAt(url);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kUnavailable);
@@ -129,10 +131,10 @@ TEST(PostgresOpen, SyncDurabilityRefusesAServerThatWouldNotFlush) {
   const StoreStats stats = (*accepted)->Stats();
   EXPECT_EQ(stats.Gauge(kPostgresFsync), 1);
   EXPECT_EQ(stats.Gauge(kPostgresSynchronousCommit), 0);
-  EXPECT_TRUE((*accepted)
-                  ->Append(Request("s", ExpectedVersion::NoStream(),
-                                   {Event("E", "1")}))
-                  .ok());
+  EXPECT_TRUE(
+      (*accepted)
+          ->Append(Request("s", ExpectedVersion::NoStream(), {Event("E", "1")}))
+          .ok());
 }
 
 TEST(PostgresOpen, ANewerSchemaIsRefusedByName) {
@@ -155,8 +157,8 @@ TEST(PostgresOpen, ANewerSchemaIsRefusedByName) {
 TEST(PostgresOpen, AnUnreachableServerIsUnavailableWithoutCredentials) {
   PostgresOptions p;
   p.timeout = 1s;
-  auto refused = OpenAt(
-      "postgresql://someone:s3cret-word@127.0.0.1:1/nowhere", p);
+  auto refused =
+      OpenAt("postgresql://someone:s3cret-word@127.0.0.1:1/nowhere", p);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kUnavailable);
   EXPECT_EQ(refused.status().message().find("s3cret-word"), std::string::npos)
@@ -182,10 +184,9 @@ TEST(PostgresWriters, FourStoresRacingKeepOneGaplessChain) {
     threads.emplace_back([&, t] {
       EventStore& store = *stores[t % 4];
       for (int i = 0; i < 25; ++i) {
-        AppendRequest r = Request("s" + std::to_string(i % 3),
-                                  ExpectedVersion::Any(),
-                                  {Event("E", std::to_string(t)),
-                                   Event("F", std::to_string(i))});
+        AppendRequest r = Request(
+            "s" + std::to_string(i % 3), ExpectedVersion::Any(),
+            {Event("E", std::to_string(t)), Event("F", std::to_string(i))});
         if (store.Append(std::move(r)).ok()) ++acknowledged;
       }
     });

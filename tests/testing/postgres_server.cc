@@ -65,7 +65,8 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log,
     if (::getppid() != parent) ::_exit(0);
   }
   std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   ::execv(argv[0], argv.data());
   ::_exit(127);
@@ -123,10 +124,10 @@ bool PostgresServer::Init() {
     ADD_FAILURE() << "cannot hand " << dir_ << " to the postgres user";
     return false;
   }
-  const int rc = Wait(Spawn({std::string(kBin) + "initdb", "-D", dir_ + "/data",
-                             "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                             "--locale=C.UTF-8", "--no-sync"},
-                            dir_ + "/initdb.log", false));
+  const int rc = Wait(Spawn(
+      {std::string(kBin) + "initdb", "-D", dir_ + "/data", "-U", "postgres",
+       "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
+      dir_ + "/initdb.log", false));
   if (rc != 0) {
     ADD_FAILURE() << "initdb failed (" << rc << "): see " << dir_
                   << "/initdb.log";
@@ -143,9 +144,11 @@ void PostgresServer::Start() {
                 "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c",
                 "synchronous_commit=on", "-c", "max_connections=300"},
                dir_ + "/server.log", true);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (eventstore::pg::Connection::Open({Url("postgres"), std::chrono::seconds(2)})
+    if (eventstore::pg::Connection::Open(
+            {Url("postgres"), std::chrono::seconds(2)})
             .ok()) {
       return;
     }

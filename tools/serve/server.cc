@@ -226,7 +226,7 @@ int RunServe(const ServeOptions& options) {
   if (!secret.ok()) return tools::Fail(secret.status());
 
   commands::EngineOptions engine_options;
-  engine_options.data_dir = options.data;
+  tools::ApplyWhere(options.where, &engine_options);
   engine_options.logger = log;
   if (options.durability == "buffered") {
     engine_options.store.durability = eventstore::Durability::kBuffered;
@@ -259,8 +259,9 @@ int RunServe(const ServeOptions& options) {
   const std::string bound = acceptor.local_endpoint().address().to_string() +
                             ":" +
                             std::to_string(acceptor.local_endpoint().port());
-  log->info("listening on {} (data {}, {} durability)", bound, options.data,
-            options.durability);
+  log->info("listening on {} ({} {}, {} durability)", bound,
+            options.where.postgres() ? "store" : "data",
+            options.where.Describe(), options.durability);
   std::printf("orgledger: listening on %s\n", bound.c_str());
   std::fflush(stdout);
 

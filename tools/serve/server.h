@@ -8,10 +8,12 @@
 #include <cstddef>
 #include <string>
 
+#include "tools/database.h"
+
 namespace orgledger::serve {
 
 struct ServeOptions {
-  std::string data;
+  tools::Where where;
   // host:port; loopback unless told otherwise.
   std::string listen = "127.0.0.1:8080";
   // The bearer secret; created with a random secret (printed once) when
