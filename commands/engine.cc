@@ -190,12 +190,22 @@ class EngineImpl final : public Engine {
                       (decision->accepted() || decision->recorded_failure() ||
                        KeptRejection(decision->error.code()));
     if (!decision->accepted() && !decision->recorded_failure() && !keep) {
+      // Nothing is appended, so no expected version catches a state another
+      // process moved on: on a shared store the head is checked instead.
+      if (store_->shared()) {
+        Result<eventstore::StreamHead> head = store_->GetStreamHead(run->org);
+        if (!head.ok()) return Finish(run, StorageFailure(head.status()));
+        if (head->version != entry->state.version) return DecideAgain(run);
+      }
       cache_.Put(run->org, std::move(*entry));
       return Finish(run, OutcomeOf(*decision, eventstore::AppendResult{}));
     }
     if (decision->events.empty() && !keep) {
       // A no-op: nothing to write; answer with the organization's head.
       Result<eventstore::StreamHead> head = store_->GetStreamHead(run->org);
+      if (head.ok() && head->version != entry->state.version) {
+        return DecideAgain(run);  // decided on a state another process moved
+      }
       cache_.Put(run->org, std::move(*entry));
       if (!head.ok()) return Finish(run, StorageFailure(head.status()));
       eventstore::AppendResult none;
@@ -240,6 +250,19 @@ class EngineImpl final : public Engine {
                               Appended(run, entry, *decision, r);
                             });
         });
+  }
+
+  // The state the command was decided on is behind the log (another
+  // process appended): decide again on a state loaded afresh (the stale one
+  // is not put back in the cache), as after a lost race.
+  void DecideAgain(const std::shared_ptr<Running>& run) {
+    if (run->attempt < options_.max_retries) {
+      ++run->attempt;
+      return Run(run);
+    }
+    Finish(run, Rejected(Status(Code::kConcurrencyConflict,
+                                "the organization kept changing on other "
+                                "replicas; try again")));
   }
 
   // Continues a command after its append, on a pool thread.

@@ -272,6 +272,11 @@ class EventStore {
   // Verifying from `from` > 1 trusts the hash stored in record from - 1.
   virtual Result<VerifyReport> Verify(Position from, Position to) = 0;
 
+  // Whether other processes append to this store too (PostgreSQL): a state
+  // folded from it earlier may then be behind without this process having
+  // appended anything. Default: false (one writing process).
+  virtual bool shared() const { return false; }
+
   // For a read-only instance: catch up with the writer. Default: no-op.
   virtual Status Refresh() { return Status::Ok(); }
 

@@ -286,6 +286,8 @@ class PostgresEventStore final : public EventStore {
 
   Result<VerifyReport> Verify(Position from, Position to) override;
 
+  bool shared() const override { return true; }
+
   StoreStats Stats() const override {
     std::lock_guard<std::mutex> lock(stats_mu_);
     StoreStats s = stats_;

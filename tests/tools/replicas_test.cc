@@ -1,0 +1,74 @@
+// Two `orgledger serve` replicas over one PostgreSQL store (SPEC §7), as a
+// host behind a load balancer runs them: commands sent alternately to each,
+// read-your-writes across replicas through min_position, a race for the
+// same organization decided once, an idempotent retry answered by the other
+// replica with the first outcome.
+#include <gtest/gtest.h>
+
+#include "tests/testing/postgres_server.h"
+#include "tests/tools/serve_fixture.h"
+
+namespace orgledger::testing {
+namespace {
+
+std::uint64_t PositionOf(const Reply& r) {
+  json::value v = json::parse(r.body);
+  return v.at("position").to_number<std::uint64_t>();
+}
+
+TEST(Replicas, TwoServersOnOneStoreAnswerAlternately) {
+  PostgresServer* pg = PostgresServer::Shared();
+  ASSERT_NE(pg, nullptr);
+  const std::string url = pg->NewDatabase();
+  TestDir dir_a, dir_b;
+  Server a(dir_a, {"--store", url});
+  Server b(dir_b, {"--store", url});
+  Client ca(a.port());
+  Client cb(b.port());
+
+  Reply r = ca.Post("/v1/commands", Command("create_organization", "ann",
+                                            {{"edition", "team"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  // The same organization created on the other replica: decided on the new
+  // state, not on a stale one.
+  r = cb.Post("/v1/commands",
+              Command("create_organization", "ann", {{"edition", "team"}}));
+  EXPECT_EQ(r.code(), "already_exists") << r.body;
+
+  r = cb.Post("/v1/commands", Command("invite_billing_manager", "ann",
+                                      {{"email", "bill@example.com"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string invite(json::parse(r.body).at("invite_id").as_string());
+  r = ca.Post("/v1/commands",
+              Command("accept_invite", "bill", {{"invite_id", invite}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::uint64_t accepted = PositionOf(r);
+
+  // Read-your-writes across replicas: B waits until its views include the
+  // acceptance A returned.
+  r = cb.Post("/v1/views", View("billing_managers", "ann",
+                                {{"min_position", accepted}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("bill@example.com"), std::string::npos) << r.body;
+
+  // A retry with the key, sent to the other replica, answers the first
+  // outcome and appends nothing.
+  const std::string team = Command("create_team", "ann",
+                                   {{"team", "core"},
+                                    {"name", "Core"},
+                                    {"idempotency_key", "k-team-1"}});
+  Reply first = ca.Post("/v1/commands", team);
+  ASSERT_EQ(first.status, 200) << first.body;
+  Reply again = cb.Post("/v1/commands", team);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(PositionOf(again), PositionOf(first));
+  EXPECT_NE(again.body.find("\"replayed\":true"), std::string::npos)
+      << again.body;
+  r = ca.Post("/v1/views",
+              View("teams", "ann", {{"min_position", PositionOf(first)}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("teams").as_array().size(), 1u) << r.body;
+}
+
+}  // namespace
+}  // namespace orgledger::testing
