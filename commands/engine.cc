@@ -448,6 +448,16 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
     return InvalidArgument("EngineOptions::max_retries must be >= 0");
   }
   options.threads = DefaultThreads(options.threads);
+  // One catalog for every engine of a shared store (SPEC §7).
+  const std::string catalog = domain::CatalogText(options.editions);
+  Result<std::string> held = store->AdoptSetting("editions", catalog);
+  if (!held.ok()) return held.status();
+  if (*held != catalog) {
+    return InvalidArgument(
+        "this engine's edition catalog (" + catalog +
+        ") differs from the one the store was first opened with (" + *held +
+        "): every engine on one store must be given the same catalog");
+  }
   if (options.context == nullptr) {
     options.context = NewSystemContext(options.editions);
   }

@@ -11,4 +11,17 @@ EditionCatalog EditionCatalog::Default() {
   });
 }
 
+std::string CatalogText(const EditionCatalog& catalog) {
+  auto limit = [](const std::optional<std::uint32_t>& n) {
+    return n.has_value() ? std::to_string(*n) : std::string("-");
+  };
+  std::string out;
+  for (const auto& [name, limits] : catalog.editions()) {
+    if (!out.empty()) out += ' ';
+    out += name + "=" + limit(limits.billing_managers) + "/" +
+           limit(limits.members);
+  }
+  return out;
+}
+
 }  // namespace orgledger::domain

@@ -39,6 +39,10 @@ class EditionCatalog {
   std::map<std::string, EditionLimits> editions_;
 };
 
+// The catalog as one line, the same for equal catalogs:
+// "individual=0/1 team=1/10 enterprise=-/-" ('-' unlimited), in name order.
+std::string CatalogText(const EditionCatalog& catalog);
+
 }  // namespace orgledger::domain
 
 #endif  // ORGLEDGER_DOMAIN_EDITIONS_H_

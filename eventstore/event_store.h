@@ -277,6 +277,16 @@ class EventStore {
   // appended anything. Default: false (one writing process).
   virtual bool shared() const { return false; }
 
+  // Keeps `value` under `name` in the database when it holds none yet, and
+  // returns what it holds: how engines sharing a store agree on a setting
+  // (the edition catalog). Default (a store one process owns): `value`,
+  // nothing kept.
+  virtual Result<std::string> AdoptSetting(std::string_view name,
+                                           std::string_view value) {
+    (void)name;
+    return std::string(value);
+  }
+
   // For a read-only instance: catch up with the writer. Default: no-op.
   virtual Status Refresh() { return Status::Ok(); }
 

@@ -102,6 +102,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(
     PQfinish(c);
     return Unavailable("cannot connect to PostgreSQL: " + why);
   }
+  // The server's notices (shutdown warnings, ...) are not for our stderr.
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Connection>(new Connection(c));
 }
 

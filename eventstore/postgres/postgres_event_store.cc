@@ -288,6 +288,26 @@ class PostgresEventStore final : public EventStore {
 
   bool shared() const override { return true; }
 
+  Result<std::string> AdoptSetting(std::string_view name,
+                                   std::string_view value) override {
+    // Two tries: a first open racing another sees its row only once that
+    // one committed (the statement's snapshot predates it).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      Result<pg::Rows> r =
+          Read({"WITH put AS (INSERT INTO orgledger_meta VALUES ($1, $2) "
+                "ON CONFLICT (key) DO NOTHING RETURNING value) "
+                "SELECT value FROM put UNION ALL "
+                "SELECT value FROM orgledger_meta WHERE key = $1",
+                {Param::Text("setting:" + std::string(name)),
+                 Param::Bytes(std::string(value))},
+                true});
+      if (!r.ok()) return r.status();
+      if (r->size() > 0) return std::string(r->Get(0, 0));
+    }
+    return Unavailable("the store's setting " + std::string(name) +
+                       " could not be read");
+  }
+
   StoreStats Stats() const override {
     std::lock_guard<std::mutex> lock(stats_mu_);
     StoreStats s = stats_;

@@ -12,6 +12,7 @@
 #include "tests/eventstore/postgres_factory.h"
 #include "tests/eventstore/property_suite.h"
 #include "tests/eventstore/state_store_suite.h"
+#include "tests/testing/tcp_proxy.h"
 
 namespace orgledger::eventstore::conformance {
 
@@ -200,6 +201,52 @@ TEST(PostgresWriters, FourStoresRacingKeepOneGaplessChain) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->problem;
   EXPECT_EQ(report->records, 2u * 16 * 25);
+}
+
+// The connection dies right after the commit was sent: the append is
+// unavailable with its outcome unknown (it did commit), and a retry with the
+// same idempotency key, on another connection, answers it exactly.
+TEST(PostgresLostAnswer, ARetryWithTheKeyAnswersACommitWhoseAnswerWasLost) {
+  testing::PostgresServer* server = testing::PostgresServer::Shared();
+  ASSERT_NE(server, nullptr);
+  const std::string url = server->NewDatabase();
+  testing::TcpProxy proxy(server->port());
+  std::string via = url;
+  via.replace(via.find(":" + std::to_string(server->port())),
+              std::to_string(server->port()).size() + 1,
+              ":" + std::to_string(proxy.port()));
+  auto store = OpenAt(via);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  AppendRequest first = Request("s", ExpectedVersion::NoStream(),
+                                {Event("E", "1"), Event("F", "2")});
+  first.idempotency = IdempotencyInput{"k-1", "fp", "outcome"};
+  AppendRequest retry = first;
+
+  proxy.CutAfter("COMMIT");
+  Result<AppendResult> lost = (*store)->Append(std::move(first));
+  ASSERT_TRUE(proxy.cut());
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kUnavailable);
+  EXPECT_NE(lost.status().message().find("outcome is unknown"),
+            std::string::npos)
+      << lost.status().message();
+
+  // The retry, here through the same store (it reconnects) and through
+  // another one: the first outcome, nothing appended again.
+  Result<AppendResult> again = (*store)->Append(retry);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->first_position, 1u);
+  EXPECT_EQ(again->last_position, 2u);
+  EXPECT_EQ(again->outcome, "outcome");
+  auto other = OpenAt(url);
+  ASSERT_TRUE(other.ok());
+  Result<AppendResult> elsewhere = (*other)->Append(retry);
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_TRUE(elsewhere->replayed);
+  auto head = (*other)->Head();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->position, 2u);
 }
 
 }  // namespace

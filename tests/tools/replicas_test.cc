@@ -46,17 +46,16 @@ TEST(Replicas, TwoServersOnOneStoreAnswerAlternately) {
 
   // Read-your-writes across replicas: B waits until its views include the
   // acceptance A returned.
-  r = cb.Post("/v1/views", View("billing_managers", "ann",
-                                {{"min_position", accepted}}));
+  r = cb.Post("/v1/views",
+              View("billing_managers", "ann", {{"min_position", accepted}}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("bill@example.com"), std::string::npos) << r.body;
 
   // A retry with the key, sent to the other replica, answers the first
   // outcome and appends nothing.
-  const std::string team = Command("create_team", "ann",
-                                   {{"team", "core"},
-                                    {"name", "Core"},
-                                    {"idempotency_key", "k-team-1"}});
+  const std::string team = Command(
+      "create_team", "ann",
+      {{"team", "core"}, {"name", "Core"}, {"idempotency_key", "k-team-1"}});
   Reply first = ca.Post("/v1/commands", team);
   ASSERT_EQ(first.status, 200) << first.body;
   Reply again = cb.Post("/v1/commands", team);
@@ -68,6 +67,15 @@ TEST(Replicas, TwoServersOnOneStoreAnswerAlternately) {
               View("teams", "ann", {{"min_position", PositionOf(first)}}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body).at("teams").as_array().size(), 1u) << r.body;
+
+  // The server's durability settings, and never the store's URL.
+  Reply metrics = cb.Get("/metrics");
+  EXPECT_NE(metrics.body.find("orgledger_store_postgres_fsync 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("orgledger_store_postgres_synchronous_commit 1"),
+            std::string::npos);
+  EXPECT_EQ(metrics.body.find("postgresql://"), std::string::npos);
 }
 
 }  // namespace

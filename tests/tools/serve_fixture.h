@@ -83,14 +83,15 @@ inline json::object Person(const std::string& id) {
   return {{"id", id}, {"email", id + "@example.com"}, {"name", id}};
 }
 inline std::string Command(const std::string& op, const std::string& user,
-                    json::object fields = {}, const std::string& org = "acme") {
+                           json::object fields = {},
+                           const std::string& org = "acme") {
   fields["op"] = op;
   fields["org"] = org;
   fields["actor"] = Person(user);
   return json::serialize(fields);
 }
 inline std::string View(const std::string& view, const std::string& user,
-                 json::object fields = {}) {
+                        json::object fields = {}) {
   fields["view"] = view;
   fields["org"] = "acme";
   fields["viewer"] = Person(user);

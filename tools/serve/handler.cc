@@ -217,6 +217,12 @@ HttpResponse Handler::Metrics() {
   out += "# TYPE orgledger_projection_lag gauge\n";
   out += "orgledger_projection_lag " +
          std::to_string(head > projected ? head - projected : 0) + "\n";
+  // What the store reports of itself (RocksDB's memory, the PostgreSQL
+  // server's fsync and synchronous_commit), one gauge each.
+  for (const eventstore::StoreGauge& g : engine_->store().Stats().gauges) {
+    out += "# TYPE orgledger_store_" + g.name + " gauge\n";
+    out += "orgledger_store_" + g.name + " " + std::to_string(g.value) + "\n";
+  }
   return HttpResponse{200, "text/plain; version=0.0.4", out};
 }
 

@@ -242,6 +242,12 @@ int RunServe(const ServeOptions& options) {
       tools::OpenEngine(std::move(engine_options), "serve");
   if (!engine.ok()) return tools::Fail(engine.status());
 
+  for (const eventstore::StoreGauge& g : (*engine)->store().Stats().gauges) {
+    if (g.name.starts_with("postgres_")) {
+      log->info("store setting {} = {}", g.name.substr(9),
+                g.value != 0 ? "on" : "off");
+    }
+  }
   Handler handler(engine->get(), *secret, log);
   Shared shared{&handler, &options, {0}, {false}, log};
   asio::io_context io(options.threads);

