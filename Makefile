@@ -1,6 +1,6 @@
 # The quick start: `make run` and `make test` work on a fresh Debian 12
 # machine as root. Each first installs what is missing (scripts/bootstrap.sh).
-.PHONY: all bootstrap configure build run test test-asan test-tsan fuzz crash-matrix format format-check clean
+.PHONY: all bootstrap configure build run cluster cluster-stop test test-asan test-tsan fuzz crash-matrix format format-check clean
 
 all: build
 
@@ -18,6 +18,13 @@ build: configure
 run: build
 	@mkdir -p var
 	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 --secret-file var/secret
+
+# Two replicas over one private PostgreSQL (scripts/cluster): :8080, :8081.
+cluster: build
+	@scripts/cluster start
+
+cluster-stop:
+	@scripts/cluster stop
 
 test: build
 	ctest --preset default

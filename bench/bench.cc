@@ -78,9 +78,11 @@ struct Ceilings {
 };
 
 Result<std::unique_ptr<commands::Engine>> OpenEngine(
-    const std::string& db, const std::string& durability) {
+    const std::string& db, const std::string& durability,
+    const std::string& store) {
   commands::EngineOptions options;
   options.data_dir = db;
+  options.postgres.url = store;
   if (durability == "buffered") {
     options.store.durability = eventstore::Durability::kBuffered;
   }
@@ -131,6 +133,22 @@ int RunBench(const BenchOptions& o) {
   Report report;
   Ceilings c;
   c.fsync_us = FsyncMicros(dir, 500);
+  if (!o.store.empty()) {
+    // On PostgreSQL a durable commit is the server's flush plus a round
+    // trip: that is the ceiling of one-at-a-time commands.
+    const double commit_us = PostgresCommitMicros(o.store, 300);
+    if (commit_us == 0) {
+      std::fprintf(stderr, "orgledger: cannot reach the PostgreSQL store\n");
+      return 2;
+    }
+    report.Add(
+        "calibrate_postgres",
+        Fmt("\"postgres_commit_us\":%.1f,\"commit_ceiling_per_s\":%.0f",
+            commit_us, 1e6 / commit_us),
+        Fmt("%-44s %.0f us (ceiling %.0f/s)", "calibration: PostgreSQL commit",
+            commit_us, 1e6 / commit_us));
+    c.fsync_us = commit_us;
+  }
   c.batch_puts_per_s = RocksDbBatchPutsPerSecond(dir, 200000);
   report.Add("calibrate",
              Fmt("\"fs\":\"%s\",\"fsync_us\":%.1f,\"fsync_ceiling_per_s\":%.0f,"
@@ -159,7 +177,7 @@ int RunBench(const BenchOptions& o) {
   for (const auto& [writers, durability] : onboarding) {
     engine.reset();
     fresh();
-    auto opened = OpenEngine(db, durability);
+    auto opened = OpenEngine(db, durability, o.store);
     if (!opened.ok()) {
       std::fprintf(stderr, "orgledger: %s\n",
                    opened.status().message().c_str());
@@ -180,8 +198,10 @@ int RunBench(const BenchOptions& o) {
     engine->projections().WaitFor(events, std::chrono::minutes(10));
     engine.reset();
     std::uint64_t scanned = 0;
-    const double scan = RocksDbScanPerSecond(db, "log", &scanned);
-    auto opened = OpenEngine(db, "sync");
+    const double scan = o.store.empty()
+                            ? RocksDbScanPerSecond(db, "log", &scanned)
+                            : PostgresScanPerSecond(o.store, &scanned);
+    auto opened = OpenEngine(db, "sync", o.store);
     if (!opened.ok()) return 2;
     engine = std::move(*opened);
     const auto t0 = Clock::now();
@@ -207,7 +227,7 @@ int RunBench(const BenchOptions& o) {
     const std::uint64_t events = engine->store().CommittedPosition();
     engine.reset();
     const auto t0 = Clock::now();
-    auto opened = OpenEngine(db, "sync");
+    auto opened = OpenEngine(db, "sync", o.store);
     if (!opened.ok()) return 2;
     engine = std::move(*opened);
     commands::CommandRequest r;
@@ -244,7 +264,7 @@ int RunBench(const BenchOptions& o) {
   if (want("mixed")) {
     engine.reset();
     fresh();
-    auto opened = OpenEngine(db, o.durability);
+    auto opened = OpenEngine(db, o.durability, o.store);
     if (!opened.ok()) return 2;
     engine = std::move(*opened);
     const long mixed_orgs = o.orgs > 0 ? o.orgs : 100000;

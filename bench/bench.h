@@ -15,7 +15,10 @@ struct BenchOptions {
   long orgs = 0;     // 0: the workload's default (20,000; mixed 100,000)
   int writers = 64;  // onboarding: 1 or more
   std::string durability = "sync";
-  std::string data;    // empty: a fresh directory under ., removed after
+  std::string data;  // empty: a fresh directory under ., removed after
+  // A PostgreSQL store (postgresql://...; an empty database): the engine's
+  // log lives there, `data` holds the projections' local state.
+  std::string store;
   double seconds = 0;  // 0: views 5 s, mixed 60 s
   bool allow_tmpfs = false;
 };

@@ -16,6 +16,8 @@
 #include <fstream>
 #include <memory>
 
+#include "eventstore/postgres/pg.h"
+
 namespace orgledger::bench {
 namespace {
 
@@ -26,6 +28,49 @@ double Seconds(Clock::duration d) {
 }
 
 }  // namespace
+
+double PostgresCommitMicros(const std::string& url, int rounds) {
+  namespace pg = eventstore::pg;
+  auto c = pg::Connection::Open({url});
+  if (!c.ok()) return 0;
+  if (!(*c)->Exec("CREATE TABLE IF NOT EXISTS orgledger_bench_calibrate "
+                  "(x bigint)")
+           .ok()) {
+    return 0;
+  }
+  std::vector<double> us;
+  for (int i = 0; i < rounds; ++i) {
+    const auto t0 = Clock::now();
+    if (!(*c)->Exec("BEGIN; INSERT INTO orgledger_bench_calibrate VALUES (1); "
+                    "COMMIT")
+             .ok()) {
+      return 0;
+    }
+    us.push_back(Seconds(Clock::now() - t0) * 1e6);
+  }
+  (void)(*c)->Exec("DROP TABLE orgledger_bench_calibrate");
+  return Percentile(us, 0.5);
+}
+
+double PostgresScanPerSecond(const std::string& url, std::uint64_t* rows) {
+  namespace pg = eventstore::pg;
+  *rows = 0;
+  auto c = pg::Connection::Open({url});
+  if (!c.ok()) return 0;
+  const auto t0 = Clock::now();
+  for (std::int64_t next = 1;;) {
+    auto r =
+        (*c)->Exec({"SELECT position, record FROM orgledger_log WHERE "
+                    "position >= $1 ORDER BY position LIMIT 512",
+                    {pg::Param::Int(next)},
+                    true});
+    if (!r.ok() || r->size() == 0) break;
+    *rows += static_cast<std::uint64_t>(r->size());
+    next = r->Int(r->size() - 1, 0) + 1;
+  }
+  const double s = Seconds(Clock::now() - t0);
+  return s > 0 ? static_cast<double>(*rows) / s : 0;
+}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;

@@ -23,6 +23,15 @@ double RocksDbBatchPutsPerSecond(const std::string& dir, int keys);
 double RocksDbScanPerSecond(const std::string& db, const std::string& cf,
                             std::uint64_t* keys);
 
+// Median latency of one durable PostgreSQL commit of a one-row insert, one
+// round trip (`url`'s server, in a scratch table): 1e6 / it is the ceiling
+// of one-at-a-time commits there. 0 if the server cannot be reached.
+double PostgresCommitMicros(const std::string& url, int rounds);
+
+// Raw PostgreSQL read of the store's log in position order, in pages as
+// the store reads it: rows per second; `rows` receives the count.
+double PostgresScanPerSecond(const std::string& url, std::uint64_t* rows);
+
 // The p-th percentile (0..1) of `values`.
 double Percentile(std::vector<double> values, double p);
 

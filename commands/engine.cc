@@ -400,9 +400,11 @@ class EngineImpl final : public Engine {
   std::unordered_map<std::string, std::deque<Pending>> queues_;
 };
 
-std::size_t DefaultThreads(std::size_t threads) {
+std::size_t DefaultThreads(std::size_t threads, bool shared_store) {
   if (threads != 0) return threads;
-  return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+  const std::size_t cores =
+      std::max<std::size_t>(2, std::thread::hardware_concurrency());
+  return shared_store ? 2 * cores : cores;
 }
 
 }  // namespace
@@ -447,7 +449,7 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
   if (options.max_retries < 0) {
     return InvalidArgument("EngineOptions::max_retries must be >= 0");
   }
-  options.threads = DefaultThreads(options.threads);
+  options.threads = DefaultThreads(options.threads, store->shared());
   // One catalog for every engine of a shared store (SPEC §7).
   const std::string catalog = domain::CatalogText(options.editions);
   Result<std::string> held = store->AdoptSetting("editions", catalog);

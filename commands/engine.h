@@ -56,7 +56,9 @@ struct EngineOptions {
   eventstore::RocksDbOptions rocksdb;
 
   // Threads that load state and decide. Default: 0 = the number of cores,
-  // at least 2. Appends wait on the store's writer, not on these threads.
+  // at least 2; on a shared (PostgreSQL) store 2 per core, since a load
+  // waits for the server. Appends wait on the store's writer, not on these
+  // threads.
   std::size_t threads = 0;
 
   // The engine's memory budget, in one number: half for RocksDB (it sets

@@ -153,6 +153,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sync", "buffered"}));
   bench->add_option("--data", bench_options.data,
                     "Database directory (default: a fresh one, removed after)");
+  bench->add_option("--store", bench_options.store,
+                    "Run on a PostgreSQL store (an empty database; "
+                    "postgresql://...)");
   bench->add_option("--seconds", bench_options.seconds,
                     "Duration of views (5) and mixed (60)");
   bench->add_flag("--allow-tmpfs", bench_options.allow_tmpfs,

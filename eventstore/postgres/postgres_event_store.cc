@@ -82,11 +82,13 @@ std::string HashBytes(const Hash& h) {
   return std::string(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
-// Connections for reads; a broken one is dropped, not returned.
+// At most `size` connections for reads, opened as needed; a reader waits
+// for a free one rather than opening more (a connection costs the server a
+// process). A broken one is dropped, not returned.
 class Pool {
  public:
-  Pool(pg::ConnectOptions options, int keep)
-      : options_(std::move(options)), keep_(keep) {}
+  Pool(pg::ConnectOptions options, int size)
+      : options_(std::move(options)), size_(std::max(1, size)) {}
 
   class Lease {
    public:
@@ -106,28 +108,44 @@ class Pool {
 
   Result<Lease> Take() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
       if (!idle_.empty()) {
         std::unique_ptr<pg::Connection> c = std::move(idle_.back());
         idle_.pop_back();
         return Lease(this, std::move(c));
       }
+      ++open_;
     }
     Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(options_);
-    if (!c.ok()) return c.status();
+    if (!c.ok()) {
+      Closed();
+      return c.status();
+    }
     return Lease(this, std::move(*c));
   }
 
  private:
   void Return(std::unique_ptr<pg::Connection> c) {
-    if (!c->ok()) return;
+    if (!c->ok()) {
+      c.reset();
+      return Closed();
+    }
     std::lock_guard<std::mutex> lock(mu_);
-    if (static_cast<int>(idle_.size()) < keep_) idle_.push_back(std::move(c));
+    idle_.push_back(std::move(c));
+    cv_.notify_one();
+  }
+  void Closed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    --open_;
+    cv_.notify_one();
   }
 
   const pg::ConnectOptions options_;
-  const int keep_;
+  const int size_;
   std::mutex mu_;
+  std::condition_variable cv_;
+  int open_ = 0;  // idle or lent
   std::vector<std::unique_ptr<pg::Connection>> idle_;
 };
 

@@ -30,9 +30,9 @@ struct PostgresOptions {
   // database, docs/postgres.md). Empty: in memory, rebuilt from the log at
   // every open.
   std::string state_dir;
-  // Connections kept for reads (each reader takes one for a statement).
-  // Default: 4.
-  int read_connections = 4;
+  // The most connections for reads (each reader takes one for a
+  // statement, and waits when all are lent). Default: 8.
+  int read_connections = 8;
   // Test only: positions from a plain sequence instead of the log head's
   // lock, the design every PostgreSQL event store that shipped the
   // ordering bug used (docs/postgres.md). Never in production.

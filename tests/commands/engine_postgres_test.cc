@@ -19,9 +19,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Result<std::unique_ptr<Engine>> OpenOn(const std::string& url,
-                                       domain::EditionCatalog editions =
-                                           domain::EditionCatalog::Default()) {
+Result<std::unique_ptr<Engine>> OpenOn(
+    const std::string& url,
+    domain::EditionCatalog editions = domain::EditionCatalog::Default()) {
   EngineOptions options;
   options.postgres.url = url;
   options.postgres.timeout = 2s;
@@ -74,7 +74,8 @@ TEST(EnginePostgres, ServerStoppedUnderLoadLosesNothingAcknowledged) {
     writers.emplace_back([&, w] {
       const std::string org = "org-" + std::to_string(w);
       for (int i = 0; !stop.load(); ++i) {
-        const std::string team = "t" + std::to_string(w) + "-" + std::to_string(i);
+        const std::string team =
+            "t" + std::to_string(w) + "-" + std::to_string(i);
         CommandOutcome o = (*engine)->Execute(
             Request(org, Admin(org), domain::CreateTeam{team, "T"}));
         if (o.ok()) {
@@ -122,7 +123,8 @@ TEST(EnginePostgres, ServerStoppedUnderLoadLosesNothingAcknowledged) {
       if (e.type == "TeamCreated") {
         auto event = codec::DecodeEvent(e.type, e.payload);
         ASSERT_TRUE(event.ok());
-        in_log[e.stream + "/" + std::get<domain::TeamCreated>(*event).team] += 1;
+        in_log[e.stream + "/" + std::get<domain::TeamCreated>(*event).team] +=
+            1;
       }
     }
     p = batch->back().position + 1;

@@ -19,7 +19,8 @@ sockaddr_in Loopback(int port) {
 
 bool SendAll(int fd, const char* data, ssize_t n) {
   while (n > 0) {
-    const ssize_t w = ::send(fd, data, static_cast<std::size_t>(n), MSG_NOSIGNAL);
+    const ssize_t w =
+        ::send(fd, data, static_cast<std::size_t>(n), MSG_NOSIGNAL);
     if (w <= 0) return false;
     data += w;
     n -= w;
@@ -61,7 +62,8 @@ void TcpProxy::AcceptLoop() {
     if (client < 0) continue;
     const int server = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr = Loopback(target_);
-    if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) !=
+        0) {
       ::close(client);
       ::close(server);
       continue;
