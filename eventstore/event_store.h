@@ -287,6 +287,28 @@ class EventStore {
     return std::string(value);
   }
 
+  // Moving a log between backends (`orgledger migrate`).
+  //
+  // Calls `fn` with every kept idempotency outcome (its key as
+  // planner.h's OutcomeKey, its stored value), in key order, until `fn`
+  // fails. Default: kUnavailable.
+  using OutcomeFn =
+      std::function<Status(std::string_view key, std::string_view value)>;
+  virtual Status ForEachOutcome(const OutcomeFn& fn) {
+    (void)fn;
+    return Unavailable("this store cannot list its idempotency keys");
+  }
+  // Writes `records` (read from another store: their positions continue
+  // this log's head, their hashes its chain) and `outcomes`, atomically,
+  // byte for byte as they were. kInvalidArgument when the records do not
+  // continue the log. Default: kUnavailable.
+  virtual Status Import(const std::vector<RecordedEvent>& records,
+                        const std::vector<KeyValue>& outcomes) {
+    (void)records;
+    (void)outcomes;
+    return Unavailable("this store cannot import a log");
+  }
+
   // For a read-only instance: catch up with the writer. Default: no-op.
   virtual Status Refresh() { return Status::Ok(); }
 

@@ -161,6 +161,12 @@ int main(int argc, char** argv) {
   bench->add_flag("--allow-tmpfs", bench_options.allow_tmpfs,
                   "Run on tmpfs although fsync costs nothing there");
 
+  auto* migrate = app.add_subcommand(
+      "migrate",
+      "Copy a RocksDB database (--data; read as a secondary instance) into "
+      "an empty PostgreSQL store (--store), and verify the copy");
+  add_data(migrate);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -192,5 +198,6 @@ int main(int argc, char** argv) {
   }
   if (*rebuild) return RunRebuild(where, projection);
   if (*backup) return RunBackup(where, backup_to);
+  if (*migrate) return RunMigrate(where);
   return kExitUsage;
 }

@@ -122,4 +122,77 @@ int RunBackup(const Where& where, const std::string& to) {
   return kExitOk;
 }
 
+int RunMigrate(const Where& where) {
+  if (where.data.empty() || !where.postgres()) {
+    return Fail(InvalidArgument(
+        "migrate copies --data DIR (RocksDB) into --store URL (PostgreSQL)"));
+  }
+  auto from = ReadOnlyDatabase::Open(where.data);
+  if (!from.ok()) return Fail(from.status());
+  Where target = where;
+  target.data.clear();  // the copy's projections are each replica's own
+  auto to = ReadOnlyDatabase::Open(target);
+  if (!to.ok()) return Fail(to.status());
+  eventstore::EventStore& source = (*from)->store();
+  eventstore::EventStore& copy = (*to)->store();
+  Result<eventstore::LogHead> start = copy.Head();
+  if (!start.ok()) return Fail(start.status());
+  if (start->position != 0) {
+    return Fail(InvalidArgument("the store at " + where.Describe() +
+                                " already holds a log (position " +
+                                std::to_string(start->position) +
+                                "): migrate into an empty database"));
+  }
+  Result<eventstore::LogHead> source_head = source.Head();
+  if (!source_head.ok()) return Fail(source_head.status());
+  Progress progress("migrate");
+  const auto t0 = Clock::now();
+  for (eventstore::Position next = 1;;) {
+    Result<std::vector<eventstore::RecordedEvent>> batch =
+        source.ReadAll(next, 4096);
+    if (!batch.ok()) return Fail(batch.status());
+    if (batch->empty()) break;
+    if (Status s = copy.Import(*batch, {}); !s.ok()) return Fail(s);
+    next = batch->back().position + 1;
+    progress(batch->back().position, source_head->position);
+  }
+  std::vector<eventstore::KeyValue> outcomes;
+  std::uint64_t keys = 0;
+  Status listed = source.ForEachOutcome([&](std::string_view k,
+                                            std::string_view v) {
+    outcomes.emplace_back(std::string(k), std::string(v));
+    ++keys;
+    if (outcomes.size() < 4096) return Status::Ok();
+    Status s = copy.Import({}, outcomes);
+    outcomes.clear();
+    return s;
+  });
+  if (!listed.ok()) return Fail(listed);
+  if (!outcomes.empty()) {
+    if (Status s = copy.Import({}, outcomes); !s.ok()) return Fail(s);
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  auto report = copy.Verify(1, 0);
+  if (!report.ok()) return Fail(report.status());
+  Result<eventstore::LogHead> copied = copy.Head();
+  if (!copied.ok()) return Fail(copied.status());
+  const std::string a = std::to_string(source_head->position) + ":" +
+                        eventstore::HashToHex(source_head->hash);
+  const std::string b = std::to_string(copied->position) + ":" +
+                        eventstore::HashToHex(copied->hash);
+  if (!report->ok || a != b) {
+    std::cout << "migrate: the copy FAILED verification"
+              << (report->ok ? "" : " at position " +
+                                        std::to_string(report->first_bad) +
+                                        ": " + report->problem)
+              << "\n  source head " << a << "\n  copy head   " << b << "\n";
+    return kExitCheckFailed;
+  }
+  std::printf("migrate: %llu records and %llu idempotency keys in %.1f s, "
+              "verified\n  head %s on both\n",
+              static_cast<unsigned long long>(report->records),
+              static_cast<unsigned long long>(keys), secs, a.c_str());
+  return kExitOk;
+}
+
 }  // namespace orgledger::tools

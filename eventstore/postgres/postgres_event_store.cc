@@ -306,6 +306,26 @@ class PostgresEventStore final : public EventStore {
 
   bool shared() const override { return true; }
 
+  Status ForEachOutcome(const OutcomeFn& fn) override {
+    std::string after;
+    for (;;) {
+      Result<pg::Rows> r = Read(
+          {"SELECT key, value FROM orgledger_outcomes WHERE key > $1 "
+           "ORDER BY key LIMIT 1000",
+           {Param::Bytes(after)},
+           true});
+      if (!r.ok()) return r.status();
+      for (int i = 0; i < r->size(); ++i) {
+        if (Status s = fn(r->Get(i, 0), r->Get(i, 1)); !s.ok()) return s;
+      }
+      if (r->size() < 1000) return Status::Ok();
+      after = std::string(r->Get(r->size() - 1, 0));
+    }
+  }
+
+  Status Import(const std::vector<RecordedEvent>& records,
+                const std::vector<KeyValue>& outcomes) override;
+
   Result<std::string> AdoptSetting(std::string_view name,
                                    std::string_view value) override {
     // Two tries: a first open racing another sees its row only once that
@@ -635,6 +655,85 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
     return rollback(written.status());
   }
   *last_position = w.last_position;
+  return Status::Ok();
+}
+
+Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
+                                  const std::vector<KeyValue>& outcomes) {
+  Result<Pool::Lease> lease = pool_.Take();
+  if (!lease.ok()) return lease.status();
+  pg::Connection& c = **lease;
+  auto fail = [&](const Status& s) {
+    if (c.ok()) (void)c.Exec("ROLLBACK");
+    return s;
+  };
+  Result<std::vector<pg::Rows>> locked = c.Pipeline(
+      {{"BEGIN"},
+       {"SELECT position, hash FROM orgledger_head WHERE id = 1 FOR UPDATE",
+        {},
+        true}});
+  if (!locked.ok()) return fail(locked.status());
+  const pg::Rows& h = (*locked)[1];
+  LogHead head{static_cast<Position>(h.Int(0, 0)), HashOf(h.Get(0, 1))};
+  std::vector<PlannedRecord> planned;
+  std::map<std::string, StreamHead, std::less<>> heads;
+  for (const RecordedEvent& e : records) {
+    if (e.position != head.position + 1) {
+      return fail(InvalidArgument(
+          "record " + std::to_string(e.position) + " does not continue the "
+          "log at position " + std::to_string(head.position)));
+    }
+    const std::string body = EncodeBody(
+        e.position, e.stream, e.version, EventData{e.type, e.metadata, e.payload});
+    if (ChainHash(head.hash, body) != e.hash) {
+      return fail(InvalidArgument("record " + std::to_string(e.position) +
+                                  " does not continue the hash chain"));
+    }
+    planned.push_back({e.position, e.stream, e.version, EncodeRecord(e.hash, body)});
+    heads[e.stream] = StreamHead{e.version, e.position};
+    head = LogHead{e.position, e.hash};
+  }
+  std::vector<Statement> write;
+  if (!planned.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_log (position, stream, version, record) "
+         "SELECT p, decode(s, 'hex'), v, decode(r, 'hex') FROM "
+         "unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) "
+         "AS t(p, s, v, r)",
+         {Param::Text(IntArray(planned, [](auto& r) { return r.position; })),
+          Param::Text(HexArray(planned, [](auto& r) { return r.stream; })),
+          Param::Text(IntArray(planned, [](auto& r) { return r.version; })),
+          Param::Text(HexArray(planned, [](auto& r) { return r.value; }))}});
+    write.push_back(
+        {"INSERT INTO orgledger_streams (stream, version, position) "
+         "SELECT decode(s, 'hex'), v, p FROM "
+         "unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(s, v, p) "
+         "ON CONFLICT (stream) DO UPDATE "
+         "SET version = EXCLUDED.version, position = EXCLUDED.position",
+         {Param::Text(HexArray(heads, [](auto& x) { return x.first; })),
+          Param::Text(IntArray(heads, [](auto& x) { return x.second.version; })),
+          Param::Text(
+              IntArray(heads, [](auto& x) { return x.second.position; }))}});
+    write.push_back(
+        {"UPDATE orgledger_head SET position = $1, hash = $2 WHERE id = 1",
+         {Param::Int(static_cast<std::int64_t>(head.position)),
+          Param::Bytes(HashBytes(head.hash))}});
+    write.push_back({"SELECT pg_notify('orgledger_log', $1)",
+                     {Param::Int(static_cast<std::int64_t>(head.position))}});
+  }
+  if (!outcomes.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_outcomes (key, value) "
+         "SELECT decode(k, 'hex'), decode(v, 'hex') FROM "
+         "unnest($1::text[], $2::text[]) AS t(k, v) "
+         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+         {Param::Text(HexArray(outcomes, [](auto& o) { return o.first; })),
+          Param::Text(HexArray(outcomes, [](auto& o) { return o.second; }))}});
+  }
+  write.push_back({"COMMIT"});
+  Result<std::vector<pg::Rows>> written = c.Pipeline(write);
+  if (!written.ok()) return fail(written.status());
+  if (!planned.empty()) Publish(head.position);
   return Status::Ok();
 }
 

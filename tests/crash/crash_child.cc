@@ -10,7 +10,10 @@
 // catches them up while writers go on), rebuild (writers while every
 // projection is rebuilt over and over), snapshot (a snapshot after every
 // command, a state cache of two organizations so loads read them), backup
-// (writers while RocksDB checkpoints are taken into DIR.backups/).
+// (writers while RocksDB checkpoints are taken into DIR.backups/),
+// postgres (DIR is a PostgreSQL store's URL: 4 writers on organizations
+// p-0..p-3, which the parent created and other children write at the same
+// time; the projections are not followed).
 // FAULT: kill (the parent sends SIGKILL) or power (DELAY_MS after "ready"
 // this process makes every write fail, drops every unsynced byte through
 // FaultInjectionFs and exits 0 without closing anything).
@@ -119,6 +122,11 @@ std::unique_ptr<commands::Engine> OpenEngine(
   options.data_dir = dir;
   options.rocksdb.TEST_file_system = fs;
   options.follow_projections = follow;
+  if (scenario == "postgres") {
+    options.data_dir.clear();
+    options.postgres.url = dir;
+    options.follow_projections = false;
+  }
   // The harness's own check: acknowledging before fsync must make the
   // power-cut cells fail (tests/CMakeLists.txt runs this and expects it).
   if (std::getenv("ORGLEDGER_CRASH_CHILD_UNSAFE") != nullptr) {

@@ -2,11 +2,13 @@
 // host behind a load balancer runs them: commands sent alternately to each,
 // read-your-writes across replicas through min_position, a race for the
 // same organization decided once, an idempotent retry answered by the other
-// replica with the first outcome.
+// replica with the first outcome; a RocksDB database migrated to the store
+// keeps its head and its idempotency keys.
 #include <gtest/gtest.h>
 
 #include "tests/testing/postgres_server.h"
 #include "tests/tools/serve_fixture.h"
+#include "tests/tools/tool_runner.h"
 
 namespace orgledger::testing {
 namespace {
@@ -76,6 +78,49 @@ TEST(Replicas, TwoServersOnOneStoreAnswerAlternately) {
   EXPECT_NE(metrics.body.find("orgledger_store_postgres_synchronous_commit 1"),
             std::string::npos);
   EXPECT_EQ(metrics.body.find("postgresql://"), std::string::npos);
+}
+
+TEST(Migrate, ARocksDbLogMovesWithItsHeadAndKeys) {
+  PostgresServer* pg = PostgresServer::Shared();
+  ASSERT_NE(pg, nullptr);
+  const std::string url = pg->NewDatabase();
+  TestDir dir;
+  const std::string team =
+      Command("create_team", "ann",
+              {{"team", "core"}, {"name", "Core"}, {"idempotency_key", "k-1"}});
+  ToolResult exec = RunOrgledger(
+      {"exec", "--data", dir.Sub("db")},
+      Command("create_organization", "ann", {{"edition", "team"}}) + "\n" +
+          Command("invite_billing_manager", "ann",
+                  {{"email", "bill@example.com"}}) +
+          "\n" + team + "\n");
+  ASSERT_EQ(exec.exit_code, 0) << exec.err;
+  ToolResult before = RunOrgledger({"head", "--data", dir.Sub("db")});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+
+  ToolResult moved =
+      RunOrgledger({"migrate", "--data", dir.Sub("db"), "--store", url});
+  ASSERT_EQ(moved.exit_code, 0) << moved.out << moved.err;
+  EXPECT_NE(moved.out.find("3 records and 1 idempotency keys"),
+            std::string::npos)
+      << moved.out;
+  ToolResult after = RunOrgledger({"head", "--store", url});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.out, before.out);
+  // Twice is refused: the store is no longer empty.
+  ToolResult again =
+      RunOrgledger({"migrate", "--data", dir.Sub("db"), "--store", url});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("already holds a log"), std::string::npos)
+      << again.err;
+
+  // A replica on the store answers the key's retry with the first outcome.
+  TestDir replica;
+  Server server(replica, {"--store", url});
+  Reply r = Client(server.port()).Post("/v1/commands", team);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"replayed\":true"), std::string::npos) << r.body;
+  EXPECT_EQ(PositionOf(r), 3u);
 }
 
 }  // namespace
