@@ -187,8 +187,8 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   Status ForEachOutcome(const OutcomeFn& fn) override {
     std::shared_lock<std::shared_mutex> lock(db_mu_);
     if (!handle_.is_open()) return Unavailable("event store is not open");
-    std::unique_ptr<rocksdb::Iterator> it(
-        handle_.db()->NewIterator(rocksdb::ReadOptions(), handle_.idempotency()));
+    std::unique_ptr<rocksdb::Iterator> it(handle_.db()->NewIterator(
+        rocksdb::ReadOptions(), handle_.idempotency()));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       Status s = fn(std::string_view(it->key().data(), it->key().size()),
                     std::string_view(it->value().data(), it->value().size()));

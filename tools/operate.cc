@@ -138,10 +138,9 @@ int RunMigrate(const Where& where) {
   Result<eventstore::LogHead> start = copy.Head();
   if (!start.ok()) return Fail(start.status());
   if (start->position != 0) {
-    return Fail(InvalidArgument("the store at " + where.Describe() +
-                                " already holds a log (position " +
-                                std::to_string(start->position) +
-                                "): migrate into an empty database"));
+    return Fail(InvalidArgument(
+        "the store at " + where.Describe() + " already holds a log (position " +
+        std::to_string(start->position) + "): migrate into an empty database"));
   }
   Result<eventstore::LogHead> source_head = source.Head();
   if (!source_head.ok()) return Fail(source_head.status());
@@ -158,15 +157,15 @@ int RunMigrate(const Where& where) {
   }
   std::vector<eventstore::KeyValue> outcomes;
   std::uint64_t keys = 0;
-  Status listed = source.ForEachOutcome([&](std::string_view k,
-                                            std::string_view v) {
-    outcomes.emplace_back(std::string(k), std::string(v));
-    ++keys;
-    if (outcomes.size() < 4096) return Status::Ok();
-    Status s = copy.Import({}, outcomes);
-    outcomes.clear();
-    return s;
-  });
+  Status listed =
+      source.ForEachOutcome([&](std::string_view k, std::string_view v) {
+        outcomes.emplace_back(std::string(k), std::string(v));
+        ++keys;
+        if (outcomes.size() < 4096) return Status::Ok();
+        Status s = copy.Import({}, outcomes);
+        outcomes.clear();
+        return s;
+      });
   if (!listed.ok()) return Fail(listed);
   if (!outcomes.empty()) {
     if (Status s = copy.Import({}, outcomes); !s.ok()) return Fail(s);
@@ -182,16 +181,18 @@ int RunMigrate(const Where& where) {
                         eventstore::HashToHex(copied->hash);
   if (!report->ok || a != b) {
     std::cout << "migrate: the copy FAILED verification"
-              << (report->ok ? "" : " at position " +
-                                        std::to_string(report->first_bad) +
-                                        ": " + report->problem)
+              << (report->ok
+                      ? ""
+                      : " at position " + std::to_string(report->first_bad) +
+                            ": " + report->problem)
               << "\n  source head " << a << "\n  copy head   " << b << "\n";
     return kExitCheckFailed;
   }
-  std::printf("migrate: %llu records and %llu idempotency keys in %.1f s, "
-              "verified\n  head %s on both\n",
-              static_cast<unsigned long long>(report->records),
-              static_cast<unsigned long long>(keys), secs, a.c_str());
+  std::printf(
+      "migrate: %llu records and %llu idempotency keys in %.1f s, "
+      "verified\n  head %s on both\n",
+      static_cast<unsigned long long>(report->records),
+      static_cast<unsigned long long>(keys), secs, a.c_str());
   return kExitOk;
 }
 

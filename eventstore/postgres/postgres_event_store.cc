@@ -309,11 +309,11 @@ class PostgresEventStore final : public EventStore {
   Status ForEachOutcome(const OutcomeFn& fn) override {
     std::string after;
     for (;;) {
-      Result<pg::Rows> r = Read(
-          {"SELECT key, value FROM orgledger_outcomes WHERE key > $1 "
-           "ORDER BY key LIMIT 1000",
-           {Param::Bytes(after)},
-           true});
+      Result<pg::Rows> r =
+          Read({"SELECT key, value FROM orgledger_outcomes WHERE key > $1 "
+                "ORDER BY key LIMIT 1000",
+                {Param::Bytes(after)},
+                true});
       if (!r.ok()) return r.status();
       for (int i = 0; i < r->size(); ++i) {
         if (Status s = fn(r->Get(i, 0), r->Get(i, 1)); !s.ok()) return s;
@@ -679,17 +679,20 @@ Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
   std::map<std::string, StreamHead, std::less<>> heads;
   for (const RecordedEvent& e : records) {
     if (e.position != head.position + 1) {
-      return fail(InvalidArgument(
-          "record " + std::to_string(e.position) + " does not continue the "
-          "log at position " + std::to_string(head.position)));
+      return fail(InvalidArgument("record " + std::to_string(e.position) +
+                                  " does not continue the "
+                                  "log at position " +
+                                  std::to_string(head.position)));
     }
-    const std::string body = EncodeBody(
-        e.position, e.stream, e.version, EventData{e.type, e.metadata, e.payload});
+    const std::string body =
+        EncodeBody(e.position, e.stream, e.version,
+                   EventData{e.type, e.metadata, e.payload});
     if (ChainHash(head.hash, body) != e.hash) {
       return fail(InvalidArgument("record " + std::to_string(e.position) +
                                   " does not continue the hash chain"));
     }
-    planned.push_back({e.position, e.stream, e.version, EncodeRecord(e.hash, body)});
+    planned.push_back(
+        {e.position, e.stream, e.version, EncodeRecord(e.hash, body)});
     heads[e.stream] = StreamHead{e.version, e.position};
     head = LogHead{e.position, e.hash};
   }
@@ -711,7 +714,8 @@ Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
          "ON CONFLICT (stream) DO UPDATE "
          "SET version = EXCLUDED.version, position = EXCLUDED.position",
          {Param::Text(HexArray(heads, [](auto& x) { return x.first; })),
-          Param::Text(IntArray(heads, [](auto& x) { return x.second.version; })),
+          Param::Text(
+              IntArray(heads, [](auto& x) { return x.second.version; })),
           Param::Text(
               IntArray(heads, [](auto& x) { return x.second.position; }))}});
     write.push_back(

@@ -19,7 +19,8 @@
 // FaultInjectionFs and exits 0 without closing anything).
 //
 // Output, one write(2) per line so a kill never leaves half a line:
-//   ready | send ORG KEY | ack ORG KEY VERSION | backup-start N |
+//   ready | send ORG KEY | ack ORG KEY VERSION | conflict ORG KEY |
+//   backup-start N |
 //   backup N PATH | cut
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -92,6 +93,12 @@ void Writer(commands::Engine& engine, const std::string& org,
     commands::CommandOutcome o = engine.Execute(std::move(r));
     if (o.ok()) {
       WriteLine("ack " + org + " " + key + " " + std::to_string(o.version));
+      continue;
+    }
+    // Replicas racing for one organization may lose every retry: a
+    // definite answer, nothing appended.
+    if (o.error.code() == Code::kConcurrencyConflict) {
+      WriteLine("conflict " + org + " " + key);
       continue;
     }
     if (o.error.code() != Code::kUnavailable || !g_power_cut.load()) {
