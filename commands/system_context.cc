@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "eventstore/event_store.h"
+
 namespace orgledger::commands {
 namespace {
 
@@ -44,14 +46,8 @@ std::string Sha256Hex(std::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
          digest);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * SHA256_DIGEST_LENGTH);
-  for (unsigned char b : digest) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
+  return eventstore::BytesToHex(std::string_view(
+      reinterpret_cast<const char*>(digest), SHA256_DIGEST_LENGTH));
 }
 
 std::string RandomBase64Url(std::size_t n) {

@@ -91,15 +91,20 @@ std::unique_ptr<Subscription> EventStore::SubscribeBatches(
   return std::make_unique<PollingSubscription>(this, from, std::move(handler));
 }
 
-std::string HashToHex(const Hash& hash) {
+std::string BytesToHex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(64);
-  for (std::uint8_t b : hash) {
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
     out.push_back(kDigits[b >> 4]);
     out.push_back(kDigits[b & 0xf]);
   }
   return out;
+}
+
+std::string HashToHex(const Hash& hash) {
+  return BytesToHex(std::string_view(reinterpret_cast<const char*>(hash.data()),
+                                     hash.size()));
 }
 
 std::optional<Hash> HashFromHex(std::string_view hex) {

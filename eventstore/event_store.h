@@ -348,6 +348,8 @@ class EventStore {
 // Durable backends have a header of their own (docs/backends.md).
 std::unique_ptr<EventStore> NewMemoryEventStore(const StoreOptions& options);
 
+// Hex of `bytes`, lower case.
+std::string BytesToHex(std::string_view bytes);
 // Hex of a hash, lower case.
 std::string HashToHex(const Hash& hash);
 // Parses 64 hex digits; nullopt otherwise.

@@ -34,41 +34,28 @@ constexpr std::chrono::milliseconds kReconnectInterval{100};
 constexpr std::size_t kVerifyBatch = 10000;
 constexpr char kChannel[] = "orgledger_log";
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 0xf];
-  }
-  return out;
-}
-
-// A text-format array literal of hex strings, {6163,6d65}: no quoting
-// needed, decoded by the server with decode(h, 'hex').
+// A text-format array literal, {a,b}, of each item's text (hex strings or
+// integers: no quoting needed; the server decodes hex with decode(h, 'hex')).
 template <typename Range, typename Fn>
-std::string HexArray(const Range& items, Fn&& bytes_of) {
+std::string ArrayLiteral(const Range& items, Fn&& text_of) {
   std::string out = "{";
-  bool first = true;
   for (const auto& item : items) {
-    if (!first) out += ',';
-    first = false;
-    out += Hex(bytes_of(item));
+    if (out.size() > 1) out += ',';
+    out += text_of(item);
   }
   return out + "}";
+}
+
+template <typename Range, typename Fn>
+std::string HexArray(const Range& items, Fn&& bytes_of) {
+  return ArrayLiteral(
+      items, [&](const auto& item) { return BytesToHex(bytes_of(item)); });
 }
 
 template <typename Range, typename Fn>
 std::string IntArray(const Range& items, Fn&& int_of) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& item : items) {
-    if (!first) out += ',';
-    first = false;
-    out += std::to_string(int_of(item));
-  }
-  return out + "}";
+  return ArrayLiteral(
+      items, [&](const auto& item) { return std::to_string(int_of(item)); });
 }
 
 Hash HashOf(std::string_view bytes) {
