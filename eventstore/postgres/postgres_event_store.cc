@@ -484,6 +484,57 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
   stats_.appends += ok;
 }
 
+// The statements that write `w`: its records, stream heads and outcomes,
+// the log's head when `move_head` (not in the test-only sequence design),
+// and the notification other processes' followers wait for.
+std::vector<Statement> WriteStatements(const PlannedWrites& w, bool move_head) {
+  std::vector<Statement> write;
+  if (!w.records.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_log (position, stream, version, record) "
+         "SELECT p, decode(s, 'hex'), v, decode(r, 'hex') FROM "
+         "unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) "
+         "AS t(p, s, v, r)",
+         {Param::Text(IntArray(w.records, [](auto& r) { return r.position; })),
+          Param::Text(HexArray(w.records, [](auto& r) { return r.stream; })),
+          Param::Text(IntArray(w.records, [](auto& r) { return r.version; })),
+          Param::Text(HexArray(w.records, [](auto& r) { return r.value; }))}});
+  }
+  if (!w.heads.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_streams (stream, version, position) "
+         "SELECT decode(s, 'hex'), v, p FROM "
+         "unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(s, v, p) "
+         "ON CONFLICT (stream) DO UPDATE "
+         "SET version = EXCLUDED.version, position = EXCLUDED.position",
+         {Param::Text(HexArray(w.heads, [](auto& h) { return h.first; })),
+          Param::Text(
+              IntArray(w.heads, [](auto& h) { return h.second.version; })),
+          Param::Text(
+              IntArray(w.heads, [](auto& h) { return h.second.position; }))}});
+  }
+  if (!w.outcomes.empty()) {
+    write.push_back(
+        {"INSERT INTO orgledger_outcomes (key, value) "
+         "SELECT decode(k, 'hex'), decode(v, 'hex') FROM "
+         "unnest($1::text[], $2::text[]) AS t(k, v) "
+         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+         {Param::Text(HexArray(w.outcomes, [](auto& o) { return o.first; })),
+          Param::Text(
+              HexArray(w.outcomes, [](auto& o) { return o.second; }))}});
+  }
+  if (move_head) {
+    write.push_back(
+        {"UPDATE orgledger_head SET position = $1, hash = $2 WHERE id = 1",
+         {Param::Int(static_cast<std::int64_t>(w.last_position)),
+          Param::Bytes(HashBytes(w.last_hash))}});
+  }
+  write.push_back({"SELECT pg_notify($1, $2)",
+                   {Param::Text(kChannel),
+                    Param::Int(static_cast<std::int64_t>(w.last_position))}});
+  return write;
+}
+
 Status PostgresEventStore::Commit(std::vector<Pending>& group,
                                   std::vector<Result<AppendResult>>& results,
                                   Position* last_position) {
@@ -573,49 +624,7 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
     return r.ok() ? Status::Ok() : r.status();
   }
 
-  std::vector<Statement> write;
-  if (!w.records.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_log (position, stream, version, record) "
-         "SELECT p, decode(s, 'hex'), v, decode(r, 'hex') FROM "
-         "unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) "
-         "AS t(p, s, v, r)",
-         {Param::Text(IntArray(w.records, [](auto& r) { return r.position; })),
-          Param::Text(HexArray(w.records, [](auto& r) { return r.stream; })),
-          Param::Text(IntArray(w.records, [](auto& r) { return r.version; })),
-          Param::Text(HexArray(w.records, [](auto& r) { return r.value; }))}});
-  }
-  if (!w.heads.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_streams (stream, version, position) "
-         "SELECT decode(s, 'hex'), v, p FROM "
-         "unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(s, v, p) "
-         "ON CONFLICT (stream) DO UPDATE "
-         "SET version = EXCLUDED.version, position = EXCLUDED.position",
-         {Param::Text(HexArray(w.heads, [](auto& h) { return h.first; })),
-          Param::Text(
-              IntArray(w.heads, [](auto& h) { return h.second.version; })),
-          Param::Text(
-              IntArray(w.heads, [](auto& h) { return h.second.position; }))}});
-  }
-  if (!w.outcomes.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_outcomes (key, value) "
-         "SELECT decode(k, 'hex'), decode(v, 'hex') FROM "
-         "unnest($1::text[], $2::text[]) AS t(k, v) "
-         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-         {Param::Text(HexArray(w.outcomes, [](auto& o) { return o.first; })),
-          Param::Text(
-              HexArray(w.outcomes, [](auto& o) { return o.second; }))}});
-  }
-  if (!sequence) {
-    write.push_back(
-        {"UPDATE orgledger_head SET position = $1, hash = $2 WHERE id = 1",
-         {Param::Int(static_cast<std::int64_t>(w.last_position)),
-          Param::Bytes(HashBytes(w.last_hash))}});
-  }
-  write.push_back({"SELECT pg_notify('orgledger_log', $1)",
-                   {Param::Int(static_cast<std::int64_t>(w.last_position))}});
+  std::vector<Statement> write = WriteStatements(w, !sequence);
   if (postgres_.TEST_commit_delay.count() > 0) {
     Result<std::vector<pg::Rows>> written = c.Pipeline(write);
     if (!written.ok()) return rollback(written.status());
@@ -662,8 +671,7 @@ Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
   if (!locked.ok()) return fail(locked.status());
   const pg::Rows& h = (*locked)[1];
   LogHead head{static_cast<Position>(h.Int(0, 0)), HashOf(h.Get(0, 1))};
-  std::vector<PlannedRecord> planned;
-  std::map<std::string, StreamHead, std::less<>> heads;
+  PlannedWrites w;
   for (const RecordedEvent& e : records) {
     if (e.position != head.position + 1) {
       return fail(InvalidArgument("record " + std::to_string(e.position) +
@@ -678,53 +686,19 @@ Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
       return fail(InvalidArgument("record " + std::to_string(e.position) +
                                   " does not continue the hash chain"));
     }
-    planned.push_back(
+    w.records.push_back(
         {e.position, e.stream, e.version, EncodeRecord(e.hash, body)});
-    heads[e.stream] = StreamHead{e.version, e.position};
+    w.heads[e.stream] = StreamHead{e.version, e.position};
     head = LogHead{e.position, e.hash};
   }
-  std::vector<Statement> write;
-  if (!planned.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_log (position, stream, version, record) "
-         "SELECT p, decode(s, 'hex'), v, decode(r, 'hex') FROM "
-         "unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) "
-         "AS t(p, s, v, r)",
-         {Param::Text(IntArray(planned, [](auto& r) { return r.position; })),
-          Param::Text(HexArray(planned, [](auto& r) { return r.stream; })),
-          Param::Text(IntArray(planned, [](auto& r) { return r.version; })),
-          Param::Text(HexArray(planned, [](auto& r) { return r.value; }))}});
-    write.push_back(
-        {"INSERT INTO orgledger_streams (stream, version, position) "
-         "SELECT decode(s, 'hex'), v, p FROM "
-         "unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(s, v, p) "
-         "ON CONFLICT (stream) DO UPDATE "
-         "SET version = EXCLUDED.version, position = EXCLUDED.position",
-         {Param::Text(HexArray(heads, [](auto& x) { return x.first; })),
-          Param::Text(
-              IntArray(heads, [](auto& x) { return x.second.version; })),
-          Param::Text(
-              IntArray(heads, [](auto& x) { return x.second.position; }))}});
-    write.push_back(
-        {"UPDATE orgledger_head SET position = $1, hash = $2 WHERE id = 1",
-         {Param::Int(static_cast<std::int64_t>(head.position)),
-          Param::Bytes(HashBytes(head.hash))}});
-    write.push_back({"SELECT pg_notify('orgledger_log', $1)",
-                     {Param::Int(static_cast<std::int64_t>(head.position))}});
-  }
-  if (!outcomes.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_outcomes (key, value) "
-         "SELECT decode(k, 'hex'), decode(v, 'hex') FROM "
-         "unnest($1::text[], $2::text[]) AS t(k, v) "
-         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-         {Param::Text(HexArray(outcomes, [](auto& o) { return o.first; })),
-          Param::Text(HexArray(outcomes, [](auto& o) { return o.second; }))}});
-  }
+  w.outcomes.insert(outcomes.begin(), outcomes.end());
+  w.last_position = head.position;
+  w.last_hash = head.hash;
+  std::vector<Statement> write = WriteStatements(w, /*move_head=*/true);
   write.push_back({"COMMIT"});
   Result<std::vector<pg::Rows>> written = c.Pipeline(write);
   if (!written.ok()) return fail(written.status());
-  if (!planned.empty()) Publish(head.position);
+  Publish(head.position);
   return Status::Ok();
 }
 
