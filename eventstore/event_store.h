@@ -336,8 +336,8 @@ class EventStore {
                                                  BatchHandler handler);
 
  protected:
-  // Makes appends through `position` readable and wakes their waiters.
-  // REQUIRES: never below an earlier call's position.
+  // Makes appends through `position` readable and wakes their waiters; a
+  // position below an earlier call's changes nothing.
   void PublishCommitted(Position position) { committed_.Publish(position); }
 
  private:

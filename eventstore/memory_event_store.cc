@@ -28,7 +28,7 @@ class MemoryEventStore final : public EventStore, private CommittedState {
         if (!planner.writes().empty()) stats_.write_groups += 1;
         // Under the lock: appenders publish in the order they appended
         // (published after it, a slower one could move the position back).
-        if (head_.position > 0) PublishCommitted(head_.position);
+        PublishCommitted(head_.position);
       }
     }
     done(std::move(result));

@@ -18,10 +18,13 @@ class PositionNotifier {
  public:
   Position Get() const { return position_.load(std::memory_order_acquire); }
 
-  // REQUIRES: `p` >= Get(); called by the single writer.
+  // Moves the position forward to `p` and wakes the waiters; a `p` at or
+  // below the current position changes nothing (a position learnt late,
+  // or from two sources, never moves it back).
   void Publish(Position p) {
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (p <= position_.load(std::memory_order_relaxed)) return;
       position_.store(p, std::memory_order_release);
     }
     cv_.notify_all();

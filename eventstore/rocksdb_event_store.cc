@@ -219,7 +219,7 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     if (!s.ok()) return FromRocksDb(s, "catch up with the writer");
     Result<LogHead> head = handle_.ReadLogHead(rocksdb::ReadOptions());
     if (!head.ok()) return head.status();
-    if (head->position > CommittedPosition()) PublishCommitted(head->position);
+    PublishCommitted(head->position);
     return Status::Ok();
   }
 
@@ -450,7 +450,7 @@ Status RocksDbEventStore::Reopen() {
   // A failed batch that reached the WAL before the failure is now part of
   // the log: publish it too, so the log and the position agree.
   last_ = *head;
-  if (last_.position > CommittedPosition()) PublishCommitted(last_.position);
+  PublishCommitted(last_.position);
   broken_ = false;
   unsynced_ = false;
   return Status::Ok();

@@ -179,7 +179,7 @@ Status ProjectionRunner::Start(bool follow) {
     Result<eventstore::Position> cp = ReadCheckpoint(state, live_);
     if (!cp.ok()) return cp.status();
     live_checkpoint_ = *cp;
-    if (live_checkpoint_ > notifier_.Get()) notifier_.Publish(live_checkpoint_);
+    notifier_.Publish(live_checkpoint_);
   }
   if (follow) {
     subscription_ = store_->SubscribeBatches(
@@ -205,7 +205,7 @@ bool ProjectionRunner::OnBatch(
   }
   error_logged_.store(false);
   live_checkpoint_ = cp;
-  if (cp > notifier_.Get()) notifier_.Publish(cp);
+  notifier_.Publish(cp);
   return true;
 }
 
@@ -333,7 +333,7 @@ Status ProjectionRunner::FinishRebuild(RebuildCursor& cursor,
   if (Status s = state.Write(swap); !s.ok()) return s;
   live_ = cursor.gen;
   live_checkpoint_ = cp;
-  if (cp > notifier_.Get()) notifier_.Publish(cp);
+  notifier_.Publish(cp);
   apply_lock.unlock();
   if (progress) progress(cp, cp);
   cursor.lock.unlock();

@@ -188,7 +188,7 @@ class PostgresEventStore final : public EventStore {
     if (Status s = ReadSettings(**c); !s.ok()) return s;
     Result<LogHead> head = ReadHead(**c);
     if (!head.ok()) return head.status();
-    Publish(head->position);
+    PublishCommitted(head->position);
     writer_conn_ = std::move(*c);
     writer_ = std::thread([this] { WriterLoop(); });
     follower_ = std::thread([this] { FollowerLoop(); });
@@ -406,15 +406,6 @@ class PostgresEventStore final : public EventStore {
     return Status::Ok();
   }
 
-  // Moves the committed position forward (never back).
-  void Publish(Position p) {
-    std::lock_guard<std::mutex> lock(publish_mu_);
-    if (p > published_) {
-      published_ = p;
-      PublishCommitted(p);
-    }
-  }
-
   void WriterLoop();
   void WriteGroup(std::vector<Pending>& group);
   // The group's transaction; fills `results`. On a failure the returned
@@ -438,9 +429,6 @@ class PostgresEventStore final : public EventStore {
   bool stopping_ = false;
 
   std::unique_ptr<pg::Connection> writer_conn_;  // writer thread only
-
-  std::mutex publish_mu_;
-  Position published_ = 0;
 
   mutable std::mutex stats_mu_;
   StoreStats stats_;
@@ -474,7 +462,7 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
     for (Pending& p : group) p.done(s);
     return;
   }
-  if (last > 0) Publish(last);
+  PublishCommitted(last);
   std::uint64_t ok = 0;
   for (std::size_t i = 0; i < group.size(); ++i) {
     if (results[i].ok()) ok += 1;
@@ -698,7 +686,7 @@ Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
   write.push_back({"COMMIT"});
   Result<std::vector<pg::Rows>> written = c.Pipeline(write);
   if (!written.ok()) return fail(written.status());
-  Publish(head.position);
+  PublishCommitted(head.position);
   return Status::Ok();
 }
 
@@ -736,7 +724,7 @@ void PostgresEventStore::FollowerLoop() {
     // The head row is updated under its lock, in commit order: every
     // position up to the committed head is committed and visible.
     Result<Position> visible = VisiblePosition(*c);
-    if (visible.ok()) Publish(*visible);
+    if (visible.ok()) PublishCommitted(*visible);
     (void)c->WaitForNotification(kFollowInterval);
   }
 }
