@@ -409,6 +409,14 @@ std::size_t DefaultThreads(std::size_t threads, bool shared_store) {
 
 }  // namespace
 
+eventstore::PostgresOptions PostgresOptionsOf(const EngineOptions& options) {
+  eventstore::PostgresOptions postgres = options.postgres;
+  if (postgres.state_dir.empty() && !options.data_dir.empty()) {
+    postgres.state_dir = options.data_dir + "/state";
+  }
+  return postgres;
+}
+
 Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   const bool postgres = !options.postgres.url.empty();
   if (options.data_dir.empty() && !postgres) {
@@ -431,10 +439,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   Result<std::unique_ptr<eventstore::EventStore>> store =
       Status(Code::kInternal, "no store");
   if (postgres) {
-    if (options.postgres.state_dir.empty() && !options.data_dir.empty()) {
-      options.postgres.state_dir = options.data_dir + "/state";
-    }
-    store = eventstore::OpenPostgresEventStore(options.store, options.postgres);
+    store = eventstore::OpenPostgresEventStore(options.store,
+                                               PostgresOptionsOf(options));
   } else {
     store = eventstore::OpenRocksDbEventStore(options.store, options.data_dir,
                                               options.rocksdb);

@@ -124,6 +124,10 @@ struct EngineOptions {
   std::shared_ptr<spdlog::logger> logger;
 };
 
+// The PostgreSQL store's options as Engine::Open uses them: options.postgres,
+// its state directory defaulting to data_dir/state when data_dir is set.
+eventstore::PostgresOptions PostgresOptionsOf(const EngineOptions& options);
+
 // What the engine holds in memory, for hosts' metrics and the soak.
 struct EngineStats {
   std::size_t state_cache_entries = 0;

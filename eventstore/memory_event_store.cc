@@ -107,11 +107,7 @@ class MemoryEventStore final : public EventStore, private CommittedState {
     if (from > 1) {
       auto it = log_.find(from - 1);
       if (it == log_.end() || !PeekRecordHash(it->second, &prev)) {
-        VerifyReport r;
-        r.ok = false;
-        r.first_bad = from - 1;
-        r.problem = "record " + std::to_string(from - 1) + " is missing";
-        return r;
+        return MissingRecordReport(from - 1);
       }
     }
     ChainVerifier verifier(from, prev);

@@ -500,11 +500,7 @@ Result<VerifyReport> RocksDbEventStore::Verify(Position from, Position to) {
         db->Get(ro, handle_.log(), layout::LogKey(from - 1), &value);
     if (!s.ok() && !s.IsNotFound()) return FromRocksDb(s, "verify");
     if (s.IsNotFound() || !PeekRecordHash(value, &prev)) {
-      VerifyReport r;
-      r.ok = false;
-      r.first_bad = from - 1;
-      r.problem = "record " + std::to_string(from - 1) + " is missing";
-      return r;
+      return MissingRecordReport(from - 1);
     }
   }
   ChainVerifier verifier(from, prev);

@@ -16,6 +16,14 @@ void ChainVerifier::Fail(Position at, std::string problem) {
   report_.problem = std::move(problem);
 }
 
+VerifyReport MissingRecordReport(Position position) {
+  VerifyReport r;
+  r.ok = false;
+  r.first_bad = position;
+  r.problem = "record " + std::to_string(position) + " is missing";
+  return r;
+}
+
 bool ChainVerifier::Feed(Position key_position, std::string_view value) {
   if (!report_.ok) return false;
   if (key_position != expected_) {

@@ -12,6 +12,10 @@
 
 namespace orgledger::eventstore {
 
+// The report of a check that cannot start: record `position`, whose stored
+// hash the range after it continues, is missing or unreadable.
+VerifyReport MissingRecordReport(Position position);
+
 class ChainVerifier {
  public:
   // `prev_hash` is h(from - 1): zeros when from == 1.

@@ -122,10 +122,9 @@ Result<std::unique_ptr<ReadOnlyDatabase>> ReadOnlyDatabase::Open(
   if (!where.postgres()) return Open(where.data);
   commands::EngineOptions options;
   ApplyWhere(where, &options);
-  if (!where.data.empty()) options.postgres.state_dir = where.data + "/state";
   Result<std::unique_ptr<eventstore::EventStore>> store =
       eventstore::OpenPostgresEventStore(eventstore::StoreOptions(),
-                                         options.postgres);
+                                         commands::PostgresOptionsOf(options));
   if (!store.ok()) return store.status();
   std::unique_ptr<ReadOnlyDatabase> db(new ReadOnlyDatabase());
   db->store_ = std::move(*store);

@@ -65,6 +65,12 @@ Hash HashOf(std::string_view bytes) {
   return h;
 }
 
+// The log's head from `SELECT position, hash FROM orgledger_head` (binary).
+Result<LogHead> HeadOf(const pg::Rows& rows) {
+  if (rows.size() != 1) return Corruption("the log's head row is missing");
+  return LogHead{static_cast<Position>(rows.Int(0, 0)), HashOf(rows.Get(0, 1))};
+}
+
 std::string HashBytes(const Hash& h) {
   return std::string(reinterpret_cast<const char*>(h.data()), h.size());
 }
@@ -378,8 +384,7 @@ class PostgresEventStore final : public EventStore {
     Result<pg::Rows> r = c.Exec(
         {"SELECT position, hash FROM orgledger_head WHERE id = 1", {}, true});
     if (!r.ok()) return r.status();
-    if (r->size() != 1) return Corruption("the log's head row is missing");
-    return LogHead{static_cast<Position>(r->Int(0, 0)), HashOf(r->Get(0, 1))};
+    return HeadOf(*r);
   }
 
   Status ReadSettings(pg::Connection& c) {
@@ -584,12 +589,9 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
        true});
   Result<std::vector<pg::Rows>> read = c.Pipeline(begin);
   if (!read.ok()) return rollback(read.status());
-  const pg::Rows& head_rows = (*read)[head_at];
-  if (head_rows.size() != 1) {
-    return rollback(Corruption("the log's head row is missing"));
-  }
-  const LogHead head{static_cast<Position>(head_rows.Int(0, 0)),
-                     HashOf(head_rows.Get(0, 1))};
+  Result<LogHead> locked_head = HeadOf((*read)[head_at]);
+  if (!locked_head.ok()) return rollback(locked_head.status());
+  const LogHead head = *locked_head;
   Prefetched committed;
   const pg::Rows& head_list = (*read)[head_at + 1];
   for (int i = 0; i < head_list.size(); ++i) {
@@ -657,8 +659,9 @@ Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
         {},
         true}});
   if (!locked.ok()) return fail(locked.status());
-  const pg::Rows& h = (*locked)[1];
-  LogHead head{static_cast<Position>(h.Int(0, 0)), HashOf(h.Get(0, 1))};
+  Result<LogHead> locked_head = HeadOf((*locked)[1]);
+  if (!locked_head.ok()) return fail(locked_head.status());
+  LogHead head = *locked_head;
   PlannedWrites w;
   for (const RecordedEvent& e : records) {
     if (e.position != head.position + 1) {
@@ -751,11 +754,7 @@ Result<VerifyReport> PostgresEventStore::Verify(Position from, Position to) {
                     true});
     if (!r.ok()) return finish(Result<VerifyReport>(r.status()));
     if (r->size() == 0 || !PeekRecordHash(r->Get(0, 0), &prev)) {
-      VerifyReport report;
-      report.ok = false;
-      report.first_bad = from - 1;
-      report.problem = "record " + std::to_string(from - 1) + " is missing";
-      return finish(Result<VerifyReport>(report));
+      return finish(Result<VerifyReport>(MissingRecordReport(from - 1)));
     }
   }
   ChainVerifier verifier(from, prev);
