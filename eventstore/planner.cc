@@ -108,6 +108,16 @@ Status ValidateAppend(const AppendRequest& request) {
   return Status::Ok();
 }
 
+std::uint64_t AnswerGroup(std::vector<PendingAppend>& group,
+                          std::vector<Result<AppendResult>>& results) {
+  std::uint64_t ok = 0;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (results[i].ok()) ok += 1;
+    group[i].done(std::move(results[i]));
+  }
+  return ok;
+}
+
 GroupPlanner::GroupPlanner(CommittedState* state, Position last_position,
                            const Hash& last_hash)
     : state_(state) {

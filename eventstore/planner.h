@@ -57,6 +57,17 @@ Result<KeptAppend> DecodeKeptAppend(std::string_view stored);
 // Checks a request's shape (stream id, event types, key).
 Status ValidateAppend(const AppendRequest& request);
 
+// An append waiting in a store's queue for its group commit.
+struct PendingAppend {
+  AppendRequest request;
+  EventStore::AppendCallback done;
+};
+
+// Answers each append of a written group with its result (`results[i]` for
+// `group[i]`); returns how many succeeded.
+std::uint64_t AnswerGroup(std::vector<PendingAppend>& group,
+                          std::vector<Result<AppendResult>>& results);
+
 class GroupPlanner {
  public:
   // REQUIRES: `state` outlives the planner.

@@ -260,10 +260,7 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   }
 
  private:
-  struct Pending {
-    AppendRequest request;
-    AppendCallback done;
-  };
+  using Pending = PendingAppend;
 
   // Reads a head from disk. REQUIRES: the database is open.
   Result<StreamHead> ReadHead(std::string_view stream) {
@@ -428,11 +425,7 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
     PublishCommitted(last_.position);
   }
 
-  std::uint64_t ok = 0;
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    if (results[i].ok()) ok += 1;
-    group[i].done(std::move(results[i]));
-  }
+  const std::uint64_t ok = AnswerGroup(group, results);
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.appends += ok;
 }

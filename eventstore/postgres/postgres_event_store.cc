@@ -353,10 +353,7 @@ class PostgresEventStore final : public EventStore {
   StateStore& state() override { return *state_; }
 
  private:
-  struct Pending {
-    AppendRequest request;
-    AppendCallback done;
-  };
+  using Pending = PendingAppend;
 
   static Param Limit(std::size_t max) {
     return Param::Int(static_cast<std::int64_t>(
@@ -468,11 +465,7 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
     return;
   }
   PublishCommitted(last);
-  std::uint64_t ok = 0;
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    if (results[i].ok()) ok += 1;
-    group[i].done(std::move(results[i]));
-  }
+  const std::uint64_t ok = AnswerGroup(group, results);
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.appends += ok;
 }
