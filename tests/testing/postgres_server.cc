@@ -8,16 +8,19 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "eventstore/fs_info.h"
 #include "eventstore/postgres/pg.h"
 
 namespace orgledger::testing {
@@ -79,6 +82,23 @@ int Wait(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Whether `user` may reach `dir`: search permission on every directory
+// from the root down (a clone under a 0700 mktemp directory denies it).
+bool Reachable(const std::string& dir, const RunAs& user) {
+  if (!user.change) return true;
+  std::filesystem::path p = std::filesystem::absolute(dir);
+  for (; !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return false;
+    const mode_t search = st.st_uid == user.uid   ? S_IXUSR
+                          : st.st_gid == user.gid ? S_IXGRP
+                                                  : S_IXOTH;
+    if ((st.st_mode & search) == 0) return false;
+    if (p == p.parent_path()) break;
+  }
+  return true;
+}
+
 int FreePort() {
   const int s = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -116,10 +136,26 @@ PostgresServer* PostgresServer::Shared() {
 bool PostgresServer::Init() {
   std::string root = ORGLEDGER_TEST_TMPDIR;
   if (const char* env = std::getenv("ORGLEDGER_TEST_TMPDIR")) root = env;
-  dir_ = root + "/pg-" + std::to_string(::getpid());
+  const RunAs user = ServerUser();
+  std::filesystem::create_directories(root);
+  if (!Reachable(root, user)) {
+    // The postgres user cannot reach the build tree: /var/tmp instead, when
+    // it is on disk (never tmpfs, where a flush costs nothing).
+    if (eventstore::IsMemoryFileSystem("/var/tmp")) {
+      ADD_FAILURE() << "the postgres user cannot reach " << root
+                    << " and /var/tmp is "
+                    << eventstore::FileSystemTypeName("/var/tmp")
+                    << ": give others search permission on " << root
+                    << "'s directories, or set ORGLEDGER_TEST_TMPDIR";
+      return false;
+    }
+    root = "/var/tmp";
+  }
+  dir_ = root + "/orgledger-pg-" + std::to_string(::getpid());
+  std::printf("[postgres] server directory %s (%s)\n", dir_.c_str(),
+              eventstore::FileSystemTypeName(root).c_str());
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  const RunAs user = ServerUser();
   if (user.change && ::chown(dir_.c_str(), user.uid, user.gid) != 0) {
     ADD_FAILURE() << "cannot hand " << dir_ << " to the postgres user";
     return false;

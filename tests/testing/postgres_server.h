@@ -2,9 +2,10 @@
 // binary, started on first use and stopped when the binary exits (also when
 // it dies: the server gets SIGQUIT, PostgreSQL's immediate shutdown, when
 // the test process goes away). Its data directory lives under the build
-// tree (on disk, never tmpfs), it listens on 127.0.0.1 on a free port, with
-// fsync and synchronous_commit on. initdb refuses root, so as root the
-// server runs as Debian's `postgres` user.
+// tree (on disk, never tmpfs; under /var/tmp, also on disk, when the
+// postgres user cannot reach the build tree), it listens on 127.0.0.1 on a free
+// port, with fsync and synchronous_commit on. initdb refuses root, so as root
+// the server runs as Debian's `postgres` user.
 #ifndef ORGLEDGER_TESTS_TESTING_POSTGRES_SERVER_H_
 #define ORGLEDGER_TESTS_TESTING_POSTGRES_SERVER_H_
 
