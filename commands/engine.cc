@@ -27,6 +27,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 
 #include "commands/malloc_policy.h"
 #include "commands/outcome.h"
@@ -52,6 +53,10 @@ struct Running {
   Engine::Callback done;
   std::string fingerprint;  // when it carries a key
   int attempt = 0;
+  // A create decided on the empty state without reading the store (Load's
+  // `guess_new`): `guessed` once tried, `guessing` while its append is out.
+  bool guessed = false;
+  bool guessing = false;
   // Runs on the thread of a blocking Execute, appends included.
   bool on_caller = false;
 };
@@ -173,7 +178,16 @@ class EngineImpl final : public Engine {
       }
     }
 
-    Result<CachedOrg> loaded = Load(run->org);
+    // A create of an organization not in the cache is decided on the empty
+    // state without a read: its append expects a new stream, which the
+    // store checks; a conflict, or any decision but an acceptance, is
+    // decided again on the state read from the store.
+    const bool guess_new =
+        !run->guessed &&
+        std::holds_alternative<domain::CreateOrganization>(envelope.command);
+    run->guessing = false;
+    Result<CachedOrg> loaded = Load(run->org, guess_new, &run->guessing);
+    run->guessed = run->guessed || run->guessing;
     if (!loaded.ok()) return Finish(run, StorageFailure(loaded.status()));
     // A state not put back (a failed append) gives back its cache charge.
     std::shared_ptr<CachedOrg> entry(new CachedOrg(std::move(*loaded)),
@@ -185,6 +199,8 @@ class EngineImpl final : public Engine {
     domain::Context& context = *options_.context;
     auto decision = std::make_shared<domain::Decision>(
         domain::Decide(entry->state, envelope, context));
+
+    if (run->guessing && !decision->accepted()) return Run(run);
 
     const bool keep = key.has_value() && !run->fingerprint.empty() &&
                       (decision->accepted() || decision->recorded_failure() ||
@@ -271,6 +287,9 @@ class EngineImpl final : public Engine {
                 const domain::Decision& decision,
                 const Result<eventstore::AppendResult>& r) {
     if (!r.ok()) {
+      if (r.status().code() == Code::kConcurrencyConflict && run->guessing) {
+        return Run(run);  // the organization exists: read it, decide again
+      }
       // The cached state is not trusted after a failure: reload next time.
       if (r.status().code() == Code::kConcurrencyConflict &&
           run->attempt < options_.max_retries) {
@@ -312,10 +331,16 @@ class EngineImpl final : public Engine {
     return ReplayedOutcome(*kept, found.result);
   }
 
-  // The state of `org`: the cache, else its snapshot and the events after.
-  Result<CachedOrg> Load(const std::string& org) {
+  // The state of `org`: the cache, else its snapshot and the events after;
+  // or, on a miss with `guess_new`, the empty state unread (`*guessed`).
+  Result<CachedOrg> Load(const std::string& org, bool guess_new,
+                         bool* guessed) {
     if (std::optional<CachedOrg> hit = cache_.Take(org)) return *std::move(hit);
     CachedOrg entry;
+    if (guess_new) {
+      *guessed = true;
+      return entry;
+    }
     if (!domain::ValidateSlug("org", org).ok()) return entry;  // Decide says
     // The head first: a point lookup the bloom filters answer for a new
     // organization, where reading its stream would seek every level.

@@ -33,6 +33,8 @@ constexpr std::chrono::milliseconds kFollowInterval{100};
 constexpr std::chrono::milliseconds kReconnectInterval{100};
 constexpr std::size_t kVerifyBatch = 10000;
 constexpr char kChannel[] = "orgledger_log";
+// orgledger_guard's SQLSTATE (schema.cc).
+constexpr char kGuardMissed[] = "OLG01";
 
 // A text-format array literal, {a,b}, of each item's text (hex strings or
 // integers: no quoting needed; the server decodes hex with decode(h, 'hex')).
@@ -197,7 +199,9 @@ class PostgresEventStore final : public EventStore {
     PublishCommitted(head->position);
     writer_conn_ = std::move(*c);
     writer_ = std::thread([this] { WriterLoop(); });
-    follower_ = std::thread([this] { FollowerLoop(); });
+    if (!postgres_.TEST_no_follower) {
+      follower_ = std::thread([this] { FollowerLoop(); });
+    }
     return Status::Ok();
   }
 
@@ -345,6 +349,10 @@ class PostgresEventStore final : public EventStore {
     s.gauges.push_back({kPostgresFsync, fsync_ ? 1.0 : 0.0});
     s.gauges.push_back(
         {kPostgresSynchronousCommit, synchronous_commit_ ? 1.0 : 0.0});
+    s.gauges.push_back(
+        {kPostgresOneTripGroups, static_cast<double>(one_trip_groups_)});
+    s.gauges.push_back(
+        {kPostgresGuardMisses, static_cast<double>(guard_misses_)});
     return s;
   }
 
@@ -415,6 +423,25 @@ class PostgresEventStore final : public EventStore {
   Status Commit(std::vector<Pending>& group,
                 std::vector<Result<AppendResult>>& results,
                 Position* last_position);
+  // One round trip: the group planned on the head this writer committed
+  // last, and on the versions its appends expect, guarded by
+  // orgledger_guard. nullopt when it does not apply or the guard found the
+  // state moved (nothing written): then CommitLocked plans it.
+  std::optional<Status> CommitRemembered(
+      std::vector<Pending>& group, std::vector<Result<AppendResult>>& results,
+      Position* last_position);
+  // Two round trips: lock the head and read what the group touches, then
+  // write and commit.
+  Status CommitLocked(std::vector<Pending>& group,
+                      std::vector<Result<AppendResult>>& results,
+                      Position* last_position);
+  std::vector<Statement> Begin() const;
+  // Appends `statements` and COMMIT (split around the test-only delay);
+  // remembers w's head once committed. An unknown outcome is kUnavailable
+  // on a broken connection.
+  Status WriteAndCommit(pg::Connection& c, std::vector<Statement> statements,
+                        const PlannedWrites& w);
+  Status Rollback(pg::Connection& c, const Status& why);
   void FollowerLoop();
   Result<Position> VisiblePosition(pg::Connection& c);
 
@@ -431,9 +458,14 @@ class PostgresEventStore final : public EventStore {
   bool stopping_ = false;
 
   std::unique_ptr<pg::Connection> writer_conn_;  // writer thread only
+  // The head this writer last committed or read under the lock (writer
+  // thread only); unset after any failure.
+  std::optional<LogHead> remembered_;
 
   mutable std::mutex stats_mu_;
   StoreStats stats_;
+  std::uint64_t one_trip_groups_ = 0;
+  std::uint64_t guard_misses_ = 0;
 
   std::unique_ptr<StateStore> state_;
   std::thread writer_;
@@ -526,6 +558,7 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
                                   Position* last_position) {
   if (writer_conn_ == nullptr || !writer_conn_->ok()) {
     writer_conn_.reset();
+    remembered_.reset();
     Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(connect_);
     if (!c.ok()) {
       return Unavailable("append failed, nothing acknowledged: " +
@@ -533,12 +566,127 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
     }
     writer_conn_ = std::move(*c);
   }
-  pg::Connection& c = *writer_conn_;
-  auto rollback = [&](const Status& why) {
-    if (c.ok()) (void)c.Exec("ROLLBACK");
-    return Unavailable("append failed, nothing acknowledged: " + why.message());
-  };
+  if (std::optional<Status> s =
+          CommitRemembered(group, results, last_position)) {
+    return *s;
+  }
+  results.clear();
+  return CommitLocked(group, results, last_position);
+}
 
+std::vector<Statement> PostgresEventStore::Begin() const {
+  std::vector<Statement> begin;
+  begin.push_back({"BEGIN"});
+  if (options_.durability == Durability::kBuffered) {
+    begin.push_back({"SET LOCAL synchronous_commit TO off"});
+  }
+  return begin;
+}
+
+Status PostgresEventStore::Rollback(pg::Connection& c, const Status& why) {
+  remembered_.reset();
+  if (c.ok()) (void)c.Exec("ROLLBACK");
+  return Unavailable("append failed, nothing acknowledged: " + why.message());
+}
+
+Status PostgresEventStore::WriteAndCommit(pg::Connection& c,
+                                          std::vector<Statement> statements,
+                                          const PlannedWrites& w) {
+  if (postgres_.TEST_commit_delay.count() > 0) {
+    Result<std::vector<pg::Rows>> written = c.Pipeline(statements);
+    if (!written.ok()) return Rollback(c, written.status());
+    statements.clear();
+    std::this_thread::sleep_for(postgres_.TEST_commit_delay);
+  }
+  statements.push_back({"COMMIT"});
+  bool sent = false;
+  Result<std::vector<pg::Rows>> written = c.Pipeline(statements, &sent);
+  if (!written.ok()) {
+    remembered_.reset();
+    if (sent && !c.ok()) {
+      // The commit went out and its answer did not come back.
+      return Unavailable(
+          "the connection to PostgreSQL was lost after the commit was sent: "
+          "the append's outcome is unknown; retry with the same idempotency "
+          "key to learn it (" +
+              written.status().message() + ")");
+    }
+    return Rollback(c, written.status());
+  }
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    stats_.write_groups += 1;
+    if (options_.durability == Durability::kSync) stats_.syncs += 1;
+  }
+  remembered_ = LogHead{w.last_position, w.last_hash};
+  return Status::Ok();
+}
+
+std::optional<Status> PostgresEventStore::CommitRemembered(
+    std::vector<Pending>& group, std::vector<Result<AppendResult>>& results,
+    Position* last_position) {
+  // Only on the head this writer committed last, when no other process's
+  // commit has been seen since, and for appends whose expected version
+  // says what their stream holds.
+  if (!remembered_.has_value() || postgres_.TEST_positions_from_sequence ||
+      CommittedPosition() > remembered_->position) {
+    return std::nullopt;
+  }
+  Prefetched assumed;
+  std::map<std::string, Version, std::less<>> versions;
+  std::set<std::string> keys;
+  for (const Pending& p : group) {
+    const ExpectedVersion& e = p.request.expected;
+    if (e.kind == ExpectedVersion::Kind::kAny || p.request.events.empty()) {
+      return std::nullopt;
+    }
+    const Version v = e.kind == ExpectedVersion::Kind::kExact ? e.version : 0;
+    if (versions.emplace(p.request.stream, v).second && v > 0) {
+      assumed.heads[p.request.stream] = StreamHead{v, 0};
+    }
+    if (p.request.idempotency.has_value()) {
+      keys.insert(OutcomeKey(p.request.stream, p.request.idempotency->key));
+    }
+  }
+  GroupPlanner planner(&assumed, remembered_->position, remembered_->hash);
+  results.reserve(group.size());
+  for (const Pending& p : group) results.push_back(planner.Plan(p.request));
+  const PlannedWrites& w = planner.writes();
+  if (w.empty()) return std::nullopt;
+
+  std::vector<Statement> statements = Begin();
+  statements.push_back(
+      {"SELECT orgledger_guard($1, $2, $3, $4, $5)",
+       {Param::Int(static_cast<std::int64_t>(remembered_->position)),
+        Param::Bytes(HashBytes(remembered_->hash)),
+        Param::Text(HexArray(versions, [](auto& s) { return s.first; })),
+        Param::Text(IntArray(versions, [](auto& s) { return s.second; })),
+        Param::Text(HexArray(keys, [](const std::string& k) { return k; }))}});
+  for (Statement& s : WriteStatements(w, /*move_head=*/true)) {
+    statements.push_back(std::move(s));
+  }
+  pg::Connection& c = *writer_conn_;
+  Status s = WriteAndCommit(c, std::move(statements), w);
+  if (pg::SqlState(s) == kGuardMissed && c.ok()) {
+    // Planned on a state that moved: nothing was written (rolled back);
+    // plan again under the lock.
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    guard_misses_ += 1;
+    return std::nullopt;
+  }
+  if (!s.ok()) return s;
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    one_trip_groups_ += 1;
+  }
+  *last_position = w.last_position;
+  return Status::Ok();
+}
+
+Status PostgresEventStore::CommitLocked(
+    std::vector<Pending>& group, std::vector<Result<AppendResult>>& results,
+    Position* last_position) {
+  pg::Connection& c = *writer_conn_;
   // What the planner needs: every touched stream's head, every key's outcome.
   std::set<std::string> streams;
   std::set<std::string> keys;
@@ -549,11 +697,7 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
     }
   }
   const bool sequence = postgres_.TEST_positions_from_sequence;
-  std::vector<Statement> begin;
-  begin.push_back({"BEGIN"});
-  if (options_.durability == Durability::kBuffered) {
-    begin.push_back({"SET LOCAL synchronous_commit TO off"});
-  }
+  std::vector<Statement> begin = Begin();
   const std::size_t head_at = begin.size();
   if (sequence) {
     // The broken design, for the ordering test: a position from a plain
@@ -581,9 +725,9 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
        {Param::Text(HexArray(keys, [](const std::string& s) { return s; }))},
        true});
   Result<std::vector<pg::Rows>> read = c.Pipeline(begin);
-  if (!read.ok()) return rollback(read.status());
+  if (!read.ok()) return Rollback(c, read.status());
   Result<LogHead> locked_head = HeadOf((*read)[head_at]);
-  if (!locked_head.ok()) return rollback(locked_head.status());
+  if (!locked_head.ok()) return Rollback(c, locked_head.status());
   const LogHead head = *locked_head;
   Prefetched committed;
   const pg::Rows& head_list = (*read)[head_at + 1];
@@ -604,35 +748,14 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
   const PlannedWrites& w = planner.writes();
   if (w.empty()) {
     Result<pg::Rows> r = c.Exec("ROLLBACK");
-    return r.ok() ? Status::Ok() : r.status();
+    if (!r.ok()) return r.status();
+    if (!sequence) remembered_ = head;
+    return Status::Ok();
   }
 
-  std::vector<Statement> write = WriteStatements(w, !sequence);
-  if (postgres_.TEST_commit_delay.count() > 0) {
-    Result<std::vector<pg::Rows>> written = c.Pipeline(write);
-    if (!written.ok()) return rollback(written.status());
-    write.clear();
-    std::this_thread::sleep_for(postgres_.TEST_commit_delay);
-  }
-  write.push_back({"COMMIT"});
-  bool sent = false;
-  Result<std::vector<pg::Rows>> written = c.Pipeline(write, &sent);
-  {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    stats_.write_groups += 1;
-    if (options_.durability == Durability::kSync) stats_.syncs += 1;
-  }
-  if (!written.ok()) {
-    if (sent && !c.ok()) {
-      // The commit went out and its answer did not come back.
-      return Unavailable(
-          "the connection to PostgreSQL was lost after the commit was sent: "
-          "the append's outcome is unknown; retry with the same idempotency "
-          "key to learn it (" +
-          written.status().message() + ")");
-    }
-    return rollback(written.status());
-  }
+  Status s = WriteAndCommit(c, WriteStatements(w, !sequence), w);
+  if (!s.ok()) return s;
+  if (sequence) remembered_.reset();
   *last_position = w.last_position;
   return Status::Ok();
 }

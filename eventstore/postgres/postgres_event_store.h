@@ -17,7 +17,7 @@
 namespace orgledger::eventstore {
 
 // The version of the tables this build creates and reads.
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
 struct PostgresOptions {
   // A libpq connection URI (postgresql://...) or key=value string, also the
@@ -40,12 +40,22 @@ struct PostgresOptions {
   // Test only: how long the writer holds each group's transaction open
   // after writing it and before committing.
   std::chrono::milliseconds TEST_commit_delay{0};
+  // Test only: no follower, so this store learns of no other process's
+  // commit and plans every group on the head it remembers (the guard then
+  // catches each stale plan, deterministically).
+  bool TEST_no_follower = false;
 };
 
 // Gauges of StoreStats (1 or 0): the server's settings read at open.
 inline constexpr char kPostgresFsync[] = "postgres_fsync";
 inline constexpr char kPostgresSynchronousCommit[] =
     "postgres_synchronous_commit";
+// Counters: groups committed in one round trip, planned on the head the
+// writer remembers; and such plans the guard found stale (another process
+// had appended, a stream was not at the expected version, or a key was
+// used), then planned again under the lock.
+inline constexpr char kPostgresOneTripGroups[] = "postgres_one_trip_groups";
+inline constexpr char kPostgresGuardMisses[] = "postgres_guard_misses";
 
 // Opens (and on first use creates) the store's tables. kUnavailable when
 // the server cannot be reached, for a schema newer than this build knows,

@@ -42,14 +42,50 @@ CREATE TABLE IF NOT EXISTS orgledger_snapshots (
 CREATE SEQUENCE IF NOT EXISTS orgledger_test_position_seq;
 )sql";
 
+// Version 2 adds the guard of an append planned on the state its writer
+// remembers (docs/postgres.md "One round trip"): it locks the head row as
+// the reading transaction does, and raises SQLSTATE OLG01 unless the head,
+// every stream's version (0 when absent) and the absence of every key are
+// as planned. Run on every open: CREATE OR REPLACE makes it idempotent and
+// upgrades a version 1 database.
+constexpr char kCreateV2[] = R"sql(
+CREATE OR REPLACE FUNCTION orgledger_guard(
+    head_position bigint, head_hash bytea,
+    streams text[], versions bigint[], keys text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM orgledger_head
+    WHERE id = 1 AND position = head_position AND hash = head_hash
+    FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'the log moved past the planned head'
+      USING ERRCODE = 'OLG01';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(streams, versions) AS t(s, v)
+             LEFT JOIN orgledger_streams x ON x.stream = decode(t.s, 'hex')
+             WHERE coalesce(x.version, 0) <> t.v) THEN
+    RAISE EXCEPTION 'a stream moved past its planned version'
+      USING ERRCODE = 'OLG01';
+  END IF;
+  IF EXISTS (SELECT 1 FROM orgledger_outcomes
+             WHERE key IN (SELECT decode(k, 'hex') FROM unnest(keys) AS k)) THEN
+    RAISE EXCEPTION 'an idempotency key was already used'
+      USING ERRCODE = 'OLG01';
+  END IF;
+END $$;
+)sql";
+
 }  // namespace
 
 Status EnsureSchema(Connection& c) {
   const std::string version = std::to_string(kPostgresSchemaVersion);
   Result<Rows> done = c.Exec(
-      std::string("BEGIN; ") + kSchemaLock + "; " + kCreateV1 +
+      std::string("BEGIN; ") + kSchemaLock + "; " + kCreateV1 + kCreateV2 +
       "INSERT INTO orgledger_meta VALUES ('schema_version', '" + version +
       "'::bytea) ON CONFLICT DO NOTHING; "
+      "UPDATE orgledger_meta SET value = '" + version +
+      "'::bytea WHERE key = 'schema_version' AND "
+      "convert_from(value, 'UTF8')::int < " + version + "; "
       "SELECT convert_from(value, 'UTF8') FROM orgledger_meta "
       "WHERE key = 'schema_version'");
   if (!done.ok()) {

@@ -215,6 +215,32 @@ TEST_F(EngineTest, RetriesWhenAnotherWriterGotThereFirst) {
   EXPECT_EQ(o.error.code(), Code::kConcurrencyConflict);
 }
 
+// A create of an organization not in the cache is decided without reading
+// the store; when the organization exists after all, the answer is the one
+// a read would have given (also with no retries, and with the caller's
+// expected version), and the log is as it was.
+TEST_F(EngineTest, ACreateDecidedUnreadIsAnsweredAsIfRead) {
+  CreateWithInvite();
+  for (int retries : {3, 0}) {
+    EngineOptions options;
+    options.max_retries = retries;
+    Open(options);  // an empty cache
+    CommandOutcome o =
+        Run(Request("acme", Admin("acme"), CreateOrganization{"team"}));
+    EXPECT_EQ(o.error.code(), Code::kAlreadyExists) << o.error.ToString();
+    Open(options);
+    CommandRequest r = Request("acme", Admin("acme"), CreateOrganization{"team"});
+    r.envelope.expected_version = 2;
+    o = Run(r);
+    EXPECT_EQ(o.error.code(), Code::kAlreadyExists) << o.error.ToString();
+    EXPECT_EQ(Committed(), 2u);
+  }
+  CommandOutcome fresh =
+      Run(Request("beta", Admin("beta"), CreateOrganization{"team"}));
+  ASSERT_TRUE(fresh.ok()) << fresh.error.ToString();
+  EXPECT_EQ(fresh.version, 1u);
+}
+
 TEST_F(EngineTest, IdempotentRetryReturnsTheFirstOutcome) {
   CreateWithInvite();
   CommandRequest link = WithKey(

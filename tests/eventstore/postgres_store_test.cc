@@ -41,7 +41,12 @@ struct Race {
   std::vector<Position> in_log;
 };
 
-Race SlowAppendRace(bool positions_from_sequence) {
+// With `expected_versions`, each store appends once before the race and
+// the racing appends expect their stream to be new, so that the slow one
+// is planned on its remembered head and locks it in orgledger_guard (one
+// round trip), not in the two-trip path's SELECT ... FOR UPDATE.
+Race SlowAppendRace(bool positions_from_sequence,
+                    bool expected_versions = false) {
   testing::PostgresServer* server = testing::PostgresServer::Shared();
   EXPECT_NE(server, nullptr);
   if (server == nullptr) return {};
@@ -62,18 +67,29 @@ Race SlowAppendRace(bool positions_from_sequence) {
     std::lock_guard<std::mutex> lock(mu);
     race.delivered.push_back(e.position);
   });
+  const ExpectedVersion expected = expected_versions
+                                       ? ExpectedVersion::NoStream()
+                                       : ExpectedVersion::Any();
+  if (expected_versions) {
+    EXPECT_TRUE((*fast_store)
+                    ->Append(Request("warm-fast", expected, {Event("W", "")}))
+                    .ok());
+    EXPECT_TRUE((*slow_store)
+                    ->Append(Request("warm-slow", expected, {Event("W", "")}))
+                    .ok());
+  }
   std::thread first([&] {
     EXPECT_TRUE(
-        (*slow_store)
-            ->Append(Request("slow", ExpectedVersion::Any(), {Event("E", "1")}))
-            .ok());
+        (*slow_store)->Append(Request("slow", expected, {Event("E", "1")})).ok());
   });
   std::this_thread::sleep_for(300ms);  // the slow one holds its position
   EXPECT_TRUE(
-      (*fast_store)
-          ->Append(Request("fast", ExpectedVersion::Any(), {Event("E", "2")}))
-          .ok());
+      (*fast_store)->Append(Request("fast", expected, {Event("E", "2")})).ok());
   first.join();
+  if (expected_versions) {
+    EXPECT_EQ((*slow_store)->Stats().Gauge(kPostgresOneTripGroups), 1.0)
+        << "the slow append was not planned on its remembered head";
+  }
   // Long enough for the follower and the subscription to see both.
   std::this_thread::sleep_for(1500ms);
   subscription.reset();
@@ -94,6 +110,15 @@ Race SlowAppendRace(bool positions_from_sequence) {
 TEST(PostgresOrdering, ASubscriberNeverPassesAnAppendStillOpen) {
   Race race = SlowAppendRace(false);
   EXPECT_EQ(race.in_log, (std::vector<Position>{1, 2}));
+  EXPECT_EQ(race.delivered, race.in_log)
+      << "the subscriber skipped, doubled or reordered an event";
+}
+
+// The same race when the slow append holds the head's lock from
+// orgledger_guard, the one-round-trip path (docs/postgres.md).
+TEST(PostgresOrdering, AnAppendPlannedOnTheRememberedHeadHoldsTheOrderToo) {
+  Race race = SlowAppendRace(false, /*expected_versions=*/true);
+  EXPECT_EQ(race.in_log, (std::vector<Position>{1, 2, 3, 4}));
   EXPECT_EQ(race.delivered, race.in_log)
       << "the subscriber skipped, doubled or reordered an event";
 }
@@ -203,10 +228,100 @@ TEST(PostgresWriters, FourStoresRacingKeepOneGaplessChain) {
   EXPECT_EQ(report->records, 2u * 16 * 25);
 }
 
+// A store plans a group on the head it committed last and the versions its
+// appends expect (one round trip); when the log, a stream or a key is not
+// as planned, the guard refuses the plan and the group is planned again
+// under the lock: conflicts, replays and the chain come out as if it had
+// been planned there first. The store `a` has no follower, so it never
+// learns of b's commits other than through the guard.
+TEST(PostgresRemembered, APlanOnAMovedStateIsRefusedAndPlannedAgain) {
+  testing::PostgresServer* server = testing::PostgresServer::Shared();
+  ASSERT_NE(server, nullptr);
+  const std::string url = server->NewDatabase();
+  PostgresOptions blind;
+  blind.TEST_no_follower = true;
+  auto a = OpenAt(url, blind);
+  auto b = OpenAt(url);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto expect_code = [](const Result<AppendResult>& r, Code code) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), code) << r.status().ToString();
+  };
+  constexpr int kRounds = 10;
+  std::uint64_t appended = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    const std::string s = "s" + std::to_string(i);
+    ASSERT_TRUE(
+        (*a)->Append(Request(s, ExpectedVersion::NoStream(), {Event("E", "")}))
+            .ok());
+    AppendRequest own =
+        Request(s, ExpectedVersion::Exact(1), {Event("E", "a2")});
+    own.idempotency = IdempotencyInput{"own", "fp", "a's"};
+    Result<AppendResult> kept = (*a)->Append(own);
+    ASSERT_TRUE(kept.ok());
+    appended += 2;
+    // A stream not at the expected version (guard: versions).
+    expect_code(
+        (*a)->Append(Request(s, ExpectedVersion::Exact(7), {Event("E", "")})),
+        Code::kConcurrencyConflict);
+    // A retry of a's own keyed append (guard: keys).
+    Result<AppendResult> again = (*a)->Append(own);
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->replayed);
+    EXPECT_EQ(again->first_position, kept->first_position);
+
+    // Another process moves s and the log, and uses a key.
+    ASSERT_TRUE(
+        (*b)->Append(Request(s, ExpectedVersion::Exact(2), {Event("E", "b")}))
+            .ok());
+    AppendRequest keyed =
+        Request(s + "-k", ExpectedVersion::NoStream(), {Event("K", "b")});
+    keyed.idempotency = IdempotencyInput{"k", "fp", "b's"};
+    Result<AppendResult> first = (*b)->Append(keyed);
+    ASSERT_TRUE(first.ok());
+    appended += 2;
+    // a still remembers version 2 of s and its own head (guard: head).
+    expect_code(
+        (*a)->Append(Request(s, ExpectedVersion::Exact(2), {Event("E", "")})),
+        Code::kConcurrencyConflict);
+    Result<AppendResult> replay = (*a)->Append(keyed);
+    ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+    EXPECT_TRUE(replay->replayed);
+    EXPECT_EQ(replay->first_position, first->first_position);
+    EXPECT_EQ(replay->outcome, "b's");
+    // A new stream on a continues the log past b's appends.
+    ASSERT_TRUE((*b)->Append(Request(s + "-m", ExpectedVersion::NoStream(),
+                                     {Event("M", "")}))
+                    .ok());
+    appended += 1;
+    Result<AppendResult> next =
+        (*a)->Append(Request(s + "-n", ExpectedVersion::NoStream(),
+                             {Event("N", ""), Event("N", "")}));
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    EXPECT_EQ(next->first_position, appended + 1);
+    appended += 2;
+  }
+  // Per round: three plans refused by the guard's checks of versions, keys
+  // and head, one more of a key after b's use, and the last append's plan
+  // on a head b moved; three one-trip commits (not the very first append,
+  // which has no remembered head).
+  const StoreStats stats = (*a)->Stats();
+  EXPECT_EQ(stats.Gauge(kPostgresGuardMisses), 5.0 * kRounds);
+  EXPECT_EQ(stats.Gauge(kPostgresOneTripGroups), 2.0 * kRounds - 1);
+  auto head = (*b)->Head();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->position, appended);
+  auto report = (*b)->Verify(0, 0);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+}
+
 // The connection dies right after the commit was sent: the append is
 // unavailable with its outcome unknown (it did commit), and a retry with the
 // same idempotency key, on another connection, answers it exactly.
-TEST(PostgresLostAnswer, ARetryWithTheKeyAnswersACommitWhoseAnswerWasLost) {
+// `warm`: the store appended once before, so the lost commit is of a group
+// planned on its remembered head (one round trip), not under the lock.
+void LoseTheCommitsAnswer(bool warm) {
   testing::PostgresServer* server = testing::PostgresServer::Shared();
   ASSERT_NE(server, nullptr);
   const std::string url = server->NewDatabase();
@@ -217,6 +332,13 @@ TEST(PostgresLostAnswer, ARetryWithTheKeyAnswersACommitWhoseAnswerWasLost) {
               ":" + std::to_string(proxy.port()));
   auto store = OpenAt(via);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const Position before = warm ? 1 : 0;
+  if (warm) {
+    ASSERT_TRUE((*store)
+                    ->Append(Request("w", ExpectedVersion::NoStream(),
+                                     {Event("W", "")}))
+                    .ok());
+  }
   AppendRequest first = Request("s", ExpectedVersion::NoStream(),
                                 {Event("E", "1"), Event("F", "2")});
   first.idempotency = IdempotencyInput{"k-1", "fp", "outcome"};
@@ -230,14 +352,15 @@ TEST(PostgresLostAnswer, ARetryWithTheKeyAnswersACommitWhoseAnswerWasLost) {
   EXPECT_NE(lost.status().message().find("outcome is unknown"),
             std::string::npos)
       << lost.status().message();
+  EXPECT_EQ((*store)->Stats().Gauge(kPostgresOneTripGroups), 0.0);
 
   // The retry, here through the same store (it reconnects) and through
   // another one: the first outcome, nothing appended again.
   Result<AppendResult> again = (*store)->Append(retry);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->replayed);
-  EXPECT_EQ(again->first_position, 1u);
-  EXPECT_EQ(again->last_position, 2u);
+  EXPECT_EQ(again->first_position, before + 1);
+  EXPECT_EQ(again->last_position, before + 2);
   EXPECT_EQ(again->outcome, "outcome");
   auto other = OpenAt(url);
   ASSERT_TRUE(other.ok());
@@ -246,7 +369,15 @@ TEST(PostgresLostAnswer, ARetryWithTheKeyAnswersACommitWhoseAnswerWasLost) {
   EXPECT_TRUE(elsewhere->replayed);
   auto head = (*other)->Head();
   ASSERT_TRUE(head.ok());
-  EXPECT_EQ(head->position, 2u);
+  EXPECT_EQ(head->position, before + 2);
+}
+
+TEST(PostgresLostAnswer, ARetryWithTheKeyAnswersACommitWhoseAnswerWasLost) {
+  LoseTheCommitsAnswer(/*warm=*/false);
+}
+
+TEST(PostgresLostAnswer, TheSameForAGroupPlannedOnTheRememberedHead) {
+  LoseTheCommitsAnswer(/*warm=*/true);
 }
 
 }  // namespace
