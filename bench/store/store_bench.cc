@@ -1,8 +1,10 @@
 // orgledger_store_bench: raw event-store append throughput against this
-// machine's fsync latency, measured in one run (issue 2). One JSON line per
-// figure on stdout; a table on stderr.
+// machine's fsync latency, measured in one run (issue 2); with --store, of
+// the PostgreSQL store against one commit's latency on that server. One
+// JSON line per figure on stdout; a table on stderr.
 //
 //   orgledger_store_bench [--dir DIR] [--appends N] [--allow-tmpfs]
+//                         [--store URL]   (an empty PostgreSQL database)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "bench/calibrate.h"
 #include "eventstore/event_store.h"
 #include "eventstore/fs_info.h"
+#include "eventstore/postgres/postgres_event_store.h"
 #include "eventstore/rocksdb_event_store.h"
 
 namespace {
@@ -45,12 +48,23 @@ struct Figure {
   std::uint64_t syncs = 0;
 };
 
-Figure RunAppends(const std::string& dir, es::Durability durability,
-                  int appenders, std::uint64_t total) {
-  std::filesystem::remove_all(dir);
+// Streams are named by `run` so that runs on one PostgreSQL database
+// (which is not emptied between them) append to new streams each time.
+Figure RunAppends(const std::string& dir, const std::string& url,
+                  es::Durability durability, int appenders,
+                  std::uint64_t total, int run) {
   es::StoreOptions options;
   options.durability = durability;
-  auto store = es::OpenRocksDbEventStore(options, dir);
+  orgledger::Result<std::unique_ptr<es::EventStore>> store =
+      orgledger::Unavailable("");
+  if (url.empty()) {
+    std::filesystem::remove_all(dir);
+    store = es::OpenRocksDbEventStore(options, dir);
+  } else {
+    es::PostgresOptions postgres;
+    postgres.url = url;
+    store = es::OpenPostgresEventStore(options, postgres);
+  }
   if (!store.ok()) {
     std::fprintf(stderr, "open: %s\n", store.status().ToString().c_str());
     std::exit(2);
@@ -64,7 +78,8 @@ Figure RunAppends(const std::string& dir, es::Durability durability,
     threads.emplace_back([&, w] {
       for (std::uint64_t i = 0; i < per; ++i) {
         es::AppendRequest r;
-        r.stream = "org-" + std::to_string(w) + "-" + std::to_string(i);
+        r.stream = "org-" + std::to_string(run) + "-" + std::to_string(w) +
+                   "-" + std::to_string(i);
         r.expected = es::ExpectedVersion::NoStream();
         r.events.push_back(es::EventData{"OrganizationCreated",
                                          std::string(64, 'm'),
@@ -101,18 +116,21 @@ int main(int argc, char** argv) {
   std::string dir = "./var/store-bench";
   std::uint64_t appends = 20000;
   bool allow_tmpfs = false;
+  std::string url;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--dir" && i + 1 < argc) {
       dir = argv[++i];
     } else if (a == "--appends" && i + 1 < argc) {
       appends = std::stoull(argv[++i]);
+    } else if (a == "--store" && i + 1 < argc) {
+      url = argv[++i];
     } else if (a == "--allow-tmpfs") {
       allow_tmpfs = true;
     } else {
       std::fprintf(stderr,
                    "usage: orgledger_store_bench [--dir DIR] [--appends N] "
-                   "[--allow-tmpfs]\n");
+                   "[--allow-tmpfs] [--store URL]\n");
       return 2;
     }
   }
@@ -125,20 +143,28 @@ int main(int argc, char** argv) {
                  dir.c_str(), fs.c_str());
     return 2;
   }
-  const double fsync_us = FsyncMicros(dir, 1000);
+  // On PostgreSQL the ceiling is one commit's round trip on that server.
+  const double fsync_us = url.empty() ? FsyncMicros(dir, 1000)
+                                      : bench::PostgresCommitMicros(url, 1000);
+  if (fsync_us <= 0) {
+    std::fprintf(stderr, "cannot reach the PostgreSQL server\n");
+    return 2;
+  }
   const double ceiling = 1e6 / fsync_us;
   std::printf(
-      "{\"figure\":\"fsync_us\",\"fs\":\"%s\",\"fsync_us\":%.1f,"
+      "{\"figure\":\"%s\",\"fs\":\"%s\",\"fsync_us\":%.1f,"
       "\"ceiling_per_s\":%.0f}\n",
-      fs.c_str(), fsync_us, ceiling);
+      url.empty() ? "fsync_us" : "postgres_commit_us",
+      url.empty() ? fs.c_str() : "postgres", fsync_us, ceiling);
 
   std::vector<Figure> figures;
   const std::uint64_t one = std::min<std::uint64_t>(appends / 4, 5000);
-  figures.push_back(RunAppends(dir + "/db", es::Durability::kSync, 1, one));
   figures.push_back(
-      RunAppends(dir + "/db", es::Durability::kSync, 64, appends));
+      RunAppends(dir + "/db", url, es::Durability::kSync, 1, one, 0));
   figures.push_back(
-      RunAppends(dir + "/db", es::Durability::kBuffered, 64, appends * 3));
+      RunAppends(dir + "/db", url, es::Durability::kSync, 64, appends, 1));
+  figures.push_back(RunAppends(dir + "/db", url, es::Durability::kBuffered, 64,
+                               appends * 3, 2));
   std::filesystem::remove_all(dir + "/db");
 
   for (const Figure& f : figures) {

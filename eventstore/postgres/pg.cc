@@ -43,7 +43,52 @@ struct Bound {
   std::vector<int> formats;
 };
 
+void PutBE32(std::string* out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+void PutBE64(std::string* out, std::uint64_t v) {
+  PutBE32(out, static_cast<std::uint32_t>(v >> 32));
+  PutBE32(out, static_cast<std::uint32_t>(v));
+}
+
+// The binary form of a one-dimensional array without NULLs (PostgreSQL's
+// array_recv): dimensions, flags, element type, then each element's length
+// and bytes; no dimension at all for an empty array.
+template <typename Items, typename Put>
+Param BinaryArray(const Items& items, std::uint32_t element_oid, Put&& put) {
+  std::string out;
+  PutBE32(&out, items.empty() ? 0 : 1);
+  PutBE32(&out, 0);
+  PutBE32(&out, element_oid);
+  if (!items.empty()) {
+    PutBE32(&out, static_cast<std::uint32_t>(items.size()));
+    PutBE32(&out, 1);  // lower bound
+  }
+  for (const auto& item : items) put(&out, item);
+  return Param::Bytes(std::move(out));
+}
+
+constexpr std::uint32_t kByteaOid = 17;
+constexpr std::uint32_t kInt8Oid = 20;
+
 }  // namespace
+
+Param Param::ByteaArray(const std::vector<std::string_view>& items) {
+  return BinaryArray(items, kByteaOid, [](std::string* out, std::string_view b) {
+    PutBE32(out, static_cast<std::uint32_t>(b.size()));
+    out->append(b);
+  });
+}
+
+Param Param::BigintArray(const std::vector<std::int64_t>& items) {
+  return BinaryArray(items, kInt8Oid, [](std::string* out, std::int64_t v) {
+    PutBE32(out, 8);
+    PutBE64(out, static_cast<std::uint64_t>(v));
+  });
+}
 
 Rows::Rows(pg_result* r) : r_(r) {}
 Rows::Rows(Rows&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
@@ -129,6 +174,12 @@ Status Connection::Failure(const std::string& what) const {
 }
 
 Result<Rows> Connection::Exec(const Statement& s) {
+  if (s.prepared) {
+    // One round trip, prepared on first use.
+    Result<std::vector<Rows>> r = Pipeline({s});
+    if (!r.ok()) return r.status();
+    return std::move(r->front());
+  }
   PGresult* r;
   if (s.params.empty() && !s.binary_results) {
     r = PQexec(c_, s.sql.c_str());
@@ -149,15 +200,50 @@ Result<std::vector<Rows>> Connection::Pipeline(
   if (sent != nullptr) *sent = false;
   if (PQenterPipelineMode(c_) != 1) return Failure("PostgreSQL pipeline");
   auto leave = [&] { PQexitPipelineMode(c_); };
+  // What was sent, in order: a statement's preparation (its SQL, to be
+  // remembered once the server accepted it) yields a result too.
+  struct Sent {
+    const Statement* prepare = nullptr;
+    std::string name;
+  };
+  std::vector<Sent> order;
+  std::unordered_map<std::string, std::string> preparing;
   for (const Statement& s : statements) {
     Bound b(s.params);
-    if (PQsendQueryParams(c_, s.sql.c_str(), b.n(), nullptr, b.values.data(),
-                          b.lengths.data(), b.formats.data(),
-                          s.binary_results ? 1 : 0) != 1) {
+    int queued;
+    if (s.prepared) {
+      auto known = prepared_.find(s.sql);
+      std::string name;
+      if (known != prepared_.end()) {
+        name = known->second;
+      } else if (auto p = preparing.find(s.sql); p != preparing.end()) {
+        name = p->second;
+      } else {
+        name = "orgledger_" +
+               std::to_string(prepared_.size() + preparing.size() + 1);
+        if (PQsendPrepare(c_, name.c_str(), s.sql.c_str(), b.n(), nullptr) !=
+            1) {
+          Status st = Failure("PostgreSQL connection lost");
+          leave();
+          return st;
+        }
+        preparing.emplace(s.sql, name);
+        order.push_back({&s, name});
+      }
+      queued = PQsendQueryPrepared(c_, name.c_str(), b.n(), b.values.data(),
+                                   b.lengths.data(), b.formats.data(),
+                                   s.binary_results ? 1 : 0);
+    } else {
+      queued = PQsendQueryParams(c_, s.sql.c_str(), b.n(), nullptr,
+                                 b.values.data(), b.lengths.data(),
+                                 b.formats.data(), s.binary_results ? 1 : 0);
+    }
+    if (queued != 1) {
       Status st = Failure("PostgreSQL connection lost");
       leave();
       return st;
     }
+    order.push_back({});
   }
   if (PQpipelineSync(c_) != 1) {
     Status st = Failure("PostgreSQL connection lost");
@@ -169,6 +255,7 @@ Result<std::vector<Rows>> Connection::Pipeline(
 
   std::vector<Rows> out;
   Status first_error;
+  std::size_t at = 0;  // the item of `order` whose results come in
   for (;;) {
     PGresult* r = PQgetResult(c_);
     if (r == nullptr) {
@@ -176,7 +263,8 @@ Result<std::vector<Rows>> Connection::Pipeline(
         leave();
         return Failure("PostgreSQL connection lost");
       }
-      continue;  // the end of one statement's results
+      ++at;  // the end of one item's results
+      continue;
     }
     const ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_PIPELINE_SYNC) {
@@ -189,6 +277,12 @@ Result<std::vector<Rows>> Connection::Pipeline(
     }
     if (!Succeeded(st)) {
       if (first_error.ok()) first_error = ServerError(r, "PostgreSQL");
+      PQclear(r);
+      continue;
+    }
+    if (at < order.size() && order[at].prepare != nullptr) {
+      // Prepared, and kept by the server whatever the transaction does.
+      prepared_.emplace(order[at].prepare->sql, order[at].name);
       PQclear(r);
       continue;
     }

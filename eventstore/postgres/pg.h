@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -30,6 +31,10 @@ struct Param {
   static Param Bytes(std::string v) { return {std::move(v), true, false}; }
   static Param Int(std::int64_t v) { return Text(std::to_string(v)); }
   static Param Null() { return {{}, false, true}; }
+  // One-dimensional arrays in binary (the statement casts the parameter:
+  // $1::bytea[], $1::bigint[]), so that neither side encodes them as text.
+  static Param ByteaArray(const std::vector<std::string_view>& items);
+  static Param BigintArray(const std::vector<std::int64_t>& items);
   std::string value;
   bool binary = false;
   bool null = false;
@@ -60,9 +65,20 @@ struct Statement {
   Statement(std::string s, std::vector<Param> p = {}, bool binary = false)
       : sql(std::move(s)), params(std::move(p)), binary_results(binary) {}
   Statement(const char* s) : Statement(std::string(s)) {}
+  // A statement the connection prepares on first use and then executes by
+  // name: parsed and planned once per connection, not on every execution
+  // (for the store's fixed statements, whose parameters' types the SQL
+  // states).
+  static Statement Prepared(std::string s, std::vector<Param> p = {},
+                            bool binary = false) {
+    Statement st(std::move(s), std::move(p), binary);
+    st.prepared = true;
+    return st;
+  }
   std::string sql;
   std::vector<Param> params;
   bool binary_results = false;
+  bool prepared = false;
 };
 
 // A big-endian integer column of a binary result.
@@ -118,6 +134,8 @@ class Connection {
   explicit Connection(pg_conn* c);
   Status Failure(const std::string& what) const;
   pg_conn* c_;
+  // The statements prepared on this connection: SQL -> name.
+  std::unordered_map<std::string, std::string> prepared_;
   void* cancel_ = nullptr;  // PGcancel*
 };
 

@@ -36,28 +36,23 @@ constexpr char kChannel[] = "orgledger_log";
 // orgledger_guard's SQLSTATE (schema.cc).
 constexpr char kGuardMissed[] = "OLG01";
 
-// A text-format array literal, {a,b}, of each item's text (hex strings or
-// integers: no quoting needed; the server decodes hex with decode(h, 'hex')).
+// Binary array parameters of each item's bytes or integer.
 template <typename Range, typename Fn>
-std::string ArrayLiteral(const Range& items, Fn&& text_of) {
-  std::string out = "{";
+Param BytesArray(const Range& items, Fn&& bytes_of) {
+  std::vector<std::string_view> out;
+  out.reserve(items.size());
+  for (const auto& item : items) out.push_back(bytes_of(item));
+  return Param::ByteaArray(out);
+}
+
+template <typename Range, typename Fn>
+Param IntArray(const Range& items, Fn&& int_of) {
+  std::vector<std::int64_t> out;
+  out.reserve(items.size());
   for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += text_of(item);
+    out.push_back(static_cast<std::int64_t>(int_of(item)));
   }
-  return out + "}";
-}
-
-template <typename Range, typename Fn>
-std::string HexArray(const Range& items, Fn&& bytes_of) {
-  return ArrayLiteral(
-      items, [&](const auto& item) { return BytesToHex(bytes_of(item)); });
-}
-
-template <typename Range, typename Fn>
-std::string IntArray(const Range& items, Fn&& int_of) {
-  return ArrayLiteral(
-      items, [&](const auto& item) { return std::to_string(int_of(item)); });
+  return Param::BigintArray(out);
 }
 
 Hash HashOf(std::string_view bytes) {
@@ -508,48 +503,49 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
 std::vector<Statement> WriteStatements(const PlannedWrites& w, bool move_head) {
   std::vector<Statement> write;
   if (!w.records.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_log (position, stream, version, record) "
-         "SELECT p, decode(s, 'hex'), v, decode(r, 'hex') FROM "
-         "unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) "
-         "AS t(p, s, v, r)",
-         {Param::Text(IntArray(w.records, [](auto& r) { return r.position; })),
-          Param::Text(HexArray(w.records, [](auto& r) { return r.stream; })),
-          Param::Text(IntArray(w.records, [](auto& r) { return r.version; })),
-          Param::Text(HexArray(w.records, [](auto& r) { return r.value; }))}});
+    write.push_back(Statement::Prepared(
+        "INSERT INTO orgledger_log (position, stream, version, record) "
+        "SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], "
+        "$4::bytea[])",
+        {IntArray(w.records, [](auto& r) { return r.position; }),
+         BytesArray(w.records,
+                    [](auto& r) -> std::string_view { return r.stream; }),
+         IntArray(w.records, [](auto& r) { return r.version; }),
+         BytesArray(w.records,
+                    [](auto& r) -> std::string_view { return r.value; })}));
   }
   if (!w.heads.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_streams (stream, version, position) "
-         "SELECT decode(s, 'hex'), v, p FROM "
-         "unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(s, v, p) "
-         "ON CONFLICT (stream) DO UPDATE "
-         "SET version = EXCLUDED.version, position = EXCLUDED.position",
-         {Param::Text(HexArray(w.heads, [](auto& h) { return h.first; })),
-          Param::Text(
-              IntArray(w.heads, [](auto& h) { return h.second.version; })),
-          Param::Text(
-              IntArray(w.heads, [](auto& h) { return h.second.position; }))}});
+    write.push_back(Statement::Prepared(
+        "INSERT INTO orgledger_streams (stream, version, position) "
+        "SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[]) "
+        "ON CONFLICT (stream) DO UPDATE "
+        "SET version = EXCLUDED.version, position = EXCLUDED.position",
+        {BytesArray(w.heads,
+                    [](auto& h) -> std::string_view { return h.first; }),
+         IntArray(w.heads, [](auto& h) { return h.second.version; }),
+         IntArray(w.heads, [](auto& h) { return h.second.position; })}));
   }
   if (!w.outcomes.empty()) {
-    write.push_back(
-        {"INSERT INTO orgledger_outcomes (key, value) "
-         "SELECT decode(k, 'hex'), decode(v, 'hex') FROM "
-         "unnest($1::text[], $2::text[]) AS t(k, v) "
-         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-         {Param::Text(HexArray(w.outcomes, [](auto& o) { return o.first; })),
-          Param::Text(
-              HexArray(w.outcomes, [](auto& o) { return o.second; }))}});
+    write.push_back(Statement::Prepared(
+        "INSERT INTO orgledger_outcomes (key, value) "
+        "SELECT * FROM unnest($1::bytea[], $2::bytea[]) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        {BytesArray(w.outcomes,
+                    [](auto& o) -> std::string_view { return o.first; }),
+         BytesArray(w.outcomes,
+                    [](auto& o) -> std::string_view { return o.second; })}));
   }
   if (move_head) {
-    write.push_back(
-        {"UPDATE orgledger_head SET position = $1, hash = $2 WHERE id = 1",
-         {Param::Int(static_cast<std::int64_t>(w.last_position)),
-          Param::Bytes(HashBytes(w.last_hash))}});
+    write.push_back(Statement::Prepared(
+        "UPDATE orgledger_head SET position = $1::bigint, hash = $2::bytea "
+        "WHERE id = 1",
+        {Param::Int(static_cast<std::int64_t>(w.last_position)),
+         Param::Bytes(HashBytes(w.last_hash))}));
   }
-  write.push_back({"SELECT pg_notify($1, $2)",
-                   {Param::Text(kChannel),
-                    Param::Int(static_cast<std::int64_t>(w.last_position))}});
+  write.push_back(Statement::Prepared(
+      "SELECT pg_notify($1::text, $2::text)",
+      {Param::Text(kChannel),
+       Param::Int(static_cast<std::int64_t>(w.last_position))}));
   return write;
 }
 
@@ -655,13 +651,16 @@ std::optional<Status> PostgresEventStore::CommitRemembered(
   if (w.empty()) return std::nullopt;
 
   std::vector<Statement> statements = Begin();
-  statements.push_back(
-      {"SELECT orgledger_guard($1, $2, $3, $4, $5)",
-       {Param::Int(static_cast<std::int64_t>(remembered_->position)),
-        Param::Bytes(HashBytes(remembered_->hash)),
-        Param::Text(HexArray(versions, [](auto& s) { return s.first; })),
-        Param::Text(IntArray(versions, [](auto& s) { return s.second; })),
-        Param::Text(HexArray(keys, [](const std::string& k) { return k; }))}});
+  statements.push_back(Statement::Prepared(
+      "SELECT orgledger_guard($1::bigint, $2::bytea, $3::bytea[], "
+      "$4::bigint[], $5::bytea[])",
+      {Param::Int(static_cast<std::int64_t>(remembered_->position)),
+       Param::Bytes(HashBytes(remembered_->hash)),
+       BytesArray(versions, [](auto& s) -> std::string_view { return s.first; }),
+       IntArray(versions, [](auto& s) { return s.second; }),
+       BytesArray(keys, [](const std::string& k) -> std::string_view {
+         return k;
+       })}));
   for (Statement& s : WriteStatements(w, /*move_head=*/true)) {
     statements.push_back(std::move(s));
   }
@@ -708,22 +707,18 @@ Status PostgresEventStore::CommitLocked(
          {},
          true});
   } else {
-    begin.push_back(
-        {"SELECT position, hash FROM orgledger_head "
-         "WHERE id = 1 FOR UPDATE",
-         {},
-         true});
+    begin.push_back(Statement::Prepared(
+        "SELECT position, hash FROM orgledger_head WHERE id = 1 FOR UPDATE",
+        {}, true));
   }
-  begin.push_back(
-      {"SELECT stream, version, position FROM orgledger_streams WHERE stream "
-       "IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)",
-       {Param::Text(HexArray(streams, [](const std::string& s) { return s; }))},
-       true});
-  begin.push_back(
-      {"SELECT key, value FROM orgledger_outcomes WHERE key "
-       "IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)",
-       {Param::Text(HexArray(keys, [](const std::string& s) { return s; }))},
-       true});
+  auto bytes = [](const std::string& b) -> std::string_view { return b; };
+  begin.push_back(Statement::Prepared(
+      "SELECT stream, version, position FROM orgledger_streams "
+      "WHERE stream = ANY($1::bytea[])",
+      {BytesArray(streams, bytes)}, true));
+  begin.push_back(Statement::Prepared(
+      "SELECT key, value FROM orgledger_outcomes WHERE key = ANY($1::bytea[])",
+      {BytesArray(keys, bytes)}, true));
   Result<std::vector<pg::Rows>> read = c.Pipeline(begin);
   if (!read.ok()) return Rollback(c, read.status());
   Result<LogHead> locked_head = HeadOf((*read)[head_at]);

@@ -51,7 +51,7 @@ CREATE SEQUENCE IF NOT EXISTS orgledger_test_position_seq;
 constexpr char kCreateV2[] = R"sql(
 CREATE OR REPLACE FUNCTION orgledger_guard(
     head_position bigint, head_hash bytea,
-    streams text[], versions bigint[], keys text[]) RETURNS void
+    streams bytea[], versions bigint[], keys bytea[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM orgledger_head
@@ -62,13 +62,13 @@ BEGIN
       USING ERRCODE = 'OLG01';
   END IF;
   IF EXISTS (SELECT 1 FROM unnest(streams, versions) AS t(s, v)
-             LEFT JOIN orgledger_streams x ON x.stream = decode(t.s, 'hex')
+             LEFT JOIN orgledger_streams x ON x.stream = t.s
              WHERE coalesce(x.version, 0) <> t.v) THEN
     RAISE EXCEPTION 'a stream moved past its planned version'
       USING ERRCODE = 'OLG01';
   END IF;
   IF EXISTS (SELECT 1 FROM orgledger_outcomes
-             WHERE key IN (SELECT decode(k, 'hex') FROM unnest(keys) AS k)) THEN
+             WHERE key = ANY(keys)) THEN
     RAISE EXCEPTION 'an idempotency key was already used'
       USING ERRCODE = 'OLG01';
   END IF;
