@@ -215,9 +215,9 @@ class PostgresEventStore final : public EventStore {
   Result<std::optional<KeptAppend>> FindIdempotencyKey(
       std::string_view stream, std::string_view key) override {
     Result<pg::Rows> r =
-        Read({"SELECT value FROM orgledger_outcomes WHERE key = $1",
-              {Param::Bytes(OutcomeKey(stream, key))},
-              true});
+        Read(Statement::Prepared(
+            "SELECT value FROM orgledger_outcomes WHERE key = $1",
+            {Param::Bytes(OutcomeKey(stream, key))}, true));
     if (!r.ok()) return r.status();
     if (r->size() == 0) return std::optional<KeptAppend>();
     Result<KeptAppend> kept = DecodeKeptAppend(r->Get(0, 0));
@@ -241,10 +241,9 @@ class PostgresEventStore final : public EventStore {
 
   Result<std::optional<StoredSnapshot>> GetSnapshot(
       std::string_view stream) override {
-    Result<pg::Rows> r = Read(
-        {"SELECT version, bytes FROM orgledger_snapshots WHERE stream = $1",
-         {Param::Bytes(std::string(stream))},
-         true});
+    Result<pg::Rows> r = Read(Statement::Prepared(
+        "SELECT version, bytes FROM orgledger_snapshots WHERE stream = $1",
+        {Param::Bytes(std::string(stream))}, true));
     if (!r.ok()) return r.status();
     if (r->size() == 0) return std::optional<StoredSnapshot>();
     return std::optional<StoredSnapshot>(StoredSnapshot{
@@ -254,12 +253,12 @@ class PostgresEventStore final : public EventStore {
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
                                                 Version from,
                                                 std::size_t max) override {
-    Result<pg::Rows> r = Read(
-        {"SELECT record FROM orgledger_log WHERE stream = $1 AND version >= $2 "
-         "ORDER BY version LIMIT $3",
-         {Param::Bytes(std::string(stream)),
-          Param::Int(static_cast<std::int64_t>(from)), Limit(max)},
-         true});
+    Result<pg::Rows> r = Read(Statement::Prepared(
+        "SELECT record FROM orgledger_log WHERE stream = $1 AND version >= $2 "
+        "ORDER BY version LIMIT $3",
+        {Param::Bytes(std::string(stream)),
+         Param::Int(static_cast<std::int64_t>(from)), Limit(max)},
+        true));
     if (!r.ok()) return r.status();
     return Decode(*r);
   }
@@ -268,20 +267,21 @@ class PostgresEventStore final : public EventStore {
                                              std::size_t max) override {
     const Position until = CommittedPosition();
     if (from > until || max == 0) return std::vector<RecordedEvent>();
-    Result<pg::Rows> r =
-        Read({"SELECT record FROM orgledger_log WHERE position >= $1 AND "
-              "position <= $2 ORDER BY position LIMIT $3",
-              {Param::Int(static_cast<std::int64_t>(from)),
-               Param::Int(static_cast<std::int64_t>(until)), Limit(max)},
-              true});
+    Result<pg::Rows> r = Read(Statement::Prepared(
+        "SELECT record FROM orgledger_log WHERE position >= $1 AND "
+        "position <= $2 ORDER BY position LIMIT $3",
+        {Param::Int(static_cast<std::int64_t>(from)),
+         Param::Int(static_cast<std::int64_t>(until)), Limit(max)},
+        true));
     if (!r.ok()) return r.status();
     return Decode(*r);
   }
 
   Result<StreamHead> GetStreamHead(std::string_view stream) override {
-    Result<pg::Rows> r = Read(
-        {"SELECT version, position FROM orgledger_streams WHERE stream = $1",
-         {Param::Bytes(std::string(stream))}});
+    Result<pg::Rows> r = Read(Statement::Prepared(
+        "SELECT version, position FROM orgledger_log WHERE stream = $1 "
+        "ORDER BY version DESC LIMIT 1",
+        {Param::Bytes(std::string(stream))}));
     if (!r.ok()) return r.status();
     if (r->size() == 0) return StreamHead{};
     return StreamHead{static_cast<Version>(r->Int(0, 0)),
@@ -497,7 +497,8 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
   stats_.appends += ok;
 }
 
-// The statements that write `w`: its records, stream heads and outcomes,
+// The statements that write `w`: its records and outcomes (a stream head is
+// the last row of its stream in the log),
 // the log's head when `move_head` (not in the test-only sequence design),
 // and the notification other processes' followers wait for.
 std::vector<Statement> WriteStatements(const PlannedWrites& w, bool move_head) {
@@ -513,17 +514,6 @@ std::vector<Statement> WriteStatements(const PlannedWrites& w, bool move_head) {
          IntArray(w.records, [](auto& r) { return r.version; }),
          BytesArray(w.records,
                     [](auto& r) -> std::string_view { return r.value; })}));
-  }
-  if (!w.heads.empty()) {
-    write.push_back(Statement::Prepared(
-        "INSERT INTO orgledger_streams (stream, version, position) "
-        "SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[]) "
-        "ON CONFLICT (stream) DO UPDATE "
-        "SET version = EXCLUDED.version, position = EXCLUDED.position",
-        {BytesArray(w.heads,
-                    [](auto& h) -> std::string_view { return h.first; }),
-         IntArray(w.heads, [](auto& h) { return h.second.version; }),
-         IntArray(w.heads, [](auto& h) { return h.second.position; })}));
   }
   if (!w.outcomes.empty()) {
     write.push_back(Statement::Prepared(
@@ -713,8 +703,9 @@ Status PostgresEventStore::CommitLocked(
   }
   auto bytes = [](const std::string& b) -> std::string_view { return b; };
   begin.push_back(Statement::Prepared(
-      "SELECT stream, version, position FROM orgledger_streams "
-      "WHERE stream = ANY($1::bytea[])",
+      "SELECT s, l.version, l.position FROM unnest($1::bytea[]) AS s "
+      "CROSS JOIN LATERAL (SELECT version, position FROM orgledger_log "
+      "WHERE stream = s ORDER BY version DESC LIMIT 1) AS l",
       {BytesArray(streams, bytes)}, true));
   begin.push_back(Statement::Prepared(
       "SELECT key, value FROM orgledger_outcomes WHERE key = ANY($1::bytea[])",

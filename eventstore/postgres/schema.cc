@@ -10,7 +10,8 @@ namespace {
 // Any constant: the advisory lock that serializes schema creation.
 constexpr char kSchemaLock[] = "SELECT pg_advisory_xact_lock(7426730981)";
 
-// Version 1. Streams and keys are bytea: the store accepts any bytes but
+// Tables (version 1, but for its orgledger_streams table). Streams and keys
+// are bytea: the store accepts any bytes but
 // NUL in a stream id, which text columns would reject as bad UTF-8.
 constexpr char kCreateV1[] = R"sql(
 CREATE TABLE IF NOT EXISTS orgledger_meta (
@@ -28,10 +29,6 @@ CREATE TABLE IF NOT EXISTS orgledger_log (
   version  bigint NOT NULL,
   record   bytea NOT NULL,
   UNIQUE (stream, version));
-CREATE TABLE IF NOT EXISTS orgledger_streams (
-  stream   bytea PRIMARY KEY,
-  version  bigint NOT NULL,
-  position bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS orgledger_outcomes (
   key   bytea PRIMARY KEY,
   value bytea NOT NULL);
@@ -42,13 +39,16 @@ CREATE TABLE IF NOT EXISTS orgledger_snapshots (
 CREATE SEQUENCE IF NOT EXISTS orgledger_test_position_seq;
 )sql";
 
-// Version 2 adds the guard of an append planned on the state its writer
-// remembers (docs/postgres.md "One round trip"): it locks the head row as
-// the reading transaction does, and raises SQLSTATE OLG01 unless the head,
-// every stream's version (0 when absent) and the absence of every key are
-// as planned. Run on every open: CREATE OR REPLACE makes it idempotent and
+// Version 2: a stream's head is the last row of the log's (stream, version)
+// index, so version 1's orgledger_streams table (the same facts, written
+// again by every append) is dropped; and the guard of an append planned on
+// the state its writer remembers (docs/postgres.md "One round trip"): it
+// locks the head row as the reading transaction does, and raises SQLSTATE
+// OLG01 unless the head, every stream's version (0 when absent) and the
+// absence of every key are as planned. The script is idempotent and
 // upgrades a version 1 database.
 constexpr char kCreateV2[] = R"sql(
+DROP TABLE IF EXISTS orgledger_streams;
 CREATE OR REPLACE FUNCTION orgledger_guard(
     head_position bigint, head_hash bytea,
     streams bytea[], versions bigint[], keys bytea[]) RETURNS void
@@ -61,12 +61,13 @@ BEGIN
     RAISE EXCEPTION 'the log moved past the planned head'
       USING ERRCODE = 'OLG01';
   END IF;
-  IF EXISTS (SELECT 1 FROM unnest(streams, versions) AS t(s, v)
-             LEFT JOIN orgledger_streams x ON x.stream = t.s
-             WHERE coalesce(x.version, 0) <> t.v) THEN
-    RAISE EXCEPTION 'a stream moved past its planned version'
-      USING ERRCODE = 'OLG01';
-  END IF;
+  FOR i IN 1 .. coalesce(array_length(streams, 1), 0) LOOP
+    IF coalesce((SELECT max(version) FROM orgledger_log
+                 WHERE stream = streams[i]), 0) <> versions[i] THEN
+      RAISE EXCEPTION 'a stream moved past its planned version'
+        USING ERRCODE = 'OLG01';
+    END IF;
+  END LOOP;
   IF EXISTS (SELECT 1 FROM orgledger_outcomes
              WHERE key = ANY(keys)) THEN
     RAISE EXCEPTION 'an idempotency key was already used'
