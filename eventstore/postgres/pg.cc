@@ -301,24 +301,24 @@ Result<std::string> Connection::Setting(const std::string& name) {
   return std::string(r->Get(0, 0));
 }
 
-Result<bool> Connection::WaitForNotification(
+Result<std::vector<std::string>> Connection::WaitForNotifications(
     std::chrono::milliseconds timeout) {
+  std::vector<std::string> payloads;
   auto drain = [&] {
-    bool any = false;
     while (PGnotify* n = PQnotifies(c_)) {
-      any = true;
+      payloads.emplace_back(n->extra != nullptr ? n->extra : "");
       PQfreemem(n);
     }
-    return any;
   };
   if (PQconsumeInput(c_) != 1) return Failure("PostgreSQL connection lost");
-  if (drain()) return true;
+  drain();
+  if (!payloads.empty()) return payloads;
   pollfd fd{PQsocket(c_), POLLIN, 0};
   const int ready = ::poll(&fd, 1, static_cast<int>(timeout.count()));
-  if (ready < 0) return false;
-  if (ready == 0) return false;
+  if (ready <= 0) return payloads;
   if (PQconsumeInput(c_) != 1) return Failure("PostgreSQL connection lost");
-  return drain();
+  drain();
+  return payloads;
 }
 
 void Connection::Cancel() {

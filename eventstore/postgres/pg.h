@@ -123,9 +123,11 @@ class Connection {
   // The server's setting `name` (SHOW).
   Result<std::string> Setting(const std::string& name);
 
-  // LISTEN support: waits up to `timeout` for a notification on the
-  // channels this connection listens to; true when one (or more) came.
-  Result<bool> WaitForNotification(std::chrono::milliseconds timeout);
+  // LISTEN support: waits up to `timeout` for notifications on the
+  // channels this connection listens to and returns their payloads, in the
+  // order they came (none when the time ran out).
+  Result<std::vector<std::string>> WaitForNotifications(
+      std::chrono::milliseconds timeout);
 
   // Cancels the statement running on this connection (from another thread).
   void Cancel();
