@@ -504,41 +504,22 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
 // the log's head when `move_head` (not in the test-only sequence design),
 // and the notification other processes' followers wait for.
 std::vector<Statement> WriteStatements(const PlannedWrites& w, bool move_head) {
-  std::vector<Statement> write;
-  if (!w.records.empty()) {
-    write.push_back(Statement::Prepared(
-        "INSERT INTO orgledger_log (position, stream, version, record) "
-        "SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], "
-        "$4::bytea[])",
-        {IntArray(w.records, [](auto& r) { return r.position; }),
-         BytesArray(w.records,
-                    [](auto& r) -> std::string_view { return r.stream; }),
-         IntArray(w.records, [](auto& r) { return r.version; }),
-         BytesArray(w.records,
-                    [](auto& r) -> std::string_view { return r.value; })}));
-  }
-  if (!w.outcomes.empty()) {
-    write.push_back(Statement::Prepared(
-        "INSERT INTO orgledger_outcomes (key, value) "
-        "SELECT * FROM unnest($1::bytea[], $2::bytea[]) "
-        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-        {BytesArray(w.outcomes,
-                    [](auto& o) -> std::string_view { return o.first; }),
-         BytesArray(w.outcomes,
-                    [](auto& o) -> std::string_view { return o.second; })}));
-  }
-  if (move_head) {
-    write.push_back(Statement::Prepared(
-        "UPDATE orgledger_head SET position = $1::bigint, hash = $2::bytea "
-        "WHERE id = 1",
-        {Param::Int(static_cast<std::int64_t>(w.last_position)),
-         Param::Bytes(HashBytes(w.last_hash))}));
-  }
-  write.push_back(Statement::Prepared(
-      "SELECT pg_notify($1::text, $2::text)",
-      {Param::Text(kChannel),
-       Param::Int(static_cast<std::int64_t>(w.last_position))}));
-  return write;
+  return {Statement::Prepared(
+      "SELECT orgledger_write($1::bigint[], $2::bytea[], $3::bigint[], "
+      "$4::bytea[], $5::bytea[], $6::bytea[], $7::bigint, $8::bytea, $9::text)",
+      {IntArray(w.records, [](auto& r) { return r.position; }),
+       BytesArray(w.records,
+                  [](auto& r) -> std::string_view { return r.stream; }),
+       IntArray(w.records, [](auto& r) { return r.version; }),
+       BytesArray(w.records,
+                  [](auto& r) -> std::string_view { return r.value; }),
+       BytesArray(w.outcomes,
+                  [](auto& o) -> std::string_view { return o.first; }),
+       BytesArray(w.outcomes,
+                  [](auto& o) -> std::string_view { return o.second; }),
+       Param::Int(static_cast<std::int64_t>(w.last_position)),
+       move_head ? Param::Bytes(HashBytes(w.last_hash)) : Param::Null(),
+       Param::Text(kChannel)})};
 }
 
 Status PostgresEventStore::Commit(std::vector<Pending>& group,

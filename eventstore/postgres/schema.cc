@@ -45,8 +45,11 @@ CREATE SEQUENCE IF NOT EXISTS orgledger_test_position_seq;
 // the state its writer remembers (docs/postgres.md "One round trip"): it
 // locks the head row as the reading transaction does, and raises SQLSTATE
 // OLG01 unless the head, every stream's version (0 when absent) and the
-// absence of every key are as planned. The script is idempotent and
-// upgrades a version 1 database.
+// absence of every key are as planned; and the writes of a planned group
+// in one statement (orgledger_write: its records, its keys' outcomes, the
+// head when `head_hash` is given, the notification), whose statements the
+// server plans once per session. The script is idempotent and upgrades a
+// version 1 database.
 constexpr char kCreateV2[] = R"sql(
 DROP TABLE IF EXISTS orgledger_streams;
 CREATE OR REPLACE FUNCTION orgledger_guard(
@@ -73,6 +76,25 @@ BEGIN
     RAISE EXCEPTION 'an idempotency key was already used'
       USING ERRCODE = 'OLG01';
   END IF;
+END $$;
+CREATE OR REPLACE FUNCTION orgledger_write(
+    positions bigint[], streams bytea[], versions bigint[], records bytea[],
+    keys bytea[], outcomes bytea[], head_position bigint, head_hash bytea,
+    channel text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO orgledger_log (position, stream, version, record)
+    SELECT * FROM unnest(positions, streams, versions, records);
+  IF coalesce(array_length(keys, 1), 0) > 0 THEN
+    INSERT INTO orgledger_outcomes (key, value)
+      SELECT * FROM unnest(keys, outcomes)
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+  END IF;
+  IF head_hash IS NOT NULL THEN
+    UPDATE orgledger_head SET position = head_position, hash = head_hash
+      WHERE id = 1;
+  END IF;
+  PERFORM pg_notify(channel, head_position::text);
 END $$;
 )sql";
 
