@@ -13,6 +13,7 @@
 #include "commands/engine.h"
 
 #include <spdlog/logger.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/defer.hpp>
@@ -40,6 +41,15 @@ namespace orgledger::commands {
 namespace {
 
 constexpr std::size_t kReadBatch = 1024;
+
+// This engine among those sharing a store: host, process, and a random
+// part (a restarted process with the same pid is another holder).
+std::string LeaseHolderName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + "-" + std::to_string(::getpid()) + "-" +
+         RandomBase64Url(6);
+}
 
 struct Pending {
   CommandRequest request;
@@ -503,8 +513,11 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
   std::unique_ptr<projections::Outbox> outbox;
   if (options.invite_email_sender) {
     Result<std::unique_ptr<projections::Outbox>> started =
-        projections::Outbox::Start(store.get(), "invite_email",
-                                   options.invite_email_sender, options.logger);
+        projections::Outbox::Start(
+            store.get(), "invite_email", options.invite_email_sender,
+            options.logger,
+            projections::OutboxLease{LeaseHolderName(),
+                                     options.outbox_lease_ttl});
     if (!started.ok()) return started.status();
     outbox = std::move(*started);
   }

@@ -106,6 +106,10 @@ struct EngineOptions {
   // InviteResent, at-least-once, with its own checkpoint, surviving
   // restarts). Default: empty = the engine sends nothing.
   projections::InviteEmailSender invite_email_sender;
+  // On a shared store (PostgreSQL), the engines' outboxes take turns
+  // through a lease in the store: one delivers, the others take over
+  // within this long after it stops renewing (projections/outbox.h).
+  std::chrono::milliseconds outbox_lease_ttl{10000};
 
   // Keep the projections (views) up to date in the background. False for
   // a write-only engine, such as a bulk import: views then answer from the

@@ -287,6 +287,28 @@ class EventStore {
     return std::string(value);
   }
 
+  // A named lease among the processes sharing the store, with the
+  // checkpoint of the work it guards (the outbox's deliveries: one replica
+  // at a time, docs/postgres.md). TakeLease takes `name` for `holder` for
+  // `ttl`, or renews it when `holder` has it, and returns the lease's
+  // checkpoint; nullopt while another holder's lease has not expired.
+  // MoveLease raises the checkpoint to `checkpoint` (never lowers it) and
+  // returns false when `holder` no longer has the lease. Time is the
+  // database's, so processes' clocks need not agree. Defaults (a store one
+  // process owns): unsupported; callers check shared() first.
+  virtual Result<std::optional<Position>> TakeLease(
+      std::string_view name, std::string_view holder,
+      std::chrono::milliseconds ttl) {
+    (void)name, (void)holder, (void)ttl;
+    return Unavailable("this store has no leases");
+  }
+  virtual Result<bool> MoveLease(std::string_view name,
+                                 std::string_view holder,
+                                 Position checkpoint) {
+    (void)name, (void)holder, (void)checkpoint;
+    return Unavailable("this store has no leases");
+  }
+
   // Moving a log between backends (`orgledger migrate`).
   //
   // Calls `fn` with every kept idempotency outcome (its key as

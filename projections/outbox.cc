@@ -2,6 +2,8 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
+
 #include "projections/projection.h"
 
 namespace orgledger::projections {
@@ -39,19 +41,33 @@ struct PendingEmail {
 }  // namespace
 
 Outbox::Outbox(eventstore::EventStore* store, std::string name,
-               InviteEmailSender sender, std::shared_ptr<spdlog::logger> logger)
+               InviteEmailSender sender, std::shared_ptr<spdlog::logger> logger,
+               OutboxLease lease)
     : store_(store),
       name_(std::move(name)),
       sender_(std::move(sender)),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)),
+      lease_(std::move(lease)),
+      leased_(store->shared()),
+      holding_(!leased_) {}
 
-Outbox::~Outbox() { subscription_.reset(); }
+Outbox::~Outbox() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (lease_thread_.joinable()) lease_thread_.join();
+  std::lock_guard<std::mutex> lock(subscription_mu_);
+  subscription_.reset();
+}
 
 Result<std::unique_ptr<Outbox>> Outbox::Start(
     eventstore::EventStore* store, std::string name, InviteEmailSender sender,
-    std::shared_ptr<spdlog::logger> logger) {
-  std::unique_ptr<Outbox> outbox(
-      new Outbox(store, std::move(name), std::move(sender), std::move(logger)));
+    std::shared_ptr<spdlog::logger> logger, OutboxLease lease) {
+  std::unique_ptr<Outbox> outbox(new Outbox(store, std::move(name),
+                                            std::move(sender),
+                                            std::move(logger), std::move(lease)));
   Result<std::optional<std::string>> cp =
       store->state().Get(CheckpointKey(outbox->name_));
   if (!cp.ok()) return cp.status();
@@ -61,13 +77,69 @@ Result<std::unique_ptr<Outbox>> Outbox::Start(
       return Corruption("damaged checkpoint of outbox " + outbox->name_);
     }
   }
-  if (outbox->checkpoint_ > 0) outbox->notifier_.Publish(outbox->checkpoint_);
+  if (!outbox->leased_) {
+    if (outbox->checkpoint_ > 0) {
+      outbox->notifier_.Publish(outbox->checkpoint_);
+    }
+    outbox->Follow(outbox->checkpoint_ + 1);
+    return outbox;
+  }
+  if (outbox->lease_.holder.empty()) {
+    return InvalidArgument("an outbox on a shared store needs a holder name");
+  }
+  outbox->Follow(outbox->checkpoint_ + 1);
+  outbox->Renew();
   Outbox* raw = outbox.get();
-  outbox->subscription_ = store->SubscribeBatches(
-      outbox->checkpoint_ + 1,
-      [raw](const std::vector<eventstore::RecordedEvent>& batch,
-            const std::atomic<bool>&) { return raw->OnBatch(batch); });
+  outbox->lease_thread_ = std::thread([raw] { raw->LeaseLoop(); });
   return outbox;
+}
+
+void Outbox::Follow(eventstore::Position from) {
+  std::lock_guard<std::mutex> lock(subscription_mu_);
+  subscription_.reset();  // waits for its handler to return
+  checkpoint_ = from - 1;
+  subscription_ = store_->SubscribeBatches(
+      from, [this](const std::vector<eventstore::RecordedEvent>& batch,
+                   const std::atomic<bool>&) { return OnBatch(batch); });
+}
+
+void Outbox::Renew() {
+  Result<std::optional<eventstore::Position>> taken =
+      store_->TakeLease(name_, lease_.holder, lease_.ttl);
+  if (!taken.ok() || !taken->has_value()) {
+    if (!taken.ok() && logger_) {
+      logger_->warn("outbox {}: cannot renew its lease: {}", name_,
+                    taken.status().ToString());
+    }
+    holding_ = false;  // another replica delivers, or may soon
+    return;
+  }
+  if (holding_.load()) return;  // renewed
+  // Taken: deliver what the last holder had not (from its checkpoint), or
+  // go on from here when this outbox is behind it.
+  const eventstore::Position shared = **taken;
+  std::lock_guard<std::mutex> lock(subscription_mu_);
+  subscription_.reset();
+  const eventstore::Position from = std::min(checkpoint_, shared) + 1;
+  checkpoint_ = from - 1;
+  holding_ = true;
+  if (logger_) {
+    logger_->info("outbox {}: {} delivers, from position {}", name_,
+                  lease_.holder, from);
+  }
+  notifier_.Publish(checkpoint_);
+  subscription_ = store_->SubscribeBatches(
+      from, [this](const std::vector<eventstore::RecordedEvent>& batch,
+                   const std::atomic<bool>&) { return OnBatch(batch); });
+}
+
+void Outbox::LeaseLoop() {
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  while (!stop_cv_.wait_for(lock, lease_.ttl / 3, [&] { return stopping_; })) {
+    lock.unlock();
+    Renew();
+    lock.lock();
+  }
 }
 
 bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
@@ -110,7 +182,10 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
     } else if (const auto* r = std::get_if<domain::InviteRevoked>(&e->event)) {
       tx.Delete(InviteKey(name_, e->org, r->invite_id));
     }
-    if (email.has_value() && !sender_(*email)) {
+    // Only the lease's holder sends; the others keep the pending
+    // invitations for when they take it over.
+    const bool sending = holding_.load();
+    if (email.has_value() && sending && !sender_(*email)) {
       all = false;  // not handed over: this event again, later
       break;
     }
@@ -126,7 +201,18 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
       return false;
     }
     checkpoint_ = done;
-    notifier_.Publish(done);
+    if (holding_.load()) {
+      if (leased_) {
+        Result<bool> moved = store_->MoveLease(name_, lease_.holder, done);
+        if (!moved.ok() || !*moved) {
+          // Expired and taken, or unreachable: the next holder delivers
+          // from the lease's checkpoint, so nothing after it is lost.
+          holding_ = false;
+          return all;
+        }
+      }
+      notifier_.Publish(done);
+    }
   }
   return all;
 }

@@ -3,12 +3,24 @@
 // keeps its own checkpoint in the StateStore, written after the callback
 // returned: delivery is at-least-once and survives restarts (a crash after
 // sending and before the checkpoint sends that email again). Thread-safe.
+//
+// On a store several processes share (EventStore::shared()), one outbox
+// at a time delivers: the holder of the store's lease named after it. Every
+// outbox follows the log (keeping the pending invitations a re-send needs)
+// but only the holder sends, and it moves the lease's checkpoint after each
+// batch. An outbox that takes the lease over (the holder stopped renewing
+// it) delivers again from that checkpoint: at least once overall.
 #ifndef ORGLEDGER_PROJECTIONS_OUTBOX_H_
 #define ORGLEDGER_PROJECTIONS_OUTBOX_H_
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "eventstore/event_store.h"
 #include "eventstore/position_notifier.h"
@@ -35,13 +47,21 @@ struct InviteEmail {
 // with the same email later (after a pause). Runs on the outbox's thread.
 using InviteEmailSender = std::function<bool(const InviteEmail&)>;
 
+// Who this outbox is among those sharing a store, and how long its lease
+// lasts unrenewed (it is renewed every third of that).
+struct OutboxLease {
+  std::string holder;
+  std::chrono::milliseconds ttl{10000};
+};
+
 class Outbox {
  public:
   // Starts delivering from the checkpoint of consumer `name` (created at
-  // 0 the first time: every email in the log).
+  // 0 the first time: every email in the log). On a shared store `lease`
+  // says who this one is; it takes the lease at once when it is free.
   static Result<std::unique_ptr<Outbox>> Start(
       eventstore::EventStore* store, std::string name, InviteEmailSender sender,
-      std::shared_ptr<spdlog::logger> logger);
+      std::shared_ptr<spdlog::logger> logger, OutboxLease lease = {});
 
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -52,18 +72,36 @@ class Outbox {
   bool WaitFor(eventstore::Position p, std::chrono::milliseconds timeout) {
     return notifier_.WaitFor(p, timeout);
   }
+  // Whether this outbox sends (always on a store one process owns).
+  bool delivering() const { return holding_.load(); }
 
  private:
   Outbox(eventstore::EventStore* store, std::string name,
-         InviteEmailSender sender, std::shared_ptr<spdlog::logger> logger);
+         InviteEmailSender sender, std::shared_ptr<spdlog::logger> logger,
+         OutboxLease lease);
   bool OnBatch(const std::vector<eventstore::RecordedEvent>& batch);
+  // Takes or renews the lease; on taking it, follows the log again from
+  // the lease's checkpoint. REQUIRES: subscription_mu_ not held.
+  void Renew();
+  void LeaseLoop();
+  void Follow(eventstore::Position from);
 
   eventstore::EventStore* const store_;
   const std::string name_;
   const InviteEmailSender sender_;
   const std::shared_ptr<spdlog::logger> logger_;
+  const OutboxLease lease_;
+  const bool leased_;  // the store is shared
+  std::atomic<bool> holding_{false};
   eventstore::Position checkpoint_ = 0;  // the subscription thread's
   eventstore::PositionNotifier notifier_;
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread lease_thread_;
+
+  std::mutex subscription_mu_;
   std::unique_ptr<eventstore::Subscription> subscription_;  // last
 };
 

@@ -340,6 +340,37 @@ class PostgresEventStore final : public EventStore {
                        " could not be read");
   }
 
+  Result<std::optional<Position>> TakeLease(
+      std::string_view name, std::string_view holder,
+      std::chrono::milliseconds ttl) override {
+    // Taken when free, expired, or already this holder's; the checkpoint
+    // stays with the lease.
+    Result<pg::Rows> r = Read(Statement::Prepared(
+        "INSERT INTO orgledger_leases AS l VALUES "
+        "($1::text, $2::text, now() + $3::bigint * interval '1 millisecond', "
+        "0) ON CONFLICT (name) DO UPDATE "
+        "SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
+        "WHERE l.holder = EXCLUDED.holder OR l.expires_at < now() "
+        "RETURNING checkpoint",
+        {Param::Text(std::string(name)), Param::Text(std::string(holder)),
+         Param::Int(ttl.count())}));
+    if (!r.ok()) return r.status();
+    if (r->size() == 0) return std::optional<Position>();
+    return std::optional<Position>(static_cast<Position>(r->Int(0, 0)));
+  }
+
+  Result<bool> MoveLease(std::string_view name, std::string_view holder,
+                         Position checkpoint) override {
+    Result<pg::Rows> r = Read(Statement::Prepared(
+        "UPDATE orgledger_leases SET checkpoint = greatest(checkpoint, "
+        "$3::bigint) WHERE name = $1::text AND holder = $2::text AND "
+        "expires_at >= now() RETURNING 1",
+        {Param::Text(std::string(name)), Param::Text(std::string(holder)),
+         Param::Int(static_cast<std::int64_t>(checkpoint))}));
+    if (!r.ok()) return r.status();
+    return r->size() == 1;
+  }
+
   StoreStats Stats() const override {
     std::lock_guard<std::mutex> lock(stats_mu_);
     StoreStats s = stats_;

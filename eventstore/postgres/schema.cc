@@ -48,10 +48,17 @@ CREATE SEQUENCE IF NOT EXISTS orgledger_test_position_seq;
 // absence of every key are as planned; and the writes of a planned group
 // in one statement (orgledger_write: its records, its keys' outcomes, the
 // head when `head_hash` is given, the notification), whose statements the
-// server plans once per session. The script is idempotent and upgrades a
+// server plans once per session; and the leases (EventStore::TakeLease),
+// one row each: holder, expiry by the server's clock, checkpoint. The
+// script is idempotent and upgrades a
 // version 1 database.
 constexpr char kCreateV2[] = R"sql(
 DROP TABLE IF EXISTS orgledger_streams;
+CREATE TABLE IF NOT EXISTS orgledger_leases (
+  name       text PRIMARY KEY,
+  holder     text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  checkpoint bigint NOT NULL);
 CREATE OR REPLACE FUNCTION orgledger_guard(
     head_position bigint, head_hash bytea,
     streams bytea[], versions bigint[], keys bytea[]) RETURNS void

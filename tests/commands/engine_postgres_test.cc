@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -29,6 +31,84 @@ Result<std::unique_ptr<Engine>> OpenOn(
   options.context = std::make_shared<TestContext>(options.editions);
   options.threads = 2;
   return Engine::Open(std::move(options));
+}
+
+// What one engine's outbox sent: invitation ids.
+struct Mailbox {
+  std::mutex mu;
+  std::vector<std::string> sent;
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(mu);
+    return sent.size();
+  }
+};
+
+Result<std::unique_ptr<Engine>> OpenMailing(const std::string& url,
+                                            Mailbox* box) {
+  EngineOptions options;
+  options.postgres.url = url;
+  options.editions = domain::EditionCatalog::Default();
+  options.context = std::make_shared<TestContext>(options.editions);
+  options.threads = 2;
+  options.outbox_lease_ttl = 600ms;
+  options.invite_email_sender = [box](const projections::InviteEmail& e) {
+    std::lock_guard<std::mutex> lock(box->mu);
+    box->sent.push_back(e.invite_id);
+    return true;
+  };
+  return Engine::Open(std::move(options));
+}
+
+bool WaitUntil(const std::function<bool()>& done) {
+  for (int i = 0; i < 200 && !done(); ++i) std::this_thread::sleep_for(25ms);
+  return done();
+}
+
+// SPEC §7: one replica's outbox delivers at a time; when it stops, another
+// takes the lease over and delivers what it had not, so every invitation
+// is emailed at least once overall, and none twice while the holder lives.
+TEST(EnginePostgres, OneOutboxDeliversAndAnotherTakesOver) {
+  auto* server = orgledger::testing::PostgresServer::Shared();
+  ASSERT_NE(server, nullptr);
+  const std::string url = server->NewDatabase();
+  Mailbox first_box, second_box;
+  auto first = OpenMailing(url, &first_box);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = OpenMailing(url, &second_box);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(
+      (*first)
+          ->Execute(Request("acme", Admin("acme"),
+                            domain::CreateOrganization{"enterprise"}))
+          .ok());
+  std::set<std::string> invited;
+  auto invite = [&](Engine& engine, int i) {
+    CommandOutcome o = engine.Execute(
+        Request("acme", Admin("acme"),
+                domain::InviteMember{"p" + std::to_string(i) + "@acme.example",
+                                     "member"}));
+    ASSERT_TRUE(o.ok()) << o.error.ToString();
+    invited.insert(o.invite_id.value_or(""));
+  };
+  // Commands through both engines; only the first (the lease's holder)
+  // sends, for a few renewals of the lease.
+  for (int i = 0; i < 10; ++i) invite(i % 2 == 0 ? **first : **second, i);
+  ASSERT_TRUE(WaitUntil([&] { return first_box.size() >= 10; }));
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(first_box.size(), 10u);
+  EXPECT_EQ(second_box.size(), 0u) << "two outboxes delivered at once";
+
+  // The holder goes away; the second takes over within the lease's time
+  // and delivers what is sent after.
+  first->reset();
+  for (int i = 10; i < 15; ++i) invite(**second, i);
+  ASSERT_TRUE(WaitUntil([&] { return second_box.size() >= 5; }));
+  std::set<std::string> delivered(first_box.sent.begin(), first_box.sent.end());
+  {
+    std::lock_guard<std::mutex> lock(second_box.mu);
+    delivered.insert(second_box.sent.begin(), second_box.sent.end());
+  }
+  EXPECT_EQ(delivered, invited);
 }
 
 TEST(EnginePostgres, EveryEngineOnAStoreHasTheSameCatalog) {
