@@ -514,8 +514,8 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
   if (options.invite_email_sender) {
     Result<std::unique_ptr<projections::Outbox>> started =
         projections::Outbox::Start(
-            store.get(), "invite_email", options.invite_email_sender,
-            options.logger,
+            store.get(), projections::kInviteOutbox,
+            options.invite_email_sender, options.logger,
             projections::OutboxLease{LeaseHolderName(),
                                      options.outbox_lease_ttl});
     if (!started.ok()) return started.status();

@@ -302,8 +302,7 @@ class EventStore {
     (void)name, (void)holder, (void)ttl;
     return Unavailable("this store has no leases");
   }
-  virtual Result<bool> MoveLease(std::string_view name,
-                                 std::string_view holder,
+  virtual Result<bool> MoveLease(std::string_view name, std::string_view holder,
                                  Position checkpoint) {
     (void)name, (void)holder, (void)checkpoint;
     return Unavailable("this store has no leases");

@@ -40,6 +40,36 @@ struct PendingEmail {
 
 }  // namespace
 
+Result<eventstore::Position> ReadOutboxCheckpoint(eventstore::StateStore& state,
+                                                  const std::string& name) {
+  Result<std::optional<std::string>> cp = state.Get(CheckpointKey(name));
+  if (!cp.ok()) return cp.status();
+  eventstore::Position p = 0;
+  if (cp->has_value()) {
+    std::string_view in = **cp;
+    if (!eventstore::GetFixed64BE(&in, &p)) {
+      return Corruption("damaged checkpoint of outbox " + name);
+    }
+  }
+  return p;
+}
+
+Status HandOverOutbox(eventstore::EventStore& to, const std::string& name,
+                      eventstore::Position checkpoint,
+                      std::chrono::milliseconds ttl) {
+  const std::string holder = "handover:" + name;
+  Result<std::optional<eventstore::Position>> taken =
+      to.TakeLease(name, holder, ttl);
+  if (!taken.ok()) return taken.status();
+  if (!taken->has_value()) {
+    return Unavailable("the outbox " + name + " is delivering on that store");
+  }
+  Result<bool> moved = to.MoveLease(name, holder, checkpoint);
+  if (!moved.ok()) return moved.status();
+  if (!*moved) return Unavailable("the outbox " + name + "'s lease was taken");
+  return Status::Ok();
+}
+
 Outbox::Outbox(eventstore::EventStore* store, std::string name,
                InviteEmailSender sender, std::shared_ptr<spdlog::logger> logger,
                OutboxLease lease)
@@ -65,18 +95,13 @@ Outbox::~Outbox() {
 Result<std::unique_ptr<Outbox>> Outbox::Start(
     eventstore::EventStore* store, std::string name, InviteEmailSender sender,
     std::shared_ptr<spdlog::logger> logger, OutboxLease lease) {
-  std::unique_ptr<Outbox> outbox(new Outbox(store, std::move(name),
-                                            std::move(sender),
-                                            std::move(logger), std::move(lease)));
-  Result<std::optional<std::string>> cp =
-      store->state().Get(CheckpointKey(outbox->name_));
+  std::unique_ptr<Outbox> outbox(
+      new Outbox(store, std::move(name), std::move(sender), std::move(logger),
+                 std::move(lease)));
+  Result<eventstore::Position> cp =
+      ReadOutboxCheckpoint(store->state(), outbox->name_);
   if (!cp.ok()) return cp.status();
-  if (cp->has_value()) {
-    std::string_view in = **cp;
-    if (!eventstore::GetFixed64BE(&in, &outbox->checkpoint_)) {
-      return Corruption("damaged checkpoint of outbox " + outbox->name_);
-    }
-  }
+  outbox->checkpoint_ = *cp;
   if (!outbox->leased_) {
     if (outbox->checkpoint_ > 0) {
       outbox->notifier_.Publish(outbox->checkpoint_);

@@ -47,6 +47,21 @@ struct InviteEmail {
 // with the same email later (after a pause). Runs on the outbox's thread.
 using InviteEmailSender = std::function<bool(const InviteEmail&)>;
 
+// The engine's outbox of invitation emails.
+inline constexpr char kInviteOutbox[] = "invite_email";
+
+// The checkpoint outbox `name` keeps in `state` (0 when it has none).
+Result<eventstore::Position> ReadOutboxCheckpoint(eventstore::StateStore& state,
+                                                  const std::string& name);
+
+// Hands the delivery of outbox `name` on a shared store `to` over from
+// `checkpoint` (`orgledger migrate`: the emails the old store's outbox had
+// sent are not sent again): the first replica to take the lease goes on
+// from there, within `ttl`.
+Status HandOverOutbox(eventstore::EventStore& to, const std::string& name,
+                      eventstore::Position checkpoint,
+                      std::chrono::milliseconds ttl);
+
 // Who this outbox is among those sharing a store, and how long its lease
 // lasts unrenewed (it is renewed every third of that).
 struct OutboxLease {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "projections/outbox.h"
 #include "tools/database.h"
 
 namespace orgledger::tools {
@@ -122,6 +123,10 @@ int RunBackup(const Where& where, const std::string& to) {
   return kExitOk;
 }
 
+// How long the migrated outbox's checkpoint is held before the first
+// replica may take the lease (it then starts from that checkpoint).
+constexpr std::chrono::milliseconds kHandOverLease{1000};
+
 int RunMigrate(const Where& where) {
   if (where.data.empty() || !where.postgres()) {
     return Fail(InvalidArgument(
@@ -170,6 +175,15 @@ int RunMigrate(const Where& where) {
   if (!outcomes.empty()) {
     if (Status s = copy.Import({}, outcomes); !s.ok()) return Fail(s);
   }
+  // The outbox goes on where the old store's had delivered to.
+  Result<eventstore::Position> delivered = projections::ReadOutboxCheckpoint(
+      source.state(), projections::kInviteOutbox);
+  if (!delivered.ok()) return Fail(delivered.status());
+  if (Status s = projections::HandOverOutbox(copy, projections::kInviteOutbox,
+                                             *delivered, kHandOverLease);
+      !s.ok()) {
+    return Fail(s);
+  }
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   auto report = copy.Verify(1, 0);
   if (!report.ok()) return Fail(report.status());
@@ -190,9 +204,11 @@ int RunMigrate(const Where& where) {
   }
   std::printf(
       "migrate: %llu records and %llu idempotency keys in %.1f s, "
-      "verified\n  head %s on both\n",
+      "verified\n  head %s on both\n  invitation emails delivered up to "
+      "position %llu: the replicas' outbox goes on from there\n",
       static_cast<unsigned long long>(report->records),
-      static_cast<unsigned long long>(keys), secs, a.c_str());
+      static_cast<unsigned long long>(keys), secs, a.c_str(),
+      static_cast<unsigned long long>(*delivered));
   return kExitOk;
 }
 

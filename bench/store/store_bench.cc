@@ -51,8 +51,8 @@ struct Figure {
 // Streams are named by `run` so that runs on one PostgreSQL database
 // (which is not emptied between them) append to new streams each time.
 Figure RunAppends(const std::string& dir, const std::string& url,
-                  es::Durability durability, int appenders,
-                  std::uint64_t total, int run) {
+                  es::Durability durability, int appenders, std::uint64_t total,
+                  int run) {
   es::StoreOptions options;
   options.durability = durability;
   orgledger::Result<std::unique_ptr<es::EventStore>> store =

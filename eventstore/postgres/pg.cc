@@ -77,10 +77,11 @@ constexpr std::uint32_t kInt8Oid = 20;
 }  // namespace
 
 Param Param::ByteaArray(const std::vector<std::string_view>& items) {
-  return BinaryArray(items, kByteaOid, [](std::string* out, std::string_view b) {
-    PutBE32(out, static_cast<std::uint32_t>(b.size()));
-    out->append(b);
-  });
+  return BinaryArray(items, kByteaOid,
+                     [](std::string* out, std::string_view b) {
+                       PutBE32(out, static_cast<std::uint32_t>(b.size()));
+                       out->append(b);
+                     });
 }
 
 Param Param::BigintArray(const std::vector<std::int64_t>& items) {

@@ -216,10 +216,9 @@ class PostgresEventStore final : public EventStore {
 
   Result<std::optional<KeptAppend>> FindIdempotencyKey(
       std::string_view stream, std::string_view key) override {
-    Result<pg::Rows> r =
-        Read(Statement::Prepared(
-            "SELECT value FROM orgledger_outcomes WHERE key = $1",
-            {Param::Bytes(OutcomeKey(stream, key))}, true));
+    Result<pg::Rows> r = Read(Statement::Prepared(
+        "SELECT value FROM orgledger_outcomes WHERE key = $1",
+        {Param::Bytes(OutcomeKey(stream, key))}, true));
     if (!r.ok()) return r.status();
     if (r->size() == 0) return std::optional<KeptAppend>();
     Result<KeptAppend> kept = DecodeKeptAppend(r->Get(0, 0));
@@ -609,7 +608,7 @@ Status PostgresEventStore::WriteAndCommit(pg::Connection& c,
           "the connection to PostgreSQL was lost after the commit was sent: "
           "the append's outcome is unknown; retry with the same idempotency "
           "key to learn it (" +
-              written.status().message() + ")");
+          written.status().message() + ")");
     }
     return Rollback(c, written.status());
   }
@@ -660,11 +659,11 @@ std::optional<Status> PostgresEventStore::CommitRemembered(
       "$4::bigint[], $5::bytea[])",
       {Param::Int(static_cast<std::int64_t>(remembered_->position)),
        Param::Bytes(HashBytes(remembered_->hash)),
-       BytesArray(versions, [](auto& s) -> std::string_view { return s.first; }),
+       BytesArray(versions,
+                  [](auto& s) -> std::string_view { return s.first; }),
        IntArray(versions, [](auto& s) { return s.second; }),
-       BytesArray(keys, [](const std::string& k) -> std::string_view {
-         return k;
-       })}));
+       BytesArray(
+           keys, [](const std::string& k) -> std::string_view { return k; })}));
   for (Statement& s : WriteStatements(w, /*move_head=*/true)) {
     statements.push_back(std::move(s));
   }
@@ -712,8 +711,8 @@ Status PostgresEventStore::CommitLocked(
          true});
   } else {
     begin.push_back(Statement::Prepared(
-        "SELECT position, hash FROM orgledger_head WHERE id = 1 FOR UPDATE",
-        {}, true));
+        "SELECT position, hash FROM orgledger_head WHERE id = 1 FOR UPDATE", {},
+        true));
   }
   auto bytes = [](const std::string& b) -> std::string_view { return b; };
   begin.push_back(Statement::Prepared(

@@ -113,9 +113,12 @@ Status EnsureSchema(Connection& c) {
       std::string("BEGIN; ") + kSchemaLock + "; " + kCreateV1 + kCreateV2 +
       "INSERT INTO orgledger_meta VALUES ('schema_version', '" + version +
       "'::bytea) ON CONFLICT DO NOTHING; "
-      "UPDATE orgledger_meta SET value = '" + version +
+      "UPDATE orgledger_meta SET value = '" +
+      version +
       "'::bytea WHERE key = 'schema_version' AND "
-      "convert_from(value, 'UTF8')::int < " + version + "; "
+      "convert_from(value, 'UTF8')::int < " +
+      version +
+      "; "
       "SELECT convert_from(value, 'UTF8') FROM orgledger_meta "
       "WHERE key = 'schema_version'");
   if (!done.ok()) {

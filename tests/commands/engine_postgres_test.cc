@@ -76,11 +76,10 @@ TEST(EnginePostgres, OneOutboxDeliversAndAnotherTakesOver) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   auto second = OpenMailing(url, &second_box);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
-  ASSERT_TRUE(
-      (*first)
-          ->Execute(Request("acme", Admin("acme"),
-                            domain::CreateOrganization{"enterprise"}))
-          .ok());
+  ASSERT_TRUE((*first)
+                  ->Execute(Request("acme", Admin("acme"),
+                                    domain::CreateOrganization{"enterprise"}))
+                  .ok());
   std::set<std::string> invited;
   auto invite = [&](Engine& engine, int i) {
     CommandOutcome o = engine.Execute(

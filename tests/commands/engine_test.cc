@@ -229,7 +229,8 @@ TEST_F(EngineTest, ACreateDecidedUnreadIsAnsweredAsIfRead) {
         Run(Request("acme", Admin("acme"), CreateOrganization{"team"}));
     EXPECT_EQ(o.error.code(), Code::kAlreadyExists) << o.error.ToString();
     Open(options);
-    CommandRequest r = Request("acme", Admin("acme"), CreateOrganization{"team"});
+    CommandRequest r =
+        Request("acme", Admin("acme"), CreateOrganization{"team"});
     r.envelope.expected_version = 2;
     o = Run(r);
     EXPECT_EQ(o.error.code(), Code::kAlreadyExists) << o.error.ToString();

@@ -67,9 +67,8 @@ Race SlowAppendRace(bool positions_from_sequence,
     std::lock_guard<std::mutex> lock(mu);
     race.delivered.push_back(e.position);
   });
-  const ExpectedVersion expected = expected_versions
-                                       ? ExpectedVersion::NoStream()
-                                       : ExpectedVersion::Any();
+  const ExpectedVersion expected =
+      expected_versions ? ExpectedVersion::NoStream() : ExpectedVersion::Any();
   if (expected_versions) {
     EXPECT_TRUE((*fast_store)
                     ->Append(Request("warm-fast", expected, {Event("W", "")}))
@@ -79,8 +78,9 @@ Race SlowAppendRace(bool positions_from_sequence,
                     .ok());
   }
   std::thread first([&] {
-    EXPECT_TRUE(
-        (*slow_store)->Append(Request("slow", expected, {Event("E", "1")})).ok());
+    EXPECT_TRUE((*slow_store)
+                    ->Append(Request("slow", expected, {Event("E", "1")}))
+                    .ok());
   });
   std::this_thread::sleep_for(300ms);  // the slow one holds its position
   EXPECT_TRUE(

@@ -6,6 +6,11 @@
 // keeps its head and its idempotency keys.
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <thread>
+
+#include "commands/engine.h"
+#include "tests/commands/engine_fixture.h"
 #include "tests/testing/postgres_server.h"
 #include "tests/tools/serve_fixture.h"
 #include "tests/tools/tool_runner.h"
@@ -121,6 +126,78 @@ TEST(Migrate, ARocksDbLogMovesWithItsHeadAndKeys) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"replayed\":true"), std::string::npos) << r.body;
   EXPECT_EQ(PositionOf(r), 3u);
+}
+
+// The outbox's checkpoint moves too: replicas on the store do not send
+// again the invitations the old database's outbox had delivered, and send
+// the new ones.
+TEST(Migrate, TheOutboxGoesOnWhereTheOldDatabaseHadDelivered) {
+  using namespace std::chrono_literals;
+  PostgresServer* pg = PostgresServer::Shared();
+  ASSERT_NE(pg, nullptr);
+  const std::string url = pg->NewDatabase();
+  TestDir dir;
+  std::mutex mu;
+  std::vector<std::string> sent;
+  auto open = [&](bool postgres) {
+    commands::EngineOptions o;
+    if (postgres) {
+      o.postgres.url = url;
+      o.outbox_lease_ttl = 300ms;
+    } else {
+      o.data_dir = dir.Sub("db");
+    }
+    o.context = std::make_shared<commands::testing::TestContext>();
+    o.invite_email_sender = [&](const projections::InviteEmail& e) {
+      std::lock_guard<std::mutex> lock(mu);
+      sent.push_back(e.email);
+      return true;
+    };
+    auto e = commands::Engine::Open(std::move(o));
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? std::move(*e) : nullptr;
+  };
+  auto invite = [](commands::Engine& engine, const std::string& email) {
+    commands::CommandOutcome o = engine.Execute(
+        commands::testing::Request("acme", commands::testing::Admin("acme"),
+                                   domain::InviteMember{email, "member"}));
+    EXPECT_TRUE(o.ok()) << o.error.ToString();
+  };
+  auto delivered = [&](std::size_t n) {
+    for (int i = 0; i < 200; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (sent.size() >= n) return true;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  };
+  {
+    auto before = open(false);
+    ASSERT_NE(before, nullptr);
+    ASSERT_TRUE(before
+                    ->Execute(commands::testing::Request(
+                        "acme", commands::testing::Admin("acme"),
+                        domain::CreateOrganization{"enterprise"}))
+                    .ok());
+    invite(*before, "old@acme.example");
+    ASSERT_TRUE(delivered(1));
+  }
+  ToolResult moved =
+      RunOrgledger({"migrate", "--data", dir.Sub("db"), "--store", url});
+  ASSERT_EQ(moved.exit_code, 0) << moved.out << moved.err;
+  EXPECT_NE(moved.out.find("delivered up to position 2"), std::string::npos)
+      << moved.out;
+
+  auto after = open(true);
+  ASSERT_NE(after, nullptr);
+  invite(*after, "new@acme.example");
+  ASSERT_TRUE(delivered(2));
+  std::this_thread::sleep_for(300ms);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(sent,
+            (std::vector<std::string>{"old@acme.example", "new@acme.example"}));
 }
 
 }  // namespace
