@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench/calibrate.h"
+#include "bench/replicas.h"
 #include "bench/workloads.h"
 #include "eventstore/fs_info.h"
 
@@ -304,6 +305,45 @@ int RunBench(const BenchOptions& o) {
             "W5 mixed, 64 writers + 4 readers", f.commands / f.seconds,
             f.accepted / f.seconds, f.p99_us, verified ? "ok" : "FAILED"));
     if (!verified || m.views.errors != 0) status = 1;
+  }
+  if (want("replicas") && !o.store.empty()) {
+    engine.reset();
+    const long w6_orgs = o.orgs > 0 ? o.orgs : 1000;
+    Result<ReplicaFigures> w6 = Replicas(o.store, dir + "/replicas", w6_orgs,
+                                         32, o.seconds > 0 ? o.seconds : 60);
+    if (!w6.ok()) {
+      std::fprintf(stderr, "orgledger: replicas: %s\n",
+                   w6.status().message().c_str());
+      return 1;
+    }
+    const ReplicaFigures& f = *w6;
+    const bool exact =
+        f.chain_ok && f.projections_ok && f.missing == 0 && f.doubled == 0;
+    report.Add(
+        "replicas",
+        Fmt("\"processes\":2,\"writers\":64,\"orgs\":%ld,\"seconds\":%.1f,"
+            "\"commands\":%llu,\"commands_per_s\":%.0f,"
+            "\"accepted_per_s\":%.0f,\"conflicts\":%llu,"
+            "\"other_errors\":%llu,\"planned_again\":%llu,\"group_commits\":%"
+            "llu,"
+            "\"appends\":%llu,\"p50_us\":%.0f,"
+            "\"p99_us\":%.0f,\"max_us\":%.0f,\"verify\":%s,"
+            "\"verify_projections\":%s,\"missing\":%llu,\"doubled\":%llu",
+            w6_orgs, f.seconds, static_cast<unsigned long long>(f.commands),
+            f.commands / f.seconds, f.accepted / f.seconds,
+            static_cast<unsigned long long>(f.conflicts),
+            static_cast<unsigned long long>(f.other_errors),
+            static_cast<unsigned long long>(f.guard_misses),
+            static_cast<unsigned long long>(f.groups),
+            static_cast<unsigned long long>(f.appends), f.p50_us, f.p99_us,
+            f.max_us, f.chain_ok ? "true" : "false",
+            f.projections_ok ? "true" : "false",
+            static_cast<unsigned long long>(f.missing),
+            static_cast<unsigned long long>(f.doubled)),
+        Fmt("%-44s %.0f commands/s, p99 %.0f us, %s", "W6 two replicas racing",
+            f.commands / f.seconds, f.p99_us,
+            exact ? "each acknowledged once, verified" : "FAILED checks"));
+    if (!exact) status = 1;
   }
   engine.reset();
   report.Table();

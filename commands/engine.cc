@@ -28,6 +28,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 
 #include "commands/malloc_policy.h"
@@ -67,6 +68,10 @@ struct Running {
   // `guess_new`): `guessed` once tried, `guessing` while its append is out.
   bool guessed = false;
   bool guessing = false;
+  // A state the log has moved past (a conflict, or a head ahead of it):
+  // the next attempt reads only the events after it, not the whole
+  // organization again.
+  std::optional<CachedOrg> behind;
   // Runs on the thread of a blocking Execute, appends included.
   bool on_caller = false;
 };
@@ -196,7 +201,10 @@ class EngineImpl final : public Engine {
         !run->guessed &&
         std::holds_alternative<domain::CreateOrganization>(envelope.command);
     run->guessing = false;
-    Result<CachedOrg> loaded = Load(run->org, guess_new, &run->guessing);
+    Result<CachedOrg> loaded =
+        run->behind.has_value()
+            ? CatchUp(run->org, *std::exchange(run->behind, std::nullopt))
+            : Load(run->org, guess_new, &run->guessing);
     run->guessed = run->guessed || run->guessing;
     if (!loaded.ok()) return Finish(run, StorageFailure(loaded.status()));
     // A state not put back (a failed append) gives back its cache charge.
@@ -221,7 +229,9 @@ class EngineImpl final : public Engine {
       if (store_->shared()) {
         Result<eventstore::StreamHead> head = store_->GetStreamHead(run->org);
         if (!head.ok()) return Finish(run, StorageFailure(head.status()));
-        if (head->version != entry->state.version) return DecideAgain(run);
+        if (head->version != entry->state.version) {
+          return DecideAgain(run, entry.get());
+        }
       }
       cache_.Put(run->org, std::move(*entry));
       return Finish(run, OutcomeOf(*decision, eventstore::AppendResult{}));
@@ -230,7 +240,8 @@ class EngineImpl final : public Engine {
       // A no-op: nothing to write; answer with the organization's head.
       Result<eventstore::StreamHead> head = store_->GetStreamHead(run->org);
       if (head.ok() && head->version != entry->state.version) {
-        return DecideAgain(run);  // decided on a state another process moved
+        // decided on a state another process moved
+        return DecideAgain(run, entry.get());
       }
       cache_.Put(run->org, std::move(*entry));
       if (!head.ok()) return Finish(run, StorageFailure(head.status()));
@@ -281,9 +292,10 @@ class EngineImpl final : public Engine {
   // The state the command was decided on is behind the log (another
   // process appended): decide again on a state loaded afresh (the stale one
   // is not put back in the cache), as after a lost race.
-  void DecideAgain(const std::shared_ptr<Running>& run) {
+  void DecideAgain(const std::shared_ptr<Running>& run, CachedOrg* stale) {
     if (run->attempt < options_.max_retries) {
       ++run->attempt;
+      run->behind = Behind(*stale);
       return Run(run);
     }
     Finish(run, Rejected(Status(Code::kConcurrencyConflict,
@@ -304,6 +316,7 @@ class EngineImpl final : public Engine {
       if (r.status().code() == Code::kConcurrencyConflict &&
           run->attempt < options_.max_retries) {
         ++run->attempt;
+        run->behind = Behind(*entry);
         return Run(run);
       }
       if (r.status().code() == Code::kConcurrencyConflict) {
@@ -341,6 +354,44 @@ class EngineImpl final : public Engine {
     return ReplayedOutcome(*kept, found.result);
   }
 
+  // A stale entry's state, to be caught up (its cache charge stays with
+  // the entry, given back when that is dropped).
+  static CachedOrg Behind(CachedOrg& stale) {
+    CachedOrg behind;
+    behind.state = std::move(stale.state);
+    behind.snapshot_version = stale.snapshot_version;
+    return behind;
+  }
+
+  // `entry` with the events of `org` after its version folded in.
+  Result<CachedOrg> CatchUp(const std::string& org, CachedOrg entry) {
+    for (;;) {
+      Result<std::vector<eventstore::RecordedEvent>> events =
+          store_->ReadStream(org, entry.state.version + 1, kReadBatch);
+      if (!events.ok()) return events.status();
+      if (Status s = Fold(*events, &entry.state); !s.ok()) return s;
+      if (events->size() < kReadBatch) break;
+    }
+    MaybeSnapshot(org, &entry);
+    return entry;
+  }
+
+  static Status Fold(const std::vector<eventstore::RecordedEvent>& events,
+                     domain::OrgState* state) {
+    for (const eventstore::RecordedEvent& recorded : events) {
+      Result<domain::Event> e =
+          codec::DecodeEvent(recorded.type, recorded.payload);
+      if (!e.ok()) {
+        return Corruption("event at position " +
+                          std::to_string(recorded.position) +
+                          " does not decode: " + e.status().message());
+      }
+      *state = domain::Evolve(std::move(*state), *e);
+      state->version = recorded.version;
+    }
+    return Status::Ok();
+  }
+
   // The state of `org`: the cache, else its snapshot and the events after;
   // or, on a miss with `guess_new`, the empty state unread (`*guessed`).
   Result<CachedOrg> Load(const std::string& org, bool guess_new,
@@ -372,17 +423,7 @@ class EngineImpl final : public Engine {
       Result<std::vector<eventstore::RecordedEvent>> events =
           store_->ReadStream(org, entry.state.version + 1, kReadBatch);
       if (!events.ok()) return events.status();
-      for (const eventstore::RecordedEvent& recorded : *events) {
-        Result<domain::Event> e =
-            codec::DecodeEvent(recorded.type, recorded.payload);
-        if (!e.ok()) {
-          return Corruption("event at position " +
-                            std::to_string(recorded.position) +
-                            " does not decode: " + e.status().message());
-        }
-        entry.state = domain::Evolve(std::move(entry.state), *e);
-        entry.state.version = recorded.version;
-      }
+      if (Status s = Fold(*events, &entry.state); !s.ok()) return s;
       if (events->size() < kReadBatch) break;
     }
     if (entry.state.version < head->version) {

@@ -139,8 +139,8 @@ int main(int argc, char** argv) {
   bench
       ->add_option("--workload", bench_options.workload,
                    "onboarding, replay, open, views, mixed or calibrate")
-      ->check(CLI::IsMember(
-          {"onboarding", "replay", "open", "views", "mixed", "calibrate"}));
+      ->check(CLI::IsMember({"onboarding", "replay", "open", "views", "mixed",
+                             "replicas", "calibrate"}));
   bench->add_flag("--all", bench_options.all,
                   "Every workload at default sizes");
   bench->add_option("--orgs", bench_options.orgs,
