@@ -111,8 +111,8 @@ int RunReplica(int n, const std::string& url, const std::string& scratch,
     total.latency.Merge(r.latency);
   }
   const eventstore::StoreStats stats = (*engine)->store().Stats();
-  total.guard_misses = static_cast<std::uint64_t>(
-      stats.Gauge(eventstore::kPostgresGuardMisses));
+  total.guard_misses =
+      static_cast<std::uint64_t>(stats.Gauge(eventstore::kPostgresGuardMisses));
   total.groups = stats.write_groups;
   total.appends = stats.appends;
   const std::string base = scratch + "/replica-" + std::to_string(n);
@@ -171,7 +171,8 @@ Result<ReplicaFigures> Replicas(const std::string& url,
     ChildReport r;
     std::ifstream in(base, std::ios::binary);
     in.read(reinterpret_cast<char*>(&r), sizeof r);
-    if (!in) return Unavailable("replica " + std::to_string(n) + " reported nothing");
+    if (!in)
+      return Unavailable("replica " + std::to_string(n) + " reported nothing");
     f.commands += r.commands;
     f.accepted += r.accepted;
     f.conflicts += r.conflicts;
@@ -215,8 +216,9 @@ Result<ReplicaFigures> Replicas(const std::string& url,
                                    std::chrono::minutes(5));
   auto reports = (*engine)->projections().Verify();
   f.projections_ok = reports.ok();
-  for (const auto& r : reports.ok() ? *reports
-                                    : std::vector<projections::ProjectionVerifyReport>{}) {
+  for (const auto& r :
+       reports.ok() ? *reports
+                    : std::vector<projections::ProjectionVerifyReport>{}) {
     f.projections_ok = f.projections_ok && r.ok;
   }
   return f;

@@ -20,6 +20,7 @@
 
 #include "eventstore/planner.h"
 #include "eventstore/postgres/pg.h"
+#include "eventstore/postgres/recent_records.h"
 #include "eventstore/postgres/schema.h"
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_event_store.h"
@@ -35,6 +36,8 @@ constexpr std::chrono::milliseconds kFollowInterval{100};
 constexpr std::chrono::milliseconds kReconnectInterval{100};
 constexpr std::size_t kVerifyBatch = 10000;
 constexpr char kChannel[] = "orgledger_log";
+// How many of the last records the store keeps for its own readers.
+constexpr std::size_t kRecentRecords = 16384;
 // orgledger_guard's SQLSTATE (schema.cc).
 constexpr char kGuardMissed[] = "OLG01";
 
@@ -268,6 +271,8 @@ class PostgresEventStore final : public EventStore {
                                              std::size_t max) override {
     const Position until = CommittedPosition();
     if (from > until || max == 0) return std::vector<RecordedEvent>();
+    std::vector<RecordedEvent> held = recent_.From(from, until, max);
+    if (!held.empty()) return held;
     Result<pg::Rows> r = Read(Statement::Prepared(
         "SELECT record FROM orgledger_log WHERE position >= $1 AND "
         "position <= $2 ORDER BY position LIMIT $3",
@@ -275,7 +280,9 @@ class PostgresEventStore final : public EventStore {
          Param::Int(static_cast<std::int64_t>(until)), Limit(max)},
         true));
     if (!r.ok()) return r.status();
-    return Decode(*r);
+    Result<std::vector<RecordedEvent>> read = Decode(*r);
+    if (read.ok()) recent_.Add(*read);  // for this process's other readers
+    return read;
   }
 
   Result<StreamHead> GetStreamHead(std::string_view stream) override {
@@ -495,6 +502,7 @@ class PostgresEventStore final : public EventStore {
   std::uint64_t guard_misses_ = 0;
 
   std::unique_ptr<StateStore> state_;
+  RecentRecords recent_{kRecentRecords};
   std::thread writer_;
   std::thread follower_;
 };
@@ -618,6 +626,15 @@ Status PostgresEventStore::WriteAndCommit(pg::Connection& c,
     if (options_.durability == Durability::kSync) stats_.syncs += 1;
   }
   remembered_ = LogHead{w.last_position, w.last_hash};
+  // This process's followers read these from memory.
+  std::vector<RecordedEvent> committed;
+  committed.reserve(w.records.size());
+  for (const PlannedRecord& r : w.records) {
+    Result<RecordedEvent> e = DecodeRecord(r.value);
+    if (!e.ok()) break;
+    committed.push_back(std::move(*e));
+  }
+  recent_.Add(committed);
   return Status::Ok();
 }
 
