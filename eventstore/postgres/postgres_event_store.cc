@@ -193,6 +193,7 @@ class PostgresEventStore final : public EventStore {
     Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(connect_);
     if (!c.ok()) return c.status();
     if (Status s = pg::EnsureSchema(**c); !s.ok()) return s;
+    if (Status s = CheckStateFollowsThisStore(**c); !s.ok()) return s;
     if (Status s = ReadSettings(**c); !s.ok()) return s;
     Result<LogHead> head = ReadHead(**c);
     if (!head.ok()) return head.status();
@@ -424,6 +425,43 @@ class PostgresEventStore final : public EventStore {
         {"SELECT position, hash FROM orgledger_head WHERE id = 1", {}, true});
     if (!r.ok()) return r.status();
     return HeadOf(*r);
+  }
+
+  // The local state (projections, outbox) is of one database's log: a
+  // state directory built from another one, or from before it was marked,
+  // is refused rather than followed from a position that means something
+  // else here. The database's id is made with its schema.
+  Status CheckStateFollowsThisStore(pg::Connection& c) {
+    Result<pg::Rows> id =
+        c.Exec({"SELECT convert_from(value, 'UTF8') FROM orgledger_meta "
+                "WHERE key = 'store_id'"});
+    if (!id.ok()) return id.status();
+    if (id->size() != 1) return Corruption("the database has no store_id");
+    const std::string mine(id->Get(0, 0));
+    const std::string key("s\0postgres_store_id", 19);
+    Result<std::optional<std::string>> kept = state_->Get(key);
+    if (!kept.ok()) return kept.status();
+    if (kept->has_value()) {
+      if (**kept == mine) return Status::Ok();
+      return InvalidArgument(
+          "the state directory " + postgres_.state_dir +
+          " holds the projections of another PostgreSQL database (store id " +
+          **kept + "; " + c.Describe() + " is " + mine +
+          "): give this database its own state directory, or remove that "
+          "one to rebuild it from the log");
+    }
+    Result<std::vector<KeyValue>> any = state_->Scan("", "", 1, false);
+    if (!any.ok()) return any.status();
+    if (!any->empty()) {
+      return InvalidArgument(
+          "the state directory " + postgres_.state_dir +
+          " holds projections but does not say which database they are of: "
+          "remove it to rebuild it from " +
+          c.Describe() + "'s log");
+    }
+    StateBatch mark;
+    mark.Put(key, mine);
+    return state_->Write(mark);
   }
 
   Status ReadSettings(pg::Connection& c) {

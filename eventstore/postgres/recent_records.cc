@@ -5,7 +5,8 @@ namespace orgledger::eventstore {
 void RecentRecords::Add(const std::vector<RecordedEvent>& records) {
   if (max_ == 0 || records.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const RecordedEvent& e : records) records_.insert_or_assign(e.position, e);
+  for (const RecordedEvent& e : records)
+    records_.insert_or_assign(e.position, e);
   while (records_.size() > max_) records_.erase(records_.begin());
 }
 

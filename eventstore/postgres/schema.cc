@@ -113,6 +113,8 @@ Status EnsureSchema(Connection& c) {
       std::string("BEGIN; ") + kSchemaLock + "; " + kCreateV1 + kCreateV2 +
       "INSERT INTO orgledger_meta VALUES ('schema_version', '" + version +
       "'::bytea) ON CONFLICT DO NOTHING; "
+      "INSERT INTO orgledger_meta VALUES ('store_id', "
+      "convert_to(gen_random_uuid()::text, 'UTF8')) ON CONFLICT DO NOTHING; "
       "UPDATE orgledger_meta SET value = '" +
       version +
       "'::bytea WHERE key = 'schema_version' AND "

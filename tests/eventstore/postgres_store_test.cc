@@ -13,6 +13,7 @@
 #include "tests/eventstore/property_suite.h"
 #include "tests/eventstore/state_store_suite.h"
 #include "tests/testing/tcp_proxy.h"
+#include "tests/testing/test_dir.h"
 
 namespace orgledger::eventstore::conformance {
 
@@ -178,6 +179,31 @@ TEST(PostgresOpen, ANewerSchemaIsRefusedByName) {
   EXPECT_NE(refused.status().message().find("schema version 99"),
             std::string::npos)
       << refused.status().message();
+}
+
+// A replica's state directory is of one database: pointed at another, the
+// store refuses to open rather than follow that log from positions that
+// mean something else there; its own database opens it again.
+TEST(PostgresOpen, AStateDirectoryOfAnotherDatabaseIsRefused) {
+  testing::PostgresServer* server = testing::PostgresServer::Shared();
+  ASSERT_NE(server, nullptr);
+  const std::string first = server->NewDatabase();
+  const std::string second = server->NewDatabase();
+  orgledger::testing::TestDir dir;
+  PostgresOptions p;
+  p.state_dir = dir.Sub("state");
+  {
+    auto store = OpenAt(first, p);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+  }
+  auto other = OpenAt(second, p);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(other.status().message().find("another PostgreSQL database"),
+            std::string::npos)
+      << other.status().message();
+  auto again = OpenAt(first, p);
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
 }
 
 TEST(PostgresOpen, AnUnreachableServerIsUnavailableWithoutCredentials) {
