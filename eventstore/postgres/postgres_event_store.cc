@@ -13,6 +13,8 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -36,6 +38,8 @@ constexpr std::chrono::milliseconds kFollowInterval{100};
 constexpr std::chrono::milliseconds kReconnectInterval{100};
 constexpr std::size_t kVerifyBatch = 10000;
 constexpr char kChannel[] = "orgledger_log";
+// The file in a state directory naming the database it follows.
+constexpr char kStoreIdFile[] = "ORGLEDGER_STORE_ID";
 // How many of the last records the store keeps for its own readers.
 constexpr std::size_t kRecentRecords = 16384;
 // orgledger_guard's SQLSTATE (schema.cc).
@@ -430,23 +434,27 @@ class PostgresEventStore final : public EventStore {
   // The local state (projections, outbox) is of one database's log: a
   // state directory built from another one, or from before it was marked,
   // is refused rather than followed from a position that means something
-  // else here. The database's id is made with its schema.
+  // else here. The database's id is made with its schema; the directory
+  // keeps it in a file of its own (not in the state, which is the
+  // callers'). In memory there is nothing to check.
   Status CheckStateFollowsThisStore(pg::Connection& c) {
+    if (postgres_.state_dir.empty()) return Status::Ok();
     Result<pg::Rows> id =
         c.Exec({"SELECT convert_from(value, 'UTF8') FROM orgledger_meta "
                 "WHERE key = 'store_id'"});
     if (!id.ok()) return id.status();
     if (id->size() != 1) return Corruption("the database has no store_id");
     const std::string mine(id->Get(0, 0));
-    const std::string key("s\0postgres_store_id", 19);
-    Result<std::optional<std::string>> kept = state_->Get(key);
-    if (!kept.ok()) return kept.status();
-    if (kept->has_value()) {
-      if (**kept == mine) return Status::Ok();
+    const std::filesystem::path file =
+        std::filesystem::path(postgres_.state_dir) / kStoreIdFile;
+    std::ifstream in(file);
+    std::string kept;
+    if (in && std::getline(in, kept)) {
+      if (kept == mine) return Status::Ok();
       return InvalidArgument(
           "the state directory " + postgres_.state_dir +
           " holds the projections of another PostgreSQL database (store id " +
-          **kept + "; " + c.Describe() + " is " + mine +
+          kept + "; " + c.Describe() + " is " + mine +
           "): give this database its own state directory, or remove that "
           "one to rebuild it from the log");
     }
@@ -459,9 +467,18 @@ class PostgresEventStore final : public EventStore {
           "remove it to rebuild it from " +
           c.Describe() + "'s log");
     }
-    StateBatch mark;
-    mark.Put(key, mine);
-    return state_->Write(mark);
+    const std::filesystem::path partial = file.string() + ".partial";
+    {
+      std::ofstream out(partial, std::ios::trunc);
+      out << mine << "\n";
+      if (!out.flush()) {
+        return Unavailable("cannot write " + partial.string());
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(partial, file, ec);
+    if (ec) return Unavailable("cannot write " + file.string());
+    return Status::Ok();
   }
 
   Status ReadSettings(pg::Connection& c) {
