@@ -6,6 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
+#include <thread>
+
 namespace orgledger::testing {
 namespace {
 
@@ -73,9 +77,15 @@ void TcpProxy::AcceptLoop() {
 }
 
 void TcpProxy::Pump(int client, int server) {
+  using Clock = std::chrono::steady_clock;
   char buf[65536];
   pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+  std::optional<Clock::time_point> cut_at;  // the marker went through
   while (!stop_.load()) {
+    if (cut_at.has_value() &&
+        Clock::now() - *cut_at > std::chrono::milliseconds(200)) {
+      break;
+    }
     if (::poll(fds, 2, 50) <= 0) continue;
     bool done = false;
     for (int i = 0; i < 2 && !done; ++i) {
@@ -85,25 +95,29 @@ void TcpProxy::Pump(int client, int server) {
         done = true;
         break;
       }
+      if (i == 1 && cut_at.has_value()) continue;  // the answer is lost
       const int to = i == 0 ? server : client;
       if (!SendAll(to, buf, n)) {
         done = true;
         break;
       }
-      if (i == 0) {
+      if (i == 0 && !cut_at.has_value()) {
         std::lock_guard<std::mutex> lock(mu_);
         if (!marker_.empty() &&
             std::string_view(buf, static_cast<std::size_t>(n)).find(marker_) !=
                 std::string_view::npos) {
           marker_.clear();
-          cut_.store(true);
-          done = true;  // forwarded; no answer goes back
+          cut_at = Clock::now();
         }
       }
     }
     if (done) break;
   }
+  if (cut_at.has_value()) cut_.store(true);  // before the client sees it
   ::close(client);
+  if (cut_at.has_value()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
   ::close(server);
 }
 

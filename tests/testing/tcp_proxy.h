@@ -22,8 +22,11 @@ class TcpProxy {
   TcpProxy& operator=(const TcpProxy&) = delete;
 
   int port() const { return port_; }
-  // The next client bytes containing `marker` are forwarded, then that
-  // connection is closed on both sides (once).
+  // The next client bytes containing `marker` are forwarded, and so is
+  // whatever the client sends in the next 200 ms (the rest of a pipeline
+  // the marker's write began), while nothing more goes back to it; then
+  // the client's side is closed, and the server's 300 ms later, so the
+  // server has received and run everything sent (once).
   void CutAfter(std::string marker);
   // Whether an armed cut happened.
   bool cut() const { return cut_.load(); }
