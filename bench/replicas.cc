@@ -49,6 +49,19 @@ struct ChildReport {
   std::uint64_t appends = 0;  // appends answered with success
   double seconds = 0;
   LatencyHistogram latency;
+
+  // Sums the counters, keeps the longer run, merges the latencies.
+  void Add(const ChildReport& o) {
+    commands += o.commands;
+    accepted += o.accepted;
+    conflicts += o.conflicts;
+    other_errors += o.other_errors;
+    guard_misses += o.guard_misses;
+    groups += o.groups;
+    appends += o.appends;
+    seconds = std::max(seconds, o.seconds);
+    latency.Merge(o.latency);
+  }
 };
 
 // One replica: its engine, `writers` threads for `seconds`. Writes the
@@ -103,13 +116,7 @@ int RunReplica(int n, const std::string& url, const std::string& scratch,
   for (auto& t : threads) t.join();
   ChildReport total;
   total.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  for (const ChildReport& r : per) {
-    total.commands += r.commands;
-    total.accepted += r.accepted;
-    total.conflicts += r.conflicts;
-    total.other_errors += r.other_errors;
-    total.latency.Merge(r.latency);
-  }
+  for (const ChildReport& r : per) total.Add(r);
   const eventstore::StoreStats stats = (*engine)->store().Stats();
   total.guard_misses =
       static_cast<std::uint64_t>(stats.Gauge(eventstore::kPostgresGuardMisses));
@@ -163,8 +170,7 @@ Result<ReplicaFigures> Replicas(const std::string& url,
   }
   if (!children_ok) return Unavailable("a replica process failed");
 
-  ReplicaFigures f;
-  LatencyHistogram latency;
+  ChildReport both;
   std::map<std::string, int> acknowledged;
   for (int n = 0; n < 2; ++n) {
     const std::string base = scratch + "/replica-" + std::to_string(n);
@@ -173,21 +179,22 @@ Result<ReplicaFigures> Replicas(const std::string& url,
     in.read(reinterpret_cast<char*>(&r), sizeof r);
     if (!in)
       return Unavailable("replica " + std::to_string(n) + " reported nothing");
-    f.commands += r.commands;
-    f.accepted += r.accepted;
-    f.conflicts += r.conflicts;
-    f.other_errors += r.other_errors;
-    f.guard_misses += r.guard_misses;
-    f.groups += r.groups;
-    f.appends += r.appends;
-    f.seconds = std::max(f.seconds, r.seconds);
-    latency.Merge(r.latency);
+    both.Add(r);
     std::ifstream keys(base + ".keys");
     for (std::string k; std::getline(keys, k);) acknowledged[k] = 0;
   }
-  f.p50_us = latency.Percentile(0.5);
-  f.p99_us = latency.Percentile(0.99);
-  f.max_us = latency.max_us();
+  ReplicaFigures f;
+  f.commands = both.commands;
+  f.accepted = both.accepted;
+  f.conflicts = both.conflicts;
+  f.other_errors = both.other_errors;
+  f.guard_misses = both.guard_misses;
+  f.groups = both.groups;
+  f.appends = both.appends;
+  f.seconds = both.seconds;
+  f.p50_us = both.latency.Percentile(0.5);
+  f.p99_us = both.latency.Percentile(0.99);
+  f.max_us = both.latency.max_us();
 
   // Afterwards: the chain, the projections, and each acknowledged key once.
   auto engine = commands::Engine::Open(OptionsFor(url));

@@ -365,15 +365,24 @@ class EngineImpl final : public Engine {
 
   // `entry` with the events of `org` after its version folded in.
   Result<CachedOrg> CatchUp(const std::string& org, CachedOrg entry) {
-    for (;;) {
-      Result<std::vector<eventstore::RecordedEvent>> events =
-          store_->ReadStream(org, entry.state.version + 1, kReadBatch);
-      if (!events.ok()) return events.status();
-      if (Status s = Fold(*events, &entry.state); !s.ok()) return s;
-      if (events->size() < kReadBatch) break;
-    }
+    const auto all = std::numeric_limits<eventstore::Version>::max();
+    if (Status s = ReadOn(org, all, &entry.state); !s.ok()) return s;
     MaybeSnapshot(org, &entry);
     return entry;
+  }
+
+  // Folds the events of `org` after `state`'s version into it, in batches,
+  // until version `until` or the end of the stream.
+  Status ReadOn(const std::string& org, eventstore::Version until,
+                domain::OrgState* state) {
+    while (state->version < until) {
+      Result<std::vector<eventstore::RecordedEvent>> events =
+          store_->ReadStream(org, state->version + 1, kReadBatch);
+      if (!events.ok()) return events.status();
+      if (Status s = Fold(*events, state); !s.ok()) return s;
+      if (events->size() < kReadBatch) break;
+    }
+    return Status::Ok();
   }
 
   static Status Fold(const std::vector<eventstore::RecordedEvent>& events,
@@ -419,13 +428,7 @@ class EngineImpl final : public Engine {
       }
       // Otherwise (another schema, or damaged) it is rebuilt from the log.
     }
-    while (entry.state.version < head->version) {
-      Result<std::vector<eventstore::RecordedEvent>> events =
-          store_->ReadStream(org, entry.state.version + 1, kReadBatch);
-      if (!events.ok()) return events.status();
-      if (Status s = Fold(*events, &entry.state); !s.ok()) return s;
-      if (events->size() < kReadBatch) break;
-    }
+    if (Status s = ReadOn(org, head->version, &entry.state); !s.ok()) return s;
     if (entry.state.version < head->version) {
       return Corruption("stream " + org + " ends at version " +
                         std::to_string(entry.state.version) +

@@ -101,27 +101,25 @@ Result<std::unique_ptr<Outbox>> Outbox::Start(
   Result<eventstore::Position> cp =
       ReadOutboxCheckpoint(store->state(), outbox->name_);
   if (!cp.ok()) return cp.status();
-  outbox->checkpoint_ = *cp;
-  if (!outbox->leased_) {
-    if (outbox->checkpoint_ > 0) {
-      outbox->notifier_.Publish(outbox->checkpoint_);
-    }
-    outbox->Follow(outbox->checkpoint_ + 1);
-    return outbox;
-  }
-  if (outbox->lease_.holder.empty()) {
+  if (outbox->leased_ && outbox->lease_.holder.empty()) {
     return InvalidArgument("an outbox on a shared store needs a holder name");
   }
-  outbox->Follow(outbox->checkpoint_ + 1);
-  outbox->Renew();
-  Outbox* raw = outbox.get();
-  outbox->lease_thread_ = std::thread([raw] { raw->LeaseLoop(); });
+  // Unleased, its checkpoint is what it handed over; leased, only once it
+  // holds the lease (Renew).
+  if (!outbox->leased_ && *cp > 0) outbox->notifier_.Publish(*cp);
+  {
+    std::lock_guard<std::mutex> lock(outbox->subscription_mu_);
+    outbox->SubscribeFrom(*cp + 1);
+  }
+  if (outbox->leased_) {
+    outbox->Renew();
+    Outbox* raw = outbox.get();
+    outbox->lease_thread_ = std::thread([raw] { raw->LeaseLoop(); });
+  }
   return outbox;
 }
 
-void Outbox::Follow(eventstore::Position from) {
-  std::lock_guard<std::mutex> lock(subscription_mu_);
-  subscription_.reset();  // waits for its handler to return
+void Outbox::SubscribeFrom(eventstore::Position from) {
   checkpoint_ = from - 1;
   subscription_ = store_->SubscribeBatches(
       from, [this](const std::vector<eventstore::RecordedEvent>& batch,
@@ -144,18 +142,15 @@ void Outbox::Renew() {
   // go on from here when this outbox is behind it.
   const eventstore::Position shared = **taken;
   std::lock_guard<std::mutex> lock(subscription_mu_);
-  subscription_.reset();
+  subscription_.reset();  // waits for its handler to return
   const eventstore::Position from = std::min(checkpoint_, shared) + 1;
-  checkpoint_ = from - 1;
   holding_ = true;
   if (logger_) {
     logger_->info("outbox {}: {} delivers, from position {}", name_,
                   lease_.holder, from);
   }
-  notifier_.Publish(checkpoint_);
-  subscription_ = store_->SubscribeBatches(
-      from, [this](const std::vector<eventstore::RecordedEvent>& batch,
-                   const std::atomic<bool>&) { return OnBatch(batch); });
+  notifier_.Publish(from - 1);
+  SubscribeFrom(from);
 }
 
 void Outbox::LeaseLoop() {

@@ -99,7 +99,9 @@ class Outbox {
   // the lease's checkpoint. REQUIRES: subscription_mu_ not held.
   void Renew();
   void LeaseLoop();
-  void Follow(eventstore::Position from);
+  // Delivers (or, unleased to it, follows) from `from`.
+  // REQUIRES: subscription_mu_ held, no subscription running.
+  void SubscribeFrom(eventstore::Position from);
 
   eventstore::EventStore* const store_;
   const std::string name_;

@@ -592,12 +592,12 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
   stats_.appends += ok;
 }
 
-// The statements that write `w`: its records and outcomes (a stream head is
-// the last row of its stream in the log),
-// the log's head when `move_head` (not in the test-only sequence design),
-// and the notification other processes' followers wait for.
-std::vector<Statement> WriteStatements(const PlannedWrites& w, bool move_head) {
-  return {Statement::Prepared(
+// The statement that writes `w`: its records and outcomes (a stream head
+// is the last row of its stream in the log), the log's head when
+// `move_head` (not in the test-only sequence design), and the notification
+// other processes' followers wait for.
+Statement WriteStatement(const PlannedWrites& w, bool move_head) {
+  return Statement::Prepared(
       "SELECT orgledger_write($1::bigint[], $2::bytea[], $3::bigint[], "
       "$4::bytea[], $5::bytea[], $6::bytea[], $7::bigint, $8::bytea, $9::text)",
       {IntArray(w.records, [](auto& r) { return r.position; }),
@@ -612,7 +612,7 @@ std::vector<Statement> WriteStatements(const PlannedWrites& w, bool move_head) {
                   [](auto& o) -> std::string_view { return o.second; }),
        Param::Int(static_cast<std::int64_t>(w.last_position)),
        move_head ? Param::Bytes(HashBytes(w.last_hash)) : Param::Null(),
-       Param::Text(kChannel)})};
+       Param::Text(kChannel)});
 }
 
 Status PostgresEventStore::Commit(std::vector<Pending>& group,
@@ -736,9 +736,7 @@ std::optional<Status> PostgresEventStore::CommitRemembered(
        IntArray(versions, [](auto& s) { return s.second; }),
        BytesArray(
            keys, [](const std::string& k) -> std::string_view { return k; })}));
-  for (Statement& s : WriteStatements(w, /*move_head=*/true)) {
-    statements.push_back(std::move(s));
-  }
+  statements.push_back(WriteStatement(w, /*move_head=*/true));
   pg::Connection& c = *writer_conn_;
   Status s = WriteAndCommit(c, std::move(statements), w);
   if (pg::SqlState(s) == kGuardMissed && c.ok()) {
@@ -820,13 +818,12 @@ Status PostgresEventStore::CommitLocked(
   if (w.empty()) {
     Result<pg::Rows> r = c.Exec("ROLLBACK");
     if (!r.ok()) return r.status();
-    if (!sequence) remembered_ = head;
+    remembered_ = head;
     return Status::Ok();
   }
 
-  Status s = WriteAndCommit(c, WriteStatements(w, !sequence), w);
+  Status s = WriteAndCommit(c, {WriteStatement(w, !sequence)}, w);
   if (!s.ok()) return s;
-  if (sequence) remembered_.reset();
   *last_position = w.last_position;
   return Status::Ok();
 }
@@ -872,9 +869,8 @@ Status PostgresEventStore::Import(const std::vector<RecordedEvent>& records,
   w.outcomes.insert(outcomes.begin(), outcomes.end());
   w.last_position = head.position;
   w.last_hash = head.hash;
-  std::vector<Statement> write = WriteStatements(w, /*move_head=*/true);
-  write.push_back({"COMMIT"});
-  Result<std::vector<pg::Rows>> written = c.Pipeline(write);
+  Result<std::vector<pg::Rows>> written =
+      c.Pipeline({WriteStatement(w, /*move_head=*/true), "COMMIT"});
   if (!written.ok()) return fail(written.status());
   PublishCommitted(head.position);
   return Status::Ok();
@@ -916,9 +912,9 @@ void PostgresEventStore::FollowerLoop() {
     if (read_head) {
       // The head row is updated under its lock, in commit order: every
       // position up to the committed head is committed and visible.
+      // A failed read is tried again after the wait below.
       Result<Position> visible = VisiblePosition(*c);
-      if (!visible.ok()) continue;
-      PublishCommitted(*visible);
+      if (visible.ok()) PublishCommitted(*visible);
     }
     Result<std::vector<std::string>> notified =
         c->WaitForNotifications(kFollowInterval);
