@@ -3,7 +3,8 @@
 //
 // The path of one command (docs/architecture.md):
 //   ExecuteAsync -> the organization's queue -> Run on a pool thread:
-//   key lookup -> load state -> Decide -> AsyncAppend -> (store thread)
+//   load state -> Decide -> AsyncAppend (the store checks the key)
+//   -> (store thread)
 //   Appended posted to the pool -> evolve the cached state -> done -> next.
 // An organization's queue runs one command at a time, from its arrival to
 // its completion, including the wait for the append to be durable; the
@@ -177,19 +178,14 @@ class EngineImpl final : public Engine {
     const domain::CommandEnvelope& envelope = run->request.envelope;
     const std::optional<std::string>& key = run->request.idempotency_key;
 
-    // A key is only looked up for a request the store can scope it to.
+    // A key is only kept for a request the store can scope it to.
     if (key.has_value()) {
       if (Status s = domain::ValidateIdempotencyKey(*key); !s.ok()) {
         return Finish(run, Rejected(std::move(s)));
       }
-      if (domain::ValidateSlug("org", envelope.org).ok()) {
-        if (run->fingerprint.empty()) run->fingerprint = Fingerprint(envelope);
-        Result<std::optional<eventstore::KeptAppend>> found =
-            store_->FindIdempotencyKey(envelope.org, *key);
-        if (!found.ok()) return Finish(run, StorageFailure(found.status()));
-        if (found->has_value()) {
-          return Finish(run, Replay(run, **found));
-        }
+      if (run->fingerprint.empty() &&
+          domain::ValidateSlug("org", envelope.org).ok()) {
+        run->fingerprint = Fingerprint(envelope);
       }
     }
 
@@ -223,6 +219,18 @@ class EngineImpl final : public Engine {
     const bool keep = key.has_value() && !run->fingerprint.empty() &&
                       (decision->accepted() || decision->recorded_failure() ||
                        KeptRejection(decision->error.code()));
+    // A decision that reaches the store with its key has the key checked
+    // there, atomically with the append (a used key is answered as
+    // `replayed`): no lookup before. One that does not is looked up here.
+    if (!keep && !run->fingerprint.empty()) {
+      Result<std::optional<eventstore::KeptAppend>> found =
+          store_->FindIdempotencyKey(envelope.org, *key);
+      if (!found.ok()) return Finish(run, StorageFailure(found.status()));
+      if (found->has_value()) {
+        cache_.Put(run->org, std::move(*entry));  // unchanged, still good
+        return Finish(run, Replay(run, **found));
+      }
+    }
     if (!decision->accepted() && !decision->recorded_failure() && !keep) {
       // Nothing is appended, so no expected version catches a state another
       // process moved on: on a shared store the head is checked instead.
@@ -322,10 +330,16 @@ class EngineImpl final : public Engine {
       if (r.status().code() == Code::kConcurrencyConflict) {
         return Finish(run, Rejected(r.status()));
       }
+      if (r.status().code() == Code::kIdempotencyConflict) {
+        return Finish(run, Rejected(KeyConflict(run)));
+      }
       return Finish(run, StorageFailure(r.status()));
     }
     if (r->replayed) {
       // Another try with the same key won the race; its state is on disk.
+      // The state it was decided on is unchanged: still good to cache,
+      // unless it was guessed (the organization exists).
+      if (!run->guessing) cache_.Put(run->org, std::move(*entry));
       Result<codec::KeptOutcome> kept = codec::DecodeOutcome(r->outcome);
       if (!kept.ok()) return Finish(run, StorageFailure(kept.status()));
       return Finish(run, ReplayedOutcome(*kept, *r));
@@ -343,15 +357,18 @@ class EngineImpl final : public Engine {
   CommandOutcome Replay(const std::shared_ptr<Running>& run,
                         const eventstore::KeptAppend& found) {
     if (found.fingerprint != run->fingerprint) {
-      return Rejected(Status(Code::kIdempotencyConflict,
-                             "idempotency key " +
-                                 *run->request.idempotency_key +
-                                 " was already used with a different request"));
+      return Rejected(KeyConflict(run));
     }
     Result<codec::KeptOutcome> kept =
         codec::DecodeOutcome(found.result.outcome);
     if (!kept.ok()) return StorageFailure(kept.status());
     return ReplayedOutcome(*kept, found.result);
+  }
+
+  static Status KeyConflict(const std::shared_ptr<Running>& run) {
+    return Status(Code::kIdempotencyConflict,
+                  "idempotency key " + *run->request.idempotency_key +
+                      " was already used with a different request");
   }
 
   // A stale entry's state, to be caught up (its cache charge stays with

@@ -280,6 +280,45 @@ TEST_F(EngineTest, IdempotentRetryReturnsTheFirstOutcome) {
   EXPECT_EQ(Committed(), head);
 }
 
+// The key is checked by the store with the append, or looked up when the
+// decision writes nothing: each way answers a used key alike.
+TEST_F(EngineTest, AUsedKeyIsAnsweredWhateverTheNewDecision) {
+  CommandRequest create =
+      WithKey(Request("acme", Admin("acme"), CreateOrganization{"team"}), "c");
+  CommandOutcome first = Run(create);
+  ASSERT_TRUE(first.ok()) << first.error.ToString();
+  // Decided again as a rejection (it exists) that is not kept: looked up.
+  CommandOutcome again = Run(create);
+  ASSERT_TRUE(again.ok()) << again.error.ToString();
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.position, first.position);
+
+  // Another request with the key, decided as an acceptance: the store's
+  // check answers, naming the key.
+  CommandRequest other =
+      WithKey(Request("acme", Admin("acme"), CreateTeam{"core", "Core"}), "c");
+  CommandOutcome conflict = Run(other);
+  EXPECT_EQ(conflict.error.code(), Code::kIdempotencyConflict);
+  EXPECT_NE(conflict.error.message().find("idempotency key c "),
+            std::string::npos)
+      << conflict.error.message();
+  // The same, decided as a rejection that is not kept.
+  other.envelope.expected_version = 7;
+  EXPECT_EQ(Run(other).error.code(), Code::kIdempotencyConflict);
+  EXPECT_EQ(Committed(), 1u);
+
+  // A new process decides the create on a guessed empty state: the store's
+  // check replays it, and the guess is not cached as the state.
+  Open();
+  again = Run(create);
+  ASSERT_TRUE(again.ok()) << again.error.ToString();
+  EXPECT_TRUE(again.replayed);
+  CommandOutcome team =
+      Run(Request("acme", Admin("acme"), CreateTeam{"core", "Core"}));
+  ASSERT_TRUE(team.ok()) << team.error.ToString();
+  EXPECT_EQ(team.version, 2u);
+}
+
 TEST_F(EngineTest, IdempotencyKeyIsValidated) {
   CreateWithInvite();
   CommandRequest r =
