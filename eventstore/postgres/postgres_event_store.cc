@@ -550,6 +550,14 @@ class PostgresEventStore final : public EventStore {
   // The head this writer last committed or read under the lock (writer
   // thread only); unset after any failure.
   std::optional<LogHead> remembered_;
+  // Another writer committed between two of this writer's groups (the
+  // guard missed, or the last locked read found the head past the one
+  // remembered): while it goes on, the guard's trip would be lost, so
+  // groups go straight to CommitLocked (writer thread only).
+  bool contended_ = false;
+  // The head this writer committed or read under the lock last (kept
+  // through failures, unlike remembered_).
+  std::optional<Position> last_own_;
 
   mutable std::mutex stats_mu_;
   StoreStats stats_;
@@ -681,6 +689,7 @@ Status PostgresEventStore::WriteAndCommit(pg::Connection& c,
     if (options_.durability == Durability::kSync) stats_.syncs += 1;
   }
   remembered_ = LogHead{w.last_position, w.last_hash};
+  last_own_ = w.last_position;
   // This process's followers read these from memory.
   std::vector<RecordedEvent> committed;
   committed.reserve(w.records.size());
@@ -699,7 +708,8 @@ std::optional<Status> PostgresEventStore::CommitRemembered(
   // Only on the head this writer committed last, when no other process's
   // commit has been seen since, and for appends whose expected version
   // says what their stream holds.
-  if (!remembered_.has_value() || postgres_.TEST_positions_from_sequence ||
+  if (!remembered_.has_value() || contended_ ||
+      postgres_.TEST_positions_from_sequence ||
       CommittedPosition() > remembered_->position) {
     return std::nullopt;
   }
@@ -742,6 +752,7 @@ std::optional<Status> PostgresEventStore::CommitRemembered(
   if (pg::SqlState(s) == kGuardMissed && c.ok()) {
     // Planned on a state that moved: nothing was written (rolled back);
     // plan again under the lock.
+    contended_ = true;
     std::lock_guard<std::mutex> lock(stats_mu_);
     guard_misses_ += 1;
     return std::nullopt;
@@ -798,6 +809,7 @@ Status PostgresEventStore::CommitLocked(
   Result<LogHead> locked_head = HeadOf((*read)[head_at]);
   if (!locked_head.ok()) return Rollback(c, locked_head.status());
   const LogHead head = *locked_head;
+  contended_ = last_own_.has_value() && head.position != *last_own_;
   Prefetched committed;
   const pg::Rows& head_list = (*read)[head_at + 1];
   for (int i = 0; i < head_list.size(); ++i) {
@@ -819,6 +831,7 @@ Status PostgresEventStore::CommitLocked(
     Result<pg::Rows> r = c.Exec("ROLLBACK");
     if (!r.ok()) return r.status();
     remembered_ = head;
+    last_own_ = head.position;
     return Status::Ok();
   }
 
