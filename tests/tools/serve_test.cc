@@ -108,6 +108,26 @@ TEST(Serve, StatusCodesBearerAndLimits) {
   EXPECT_NE(metrics.body.find("orgledger_projection_lag"), std::string::npos);
 }
 
+// Boost.JSON keeps the last of two equal keys: without the check a request
+// with two actors would run as the second.
+TEST(Serve, AKeyTwiceInARequestIsRefusedAndNothingRuns) {
+  TestDir dir;
+  Server server(dir);
+  Client c(server.port());
+  const std::string twice =
+      R"({"op": "create_organization", "org": "acme", "edition": "team", )"
+      R"("actor": {"id": "ann", "email": "ann@example.com", "name": "Ann"}, )"
+      R"("actor": {"id": "eve", "email": "eve@example.com", "name": "Eve"}})";
+  Reply r = c.Post("/v1/commands", twice);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.code(), "invalid_request");
+  EXPECT_NE(r.body.find(R"(duplicate key \"actor\")"), std::string::npos)
+      << r.body;
+  Reply metrics = Client(server.port()).Get("/metrics");
+  EXPECT_NE(metrics.body.find("orgledger_log_position 0"), std::string::npos)
+      << metrics.body;
+}
+
 TEST(Serve, SlowClientTimesOut) {
   TestDir dir;
   Server server(dir, {"--timeout", "0.5"});

@@ -2,12 +2,12 @@
 
 #include <spdlog/logger.h>
 
-#include <boost/json/parse.hpp>
 #include <chrono>
 
 #include "domain/context.h"
 #include "tools/wire/request.h"
 #include "tools/wire/response.h"
+#include "tools/wire/strict_json.h"
 
 namespace orgledger::serve {
 namespace {
@@ -138,10 +138,12 @@ HttpResponse Handler::View(const HttpRequest& request) {
 }
 
 HttpResponse Handler::Admin(const HttpRequest& request) {
-  boost::system::error_code ec;
-  json::value body = request.body.empty() ? json::value(json::object())
-                                          : json::parse(request.body, ec);
-  if (ec || !body.is_object()) {
+  Result<json::value> parsed = request.body.empty()
+                                   ? Result<json::value>(json::object())
+                                   : wire::ParseStrictJson(request.body);
+  if (!parsed.ok()) return Error(parsed.status());
+  const json::value& body = *parsed;
+  if (!body.is_object()) {
     return Error(
         Status(Code::kInvalidRequest, "the body must be a JSON object"));
   }

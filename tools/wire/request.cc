@@ -1,10 +1,10 @@
 #include "tools/wire/request.h"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <set>
 
 #include "base/time.h"
+#include "tools/wire/strict_json.h"
 
 namespace orgledger::wire {
 namespace {
@@ -261,9 +261,9 @@ Result<Request> DecodeRequest(std::string_view text) {
   if (text.size() > kMaxRequestBytes) {
     return Shape("request is larger than 1 MiB");
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec) return Shape("malformed JSON: " + ec.message());
+  Result<json::value> parsed = ParseStrictJson(text);
+  if (!parsed.ok()) return parsed.status();
+  const json::value& v = *parsed;
   if (!v.is_object()) return Shape("a request must be a JSON object");
   const json::object& o = v.as_object();
   const bool command = o.contains("op");
@@ -277,9 +277,11 @@ Result<Request> DecodeRequest(std::string_view text) {
 }
 
 Result<domain::EditionCatalog> DecodeEditions(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec) return InvalidArgument("editions: malformed JSON: " + ec.message());
+  Result<json::value> parsed = ParseStrictJson(text);
+  if (!parsed.ok()) {
+    return InvalidArgument("editions: " + parsed.status().message());
+  }
+  const json::value& v = *parsed;
   if (!v.is_object() || v.as_object().empty()) {
     return InvalidArgument("editions: must be a non-empty JSON object");
   }
