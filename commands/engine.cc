@@ -178,6 +178,11 @@ class EngineImpl final : public Engine {
     const domain::CommandEnvelope& envelope = run->request.envelope;
     const std::optional<std::string>& key = run->request.idempotency_key;
 
+    if (const std::string& id = run->request.correlation_id; !id.empty()) {
+      if (Status s = domain::ValidateCorrelationId(id); !s.ok()) {
+        return Finish(run, Rejected(std::move(s)));
+      }
+    }
     // A key is only kept for a request the store can scope it to.
     if (key.has_value()) {
       if (Status s = domain::ValidateIdempotencyKey(*key); !s.ok()) {

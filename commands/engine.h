@@ -143,7 +143,8 @@ struct CommandRequest {
   domain::CommandEnvelope envelope;
   // SPEC §3.1: 1-128 printable ASCII chars, scoped to the organization.
   std::optional<std::string> idempotency_key;
-  // Kept in every event's metadata. Default: the command's own id.
+  // Kept in every event's metadata; empty: the command's own id. Else
+  // 1-128 printable ASCII chars and no card number (invalid_argument).
   std::string correlation_id;
 };
 

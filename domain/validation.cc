@@ -219,14 +219,30 @@ bool ContainsCardNumber(std::string_view text) {
   return ChainHoldsCard(digits, group_starts);
 }
 
-Status ValidateIdempotencyKey(std::string_view value) {
+namespace {
+
+Status ValidateRequestToken(std::string_view field, std::string_view value) {
   if (value.empty() || value.size() > 128) {
-    return Invalid("idempotency_key", "must be 1-128 characters");
+    return Invalid(field, "must be 1-128 characters");
   }
   for (char c : value) {
-    if (c < 0x20 || c > 0x7E) {
-      return Invalid("idempotency_key", "must be printable ASCII");
-    }
+    if (c < 0x20 || c > 0x7E) return Invalid(field, "must be printable ASCII");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateIdempotencyKey(std::string_view value) {
+  return ValidateRequestToken("idempotency_key", value);
+}
+
+Status ValidateCorrelationId(std::string_view value) {
+  if (Status s = ValidateRequestToken("correlation_id", value); !s.ok()) {
+    return s;
+  }
+  if (ContainsCardNumber(value)) {
+    return Invalid("correlation_id", "must not contain a card number");
   }
   return Status::Ok();
 }

@@ -41,6 +41,10 @@ bool ContainsCardNumber(std::string_view text);
 // 1–128 printable ASCII chars (SPEC §3.1).
 Status ValidateIdempotencyKey(std::string_view value);
 
+// The syntax of an idempotency key, and no card number: it is kept in every
+// event's metadata and printed by `replay` (SPEC §3.1).
+Status ValidateCorrelationId(std::string_view value);
+
 }  // namespace orgledger::domain
 
 #endif  // ORGLEDGER_DOMAIN_VALIDATION_H_

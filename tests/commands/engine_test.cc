@@ -319,6 +319,20 @@ TEST_F(EngineTest, AUsedKeyIsAnsweredWhateverTheNewDecision) {
   EXPECT_EQ(team.version, 2u);
 }
 
+TEST_F(EngineTest, ACorrelationIdIsValidatedAndNothingIsWritten) {
+  CreateWithInvite();
+  CommandRequest r = Request("acme", Admin("acme"), CreateTeam{"core", "Core"});
+  for (const std::string& bad :
+       {std::string(129, 'c'), std::string("tab\there"),
+        std::string("4111-1111-1111-1111")}) {
+    r.correlation_id = bad;
+    EXPECT_EQ(Run(r).error.code(), Code::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(Committed(), 2u);
+  r.correlation_id = "checkout-42";
+  EXPECT_TRUE(Run(r).ok());
+}
+
 TEST_F(EngineTest, IdempotencyKeyIsValidated) {
   CreateWithInvite();
   CommandRequest r =

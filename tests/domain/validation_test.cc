@@ -80,5 +80,19 @@ TEST(Validation, IdempotencyKeys) {
   EXPECT_FALSE(ValidateIdempotencyKey("caf\xc3\xa9").ok());
 }
 
+TEST(Validation, CorrelationIds) {
+  EXPECT_TRUE(ValidateCorrelationId("req-7f3a: checkout/2").ok());
+  EXPECT_TRUE(ValidateCorrelationId(std::string(128, 'c')).ok());
+  EXPECT_FALSE(ValidateCorrelationId("").ok());
+  EXPECT_FALSE(ValidateCorrelationId(std::string(900 << 10, 'c')).ok());
+  EXPECT_FALSE(ValidateCorrelationId("line\nbreak").ok());
+  EXPECT_FALSE(ValidateCorrelationId("caf\xc3\xa9").ok());
+  const Status card = ValidateCorrelationId("order 4111 1111 1111 1111");
+  EXPECT_EQ(card.code(), Code::kInvalidArgument);
+  EXPECT_NE(card.message().find("card number"), std::string::npos);
+  EXPECT_EQ(card.message().find("4111"), std::string::npos)
+      << "a refused card number is not quoted";
+}
+
 }  // namespace
 }  // namespace orgledger::domain

@@ -203,6 +203,12 @@ TEST(Exec, EveryErrorCodeThroughTheWire) {
   expect(Command("create_team", kAlice,
                  {{"team", "u"}, {"name", "U"}, {"idempotency_key", "k"}}),
          "idempotency_conflict");
+  // A correlation id has the key's syntax and holds no card number.
+  for (const char* bad : {"", "4111 1111 1111 1111", "tab\tin"}) {
+    expect(Command("create_team", kAlice,
+                   {{"team", "v"}, {"name", "V"}, {"correlation_id", bad}}),
+           "invalid_argument");
+  }
   expect(View("member_count", kAlice, {{"min_position", 1000000}}),
          "not_caught_up");
   // unavailable needs a failing disk (tests/commands/engine_faults_test.cc);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/time.h"
+#include "domain/validation.h"
 #include "tools/wire/strict_json.h"
 
 namespace orgledger::wire {
@@ -220,8 +221,15 @@ Result<Request> DecodeCommandRequest(const json::object& o) {
   const json::object* actor = f.Object("actor", true);
   r.idempotency_key = f.String("idempotency_key", false);
   r.envelope.expected_version = f.Unsigned("expected_version");
-  r.correlation_id = f.String("correlation_id", false).value_or("");
+  std::optional<std::string> correlation = f.String("correlation_id", false);
   if (Status s = f.Finish(); !s.ok()) return s;
+  if (correlation.has_value()) {
+    // Given, it must be valid; "" would otherwise read as "not given".
+    if (Status s = domain::ValidateCorrelationId(*correlation); !s.ok()) {
+      return s;
+    }
+    r.correlation_id = std::move(*correlation);
+  }
   Result<domain::Actor> a = DecodeActor(actor, "actor");
   if (!a.ok()) return a.status();
   r.envelope.actor = std::move(*a);
