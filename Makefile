@@ -14,10 +14,14 @@ build: configure
 	cmake --build --preset default
 
 # The reference server on ./var/orgledger; the first run generates the
-# bearer secret in ./var/secret and prints it once.
+# host's bearer secret in ./var/secret and the operator's (for /v1/admin/*
+# and /metrics) in ./var/admin-secret, and prints each once. Backups go
+# under ./var/backups.
 run: build
 	@mkdir -p var
-	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 --secret-file var/secret
+	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 \
+	  --secret-file var/secret --admin-secret-file var/admin-secret \
+	  --backup-dir var/backups
 
 # Two replicas over one private PostgreSQL (scripts/cluster): :8080, :8081.
 cluster: build

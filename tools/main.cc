@@ -63,6 +63,16 @@ int main(int argc, char** argv) {
       ->add_option("--secret-file", serve_options.secret_file,
                    "File with the bearer secret (created when missing)")
       ->required();
+  serve->add_option("--admin-secret-file", serve_options.admin_secret_file,
+                    "File with the operator's bearer secret for /v1/admin/* "
+                    "and /metrics (created when missing); without it those "
+                    "endpoints are off");
+  serve->add_flag("--metrics-public", serve_options.metrics_public,
+                  "Serve /metrics without the operator's secret");
+  serve->add_option("--backup-dir", serve_options.backup_dir,
+                    "Directory under which /v1/admin/backup writes each "
+                    "backup by name (created 0700); without it backups are "
+                    "off");
   serve->add_option("--editions", serve_options.editions_file,
                     "A JSON edition catalog replacing the default one");
   serve

@@ -21,8 +21,10 @@ orgledger::serve::Handler& TheHandler() {
         options, orgledger::eventstore::NewMemoryEventStore({}));
     return std::move(engine).value();
   }();
-  static orgledger::serve::Handler handler(engine.get(),
-                                           "fuzz-secret-0123456789", nullptr);
+  static orgledger::serve::Handler handler(
+      engine.get(),
+      orgledger::serve::HandlerOptions{.secret = "fuzz-secret-0123456789"},
+      nullptr);
   return handler;
 }
 

@@ -76,7 +76,7 @@ TEST(Replicas, TwoServersOnOneStoreAnswerAlternately) {
   EXPECT_EQ(json::parse(r.body).at("teams").as_array().size(), 1u) << r.body;
 
   // The server's durability settings, and never the store's URL.
-  Reply metrics = cb.Get("/metrics");
+  Reply metrics = cb.Get("/metrics", kAdminBearer);
   EXPECT_NE(metrics.body.find("orgledger_store_postgres_fsync 1"),
             std::string::npos)
       << metrics.body;

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -27,6 +28,20 @@ namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
 inline constexpr char kSecret[] = "test-secret-0123456789abcdef";
+inline constexpr char kAdminSecret[] = "test-admin-secret-0123456789abcdef";
+inline const std::string kAdminBearer = std::string("Bearer ") + kAdminSecret;
+
+// `secret` in `path`, readable by its owner only (serve refuses others).
+inline void WriteSecret(const std::string& path, const std::string& secret) {
+  {
+    std::ofstream out(path);
+    out << secret << "\n";
+  }
+  std::filesystem::permissions(
+      path,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace);
+}
 
 struct Reply {
   int status = 0;
@@ -58,9 +73,10 @@ class Client {
     req.prepare_payload();
     return Send(req);
   }
-  Reply Get(const std::string& target) {
+  Reply Get(const std::string& target, const std::string& auth = "") {
     http::request<http::string_body> req(http::verb::get, target, 11);
     req.set(http::field::host, "localhost");
+    if (!auth.empty()) req.set(http::field::authorization, auth);
     return Send(req);
   }
 
@@ -105,13 +121,19 @@ class Server {
  public:
   Server(const TestDir& dir, std::vector<std::string> extra = {})
       : log_path_(dir.Sub("server.log")) {
-    {
-      std::ofstream secret(dir.Sub("secret"));
-      secret << kSecret << "\n";
-    }
-    std::vector<std::string> args = {
-        "serve",       "--data",        dir.Sub("db"),    "--listen",
-        "127.0.0.1:0", "--secret-file", dir.Sub("secret")};
+    WriteSecret(dir.Sub("secret"), kSecret);
+    WriteSecret(dir.Sub("admin-secret"), kAdminSecret);
+    std::vector<std::string> args = {"serve",
+                                     "--data",
+                                     dir.Sub("db"),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--secret-file",
+                                     dir.Sub("secret"),
+                                     "--admin-secret-file",
+                                     dir.Sub("admin-secret"),
+                                     "--backup-dir",
+                                     dir.Sub("backups")};
     args.insert(args.end(), extra.begin(), extra.end());
     process_ = std::make_unique<ChildProcess>("orgledger", args, log_path_);
     EXPECT_TRUE(process_->WaitFor("listening on", std::chrono::seconds(30)));

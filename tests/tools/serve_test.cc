@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -98,7 +99,7 @@ TEST(Serve, StatusCodesBearerAndLimits) {
     EXPECT_EQ(res.result_int(), 413u) << res.body();
   }
   // Metrics count commands by op and outcome.
-  Reply metrics = Client(server.port()).Get("/metrics");
+  Reply metrics = Client(server.port()).Get("/metrics", kAdminBearer);
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("orgledger_commands_total{op=\"create_"
                               "organization\",outcome=\"already_exists\"} 1"),
@@ -123,7 +124,7 @@ TEST(Serve, AKeyTwiceInARequestIsRefusedAndNothingRuns) {
   EXPECT_EQ(r.code(), "invalid_request");
   EXPECT_NE(r.body.find(R"(duplicate key \"actor\")"), std::string::npos)
       << r.body;
-  Reply metrics = Client(server.port()).Get("/metrics");
+  Reply metrics = Client(server.port()).Get("/metrics", kAdminBearer);
   EXPECT_NE(metrics.body.find("orgledger_log_position 0"), std::string::npos)
       << metrics.body;
 }
@@ -147,6 +148,9 @@ TEST(Serve, SlowClientTimesOut) {
   EXPECT_EQ(Client(server.port()).Get("/healthz").status, 200);
 }
 
+// The operator's endpoints open with the operator's secret only, and the
+// host's endpoints with the host's only; backups go under --backup-dir by
+// a plain name, mode 0700.
 TEST(Serve, AdminRebuildAndBackupWhileServing) {
   TestDir dir;
   Server server(dir);
@@ -155,18 +159,134 @@ TEST(Serve, AdminRebuildAndBackupWhileServing) {
                    Command("create_organization", "ann", {{"edition", "team"}}))
                 .status,
             200);
-  Reply r = c.Post("/v1/admin/rebuild", R"({"projection":"organizations"})");
+  Reply r = c.Post("/v1/admin/rebuild", R"({"projection":"organizations"})",
+                   kAdminBearer);
   EXPECT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(c.Post("/v1/admin/rebuild", R"({"projection":"nope"})").status,
-            404);
+  EXPECT_EQ(
+      c.Post("/v1/admin/rebuild", R"({"projection":"nope"})", kAdminBearer)
+          .status,
+      404);
   EXPECT_EQ(c.Post("/v1/admin/rebuild", "{}", "").status, 401);
+  // The host's secret does not open the operator's endpoints, nor the
+  // operator's the host's.
+  EXPECT_EQ(c.Post("/v1/admin/rebuild", "{}").status, 401);
+  EXPECT_EQ(c.Post("/v1/admin/backup", R"({"name":"x"})").status, 401);
+  EXPECT_EQ(c.Get("/metrics").status, 401);
+  EXPECT_EQ(c.Get("/metrics", std::string("Bearer ") + kSecret).status, 401);
+  EXPECT_EQ(
+      c.Post("/v1/views", View("member_count", "ann"), kAdminBearer).status,
+      401);
+  // The scheme's name in any case (RFC 7235).
+  EXPECT_EQ(c.Get("/metrics", std::string("bEARER ") + kAdminSecret).status,
+            200);
+
+  // A backup is a plain name under --backup-dir: no path gets out of it.
+  for (const std::string& name :
+       {std::string("../escape"), std::string("a/b"), dir.Sub("copy"),
+        std::string(".."), std::string("")}) {
+    r = c.Post("/v1/admin/backup",
+               json::serialize(json::object{{"name", name}}), kAdminBearer);
+    EXPECT_EQ(r.status, 400) << name << " " << r.body;
+    EXPECT_EQ(r.code(), "invalid_argument") << name;
+  }
   r = c.Post("/v1/admin/backup",
-             json::serialize(json::object{{"to", dir.Sub("copy")}}));
+             json::serialize(json::object{{"to", dir.Sub("copy")}}),
+             kAdminBearer);
+  EXPECT_EQ(r.code(), "invalid_request") << r.body;
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("copy")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("escape")));
+
+  r = c.Post("/v1/admin/backup", R"({"name":"nightly-1"})", kAdminBearer);
   EXPECT_EQ(r.status, 200) << r.body;
-  ToolResult verify =
-      RunOrgledger({"verify", "--data", dir.Sub("copy"), "--projections"});
+  const std::string copy = dir.Sub("backups") + "/nightly-1";
+  namespace fs = std::filesystem;
+  for (const std::string& d : {dir.Sub("backups"), copy}) {
+    EXPECT_EQ(fs::status(d).permissions() & fs::perms::all,
+              fs::perms::owner_all)
+        << d;
+  }
+  ToolResult verify = RunOrgledger({"verify", "--data", copy, "--projections"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   EXPECT_EQ(c.Post("/v1/views", View("member_count", "ann")).status, 200);
+}
+
+// Without --admin-secret-file the operator's endpoints are off, and
+// without --backup-dir backups are; --metrics-public opens /metrics alone.
+TEST(Serve, OperatorEndpointsAreOffUnlessConfigured) {
+  TestDir dir;
+  WriteSecret(dir.Sub("secret"), kSecret);
+  ChildProcess server(
+      "orgledger",
+      {"serve", "--data", dir.Sub("db"), "--listen", "127.0.0.1:0",
+       "--secret-file", dir.Sub("secret"), "--metrics-public"},
+      dir.Sub("serve.log"));
+  ASSERT_TRUE(server.WaitFor("listening on", std::chrono::seconds(30)));
+  ASSERT_TRUE(server.WaitFor("\n", std::chrono::seconds(5)));
+  Client c(std::atoi(server.output().c_str() + server.output().rfind(':') + 1));
+  for (const char* target : {"/v1/admin/rebuild", "/v1/admin/backup"}) {
+    Reply r = c.Post(target, "{}");
+    EXPECT_EQ(r.status, 404) << r.body;
+    EXPECT_NE(r.body.find("--admin-secret-file"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(c.Get("/metrics").status, 200);
+}
+
+// A new secret file is made in one step, 0600, and only when the server can
+// start; an existing one others may read is refused.
+TEST(Serve, SecretFilesAreTheOwnersOnly) {
+  TestDir dir;
+  namespace fs = std::filesystem;
+  // The address is taken: serve fails, and no secret is left behind.
+  Server holder(dir);
+  ToolResult refused = RunOrgledger(
+      {"serve", "--data", dir.Sub("db2"), "--listen",
+       "127.0.0.1:" + std::to_string(holder.port()), "--secret-file",
+       dir.Sub("new-secret"), "--admin-secret-file", dir.Sub("new-admin")});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir.Sub("new-secret"))) << refused.err;
+  EXPECT_FALSE(fs::exists(dir.Sub("new-admin")));
+
+  // World-readable, or a symbolic link: refused, naming the file.
+  {
+    std::ofstream open(dir.Sub("open-secret"));
+    open << kSecret << "\n";
+  }
+  fs::permissions(
+      dir.Sub("open-secret"),
+      fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read,
+      fs::perm_options::replace);
+  ToolResult readable =
+      RunOrgledger({"serve", "--data", dir.Sub("db3"), "--listen",
+                    "127.0.0.1:0", "--secret-file", dir.Sub("open-secret")});
+  EXPECT_NE(readable.exit_code, 0);
+  EXPECT_NE(readable.err.find("open-secret has mode 0604"), std::string::npos)
+      << readable.err;
+  fs::create_symlink(dir.Sub("secret"), dir.Sub("linked-secret"));
+  ToolResult linked =
+      RunOrgledger({"serve", "--data", dir.Sub("db3"), "--listen",
+                    "127.0.0.1:0", "--secret-file", dir.Sub("linked-secret")});
+  EXPECT_NE(linked.exit_code, 0);
+  EXPECT_NE(linked.err.find("symbolic link"), std::string::npos) << linked.err;
+
+  // A good start makes both, 0600, each printed once.
+  TestDir fresh;
+  ChildProcess server("orgledger",
+                      {"serve", "--data", fresh.Sub("db"), "--listen",
+                       "127.0.0.1:0", "--secret-file", fresh.Sub("secret"),
+                       "--admin-secret-file", fresh.Sub("admin")},
+                      fresh.Sub("serve.log"));
+  ASSERT_TRUE(server.WaitFor("listening on", std::chrono::seconds(30)));
+  for (const std::string& f : {fresh.Sub("secret"), fresh.Sub("admin")}) {
+    EXPECT_EQ(fs::status(f).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << f;
+  }
+  EXPECT_NE(server.output().find("generated a new secret for --secret-file"),
+            std::string::npos)
+      << server.output();
+  EXPECT_NE(
+      server.output().find("generated a new secret for --admin-secret-file"),
+      std::string::npos);
 }
 
 // SIGTERM while 16 clients send commands: the server finishes what is in

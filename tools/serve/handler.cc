@@ -1,10 +1,13 @@
 #include "tools/serve/handler.h"
 
 #include <spdlog/logger.h>
+#include <sys/stat.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "domain/context.h"
+#include "domain/validation.h"
 #include "tools/wire/request.h"
 #include "tools/wire/response.h"
 #include "tools/wire/strict_json.h"
@@ -34,10 +37,10 @@ HttpResponse JsonResponse(const json::object& body) {
 
 }  // namespace
 
-Handler::Handler(commands::Engine* engine, std::string secret,
+Handler::Handler(commands::Engine* engine, HandlerOptions options,
                  std::shared_ptr<spdlog::logger> access_log)
     : engine_(engine),
-      secret_(std::move(secret)),
+      options_(std::move(options)),
       access_log_(std::move(access_log)),
       latency_buckets_(std::size(kBucketsUs), 0) {}
 
@@ -45,11 +48,16 @@ HttpResponse Handler::Error(const Status& error) {
   return JsonResponse(wire::EncodeError(error));
 }
 
-bool Handler::Authorized(const HttpRequest& request) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (request.authorization.rfind(kBearer, 0) != 0) return false;
-  return domain::ConstantTimeEquals(
-      std::string_view(request.authorization).substr(kBearer.size()), secret_);
+bool Handler::Bears(const HttpRequest& request, std::string_view secret) {
+  constexpr std::string_view kBearer = "bearer ";
+  const std::string_view given = request.authorization;
+  if (given.size() < kBearer.size()) return false;
+  for (std::size_t i = 0; i < kBearer.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(given[i])) != kBearer[i]) {
+      return false;
+    }
+  }
+  return domain::ConstantTimeEquals(given.substr(kBearer.size()), secret);
 }
 
 void Handler::Handle(const HttpRequest& request, Done done) {
@@ -71,22 +79,40 @@ void Handler::Handle(const HttpRequest& request, Done done) {
       return logged(Error(Status(Code::kInvalidRequest, "use GET")));
     return logged(HttpResponse{200, "application/json", "{\"ok\":true}\n"});
   }
-  if (request.target == "/metrics") {
+  const bool admin = request.target == "/v1/admin/rebuild" ||
+                     request.target == "/v1/admin/backup";
+  const bool metrics = request.target == "/metrics";
+  const bool host =
+      request.target == "/v1/commands" || request.target == "/v1/views";
+  if (!admin && !metrics && !host) {
+    return logged(Error(NotFound("no such endpoint: " + request.target)));
+  }
+  const bool open_metrics = metrics && options_.metrics_public;
+  if ((admin || metrics) && !open_metrics) {
+    if (!options_.admin_secret.has_value()) {
+      return logged(Error(
+          NotFound(request.target +
+                   " is off: start serve with --admin-secret-file FILE (the "
+                   "operator's secret)" +
+                   (metrics ? std::string(", or --metrics-public") : ""))));
+    }
+    if (!Bears(request, *options_.admin_secret)) {
+      return logged(
+          Error(Status(Code::kUnauthenticated,
+                       "missing or wrong Authorization: Bearer <the operator's "
+                       "secret, of --admin-secret-file>")));
+    }
+  }
+  if (host && !Bears(request, options_.secret)) {
+    return logged(Error(
+        Status(Code::kUnauthenticated,
+               "missing or wrong Authorization: Bearer <the host's secret, "
+               "of --secret-file>")));
+  }
+  if (metrics) {
     if (request.method != "GET")
       return logged(Error(Status(Code::kInvalidRequest, "use GET")));
     return logged(Metrics());
-  }
-  const bool known = request.target == "/v1/commands" ||
-                     request.target == "/v1/views" ||
-                     request.target == "/v1/admin/rebuild" ||
-                     request.target == "/v1/admin/backup";
-  if (!known) {
-    return logged(Error(NotFound("no such endpoint: " + request.target)));
-  }
-  if (!Authorized(request)) {
-    return logged(
-        Error(Status(Code::kUnauthenticated,
-                     "missing or wrong Authorization: Bearer secret")));
   }
   if (request.method != "POST") {
     return logged(
@@ -165,15 +191,35 @@ HttpResponse Handler::Admin(const HttpRequest& request) {
                      {"projection", projection.empty() ? "all" : projection},
                      {"position", engine_->projections().checkpoint()}});
   }
-  const json::value* to = o.if_contains("to");
-  if (to == nullptr || !to->is_string() || o.size() != 1) {
-    return Error(Status(Code::kInvalidRequest, "backup takes {\"to\": DIR}"));
+  return Backup(o);
+}
+
+HttpResponse Handler::Backup(const json::object& body) {
+  if (options_.backup_dir.empty()) {
+    return Error(NotFound(
+        "backups are off: start serve with --backup-dir DIR, under which "
+        "each backup is written by name"));
   }
+  const json::value* name = body.if_contains("name");
+  if (name == nullptr || !name->is_string() || body.size() != 1) {
+    return Error(Status(Code::kInvalidRequest,
+                        "backup takes {\"name\": NAME}, written under "
+                        "--backup-dir"));
+  }
+  const std::string plain(name->as_string());
+  if (Status s = domain::ValidateSlug("name", plain); !s.ok()) {
+    return Error(InvalidArgument(
+        "a backup's name is a plain name under --backup-dir: 1-100 of "
+        "A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or a digit "
+        "(no '/', no '..')"));
+  }
+  const std::string to = options_.backup_dir + "/" + plain;
   const eventstore::Position position = engine_->store().CommittedPosition();
-  Status s = engine_->store().Checkpoint(std::string(to->as_string()));
+  Status s = engine_->store().Checkpoint(to);
   if (!s.ok()) return Error(s);
+  ::chmod(to.c_str(), 0700);
   return JsonResponse(json::object{
-      {"ok", true}, {"to", to->as_string()}, {"position", position}});
+      {"ok", true}, {"name", plain}, {"to", to}, {"position", position}});
 }
 
 void Handler::Count(const std::string& op, const std::string& outcome,

@@ -6,11 +6,14 @@
 #define ORGLEDGER_TOOLS_SERVE_HANDLER_H_
 
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands/engine.h"
@@ -34,11 +37,26 @@ struct HttpResponse {
   std::string body;
 };
 
+// Who may use what. The host's secret opens /v1/commands and /v1/views;
+// the operator's opens /v1/admin/* and /metrics, and neither opens the
+// other's endpoints.
+struct HandlerOptions {
+  std::string secret;  // the host's bearer secret
+  // The operator's bearer secret; without one the admin endpoints are off
+  // (404 naming --admin-secret-file).
+  std::optional<std::string> admin_secret;
+  // /metrics without the operator's secret.
+  bool metrics_public = false;
+  // Where /v1/admin/backup writes, each backup a plain name under it;
+  // empty: backups are off.
+  std::string backup_dir;
+};
+
 class Handler {
  public:
   using Done = std::function<void(HttpResponse)>;
 
-  Handler(commands::Engine* engine, std::string secret,
+  Handler(commands::Engine* engine, HandlerOptions options,
           std::shared_ptr<spdlog::logger> access_log);
 
   // Answers `request` by calling `done` once, maybe on another thread.
@@ -53,12 +71,15 @@ class Handler {
   HttpResponse View(const HttpRequest& request);
   HttpResponse Admin(const HttpRequest& request);
   HttpResponse Metrics();
-  bool Authorized(const HttpRequest& request) const;
+  // The request's bearer is `secret` (the scheme's name in any case,
+  // RFC 7235; the secret compared in constant time).
+  static bool Bears(const HttpRequest& request, std::string_view secret);
+  HttpResponse Backup(const boost::json::object& body);
   void Count(const std::string& op, const std::string& outcome,
              double latency_us);
 
   commands::Engine* const engine_;
-  const std::string secret_;
+  const HandlerOptions options_;
   const std::shared_ptr<spdlog::logger> access_log_;
 
   std::mutex metrics_mu_;

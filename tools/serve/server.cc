@@ -11,14 +11,15 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <optional>
 #include <thread>
 
-#include "commands/system_context.h"
 #include "tools/database.h"
 #include "tools/serve/handler.h"
+#include "tools/serve/secret_file.h"
 #include "tools/wire/request.h"
 
 namespace orgledger::serve {
@@ -164,33 +165,56 @@ void Accept(tcp::acceptor& acceptor, asio::io_context& io, Shared* shared) {
       });
 }
 
-// The secret from `path`, or a new random one written there (mode 0600)
-// and printed once.
-Result<std::string> LoadSecret(const std::string& path) {
-  if (path.empty()) return InvalidArgument("--secret-file is required");
-  Result<std::string> text = tools::ReadFile(path);
-  if (!text.ok()) {
-    const std::string secret = commands::RandomBase64Url(32);
-    std::ofstream out(path, std::ios::trunc);
-    out << secret << "\n";
-    out.close();
-    if (!out) return Unavailable("cannot write a new secret to " + path);
-    ::chmod(path.c_str(), 0600);
-    std::printf("orgledger: generated a new secret in %s (shown once): %s\n",
-                path.c_str(), secret.c_str());
+// A secret file read now; created (and printed once) by Create() after the
+// server has bound its address and opened its database, so a failed start
+// leaves no new secret behind.
+class Secret {
+ public:
+  static Result<Secret> Read(std::string flag, std::string path) {
+    Result<std::optional<std::string>> read = ReadSecretFile(flag, path);
+    if (!read.ok()) return read.status();
+    Secret s;
+    s.flag_ = std::move(flag);
+    s.path_ = std::move(path);
+    s.value_ = std::move(*read);
+    return s;
+  }
+  // Writes a new secret where there was none.
+  Status Create() {
+    if (value_.has_value()) return Status::Ok();
+    Result<std::string> made = CreateSecretFile(flag_, path_);
+    if (!made.ok()) return made.status();
+    std::printf(
+        "orgledger: generated a new secret for %s in %s (shown once): "
+        "%s\n",
+        flag_.c_str(), path_.c_str(), made->c_str());
     std::fflush(stdout);
-    return secret;
+    value_ = std::move(*made);
+    return Status::Ok();
   }
-  std::string secret = *text;
-  while (!secret.empty() &&
-         std::isspace(static_cast<unsigned char>(secret.back()))) {
-    secret.pop_back();
+  const std::optional<std::string>& value() const { return value_; }
+
+ private:
+  std::string flag_;
+  std::string path_;
+  std::optional<std::string> value_;
+};
+
+// `dir` as a directory only its owner may enter: created 0700 when missing.
+Status PrepareBackupDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return InvalidArgument("--backup-dir " + dir +
+                           ": cannot create it: " + std::strerror(errno));
   }
-  if (secret.size() < 16) {
-    return InvalidArgument("the secret in " + path +
-                           " is shorter than 16 characters");
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return InvalidArgument("--backup-dir " + dir + " is not a directory");
   }
-  return secret;
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+    return InvalidArgument("--backup-dir " + dir +
+                           ": cannot make it 0700: " + std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 Result<tcp::endpoint> ParseListen(const std::string& listen) {
@@ -222,8 +246,25 @@ int RunServe(const ServeOptions& options) {
                    spdlog::pattern_time_type::utc);
   Result<tcp::endpoint> endpoint = ParseListen(options.listen);
   if (!endpoint.ok()) return tools::Fail(endpoint.status());
-  Result<std::string> secret = LoadSecret(options.secret_file);
+  Result<Secret> secret = Secret::Read("--secret-file", options.secret_file);
   if (!secret.ok()) return tools::Fail(secret.status());
+  std::optional<Secret> admin_secret;
+  if (!options.admin_secret_file.empty()) {
+    if (options.admin_secret_file == options.secret_file) {
+      return tools::Fail(InvalidArgument(
+          "--admin-secret-file must be another file than --secret-file: the "
+          "operator's secret opens what the host's may not"));
+    }
+    Result<Secret> read =
+        Secret::Read("--admin-secret-file", options.admin_secret_file);
+    if (!read.ok()) return tools::Fail(read.status());
+    admin_secret = std::move(*read);
+  }
+  if (!options.backup_dir.empty()) {
+    if (Status s = PrepareBackupDir(options.backup_dir); !s.ok()) {
+      return tools::Fail(s);
+    }
+  }
 
   commands::EngineOptions engine_options;
   tools::ApplyWhere(options.where, &engine_options);
@@ -248,8 +289,6 @@ int RunServe(const ServeOptions& options) {
                 g.value != 0 ? "on" : "off");
     }
   }
-  Handler handler(engine->get(), *secret, log);
-  Shared shared{&handler, &options, {0}, {false}, log};
   asio::io_context io(options.threads);
   tcp::acceptor acceptor(io);
   beast::error_code ec;
@@ -261,6 +300,25 @@ int RunServe(const ServeOptions& options) {
     return tools::Fail(Unavailable("cannot listen on " + options.listen + ": " +
                                    ec.message()));
   }
+  // The address and the database are good: now a missing secret is made.
+  if (Status s = secret->Create(); !s.ok()) return tools::Fail(s);
+  if (admin_secret.has_value()) {
+    if (Status s = admin_secret->Create(); !s.ok()) return tools::Fail(s);
+    if (*admin_secret->value() == *secret->value()) {
+      return tools::Fail(InvalidArgument(
+          "--admin-secret-file holds the same secret as --secret-file: the "
+          "operator's secret must be its own"));
+    }
+  }
+  HandlerOptions handler_options;
+  handler_options.secret = *secret->value();
+  if (admin_secret.has_value()) {
+    handler_options.admin_secret = *admin_secret->value();
+  }
+  handler_options.metrics_public = options.metrics_public;
+  handler_options.backup_dir = options.backup_dir;
+  Handler handler(engine->get(), std::move(handler_options), log);
+  Shared shared{&handler, &options, {0}, {false}, log};
   Accept(acceptor, io, &shared);
   const std::string bound = acceptor.local_endpoint().address().to_string() +
                             ":" +

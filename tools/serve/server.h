@@ -16,9 +16,16 @@ struct ServeOptions {
   tools::Where where;
   // host:port; loopback unless told otherwise.
   std::string listen = "127.0.0.1:8080";
-  // The bearer secret; created with a random secret (printed once) when
-  // the file does not exist.
+  // The host's bearer secret; created with a random secret (printed once)
+  // when the file does not exist, once the address and the database are
+  // known good. An existing one must be readable by its owner only.
   std::string secret_file;
+  // The operator's bearer secret for /v1/admin/* and /metrics, created the
+  // same way; empty: those endpoints are off (/metrics unless public).
+  std::string admin_secret_file;
+  bool metrics_public = false;
+  // Backups are written under it by name (mode 0700); empty: off.
+  std::string backup_dir;
   std::string editions_file;  // empty: the default catalog
   std::string durability = "sync";
   // Request bodies over this are answered 413 too_large. Default: 1 MiB.
