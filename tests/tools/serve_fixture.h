@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -123,11 +124,18 @@ class Server {
       : log_path_(dir.Sub("server.log")) {
     WriteSecret(dir.Sub("secret"), kSecret);
     WriteSecret(dir.Sub("admin-secret"), kAdminSecret);
+    // `extra` may give its own --listen.
+    std::string listen = "127.0.0.1:0";
+    if (auto it = std::find(extra.begin(), extra.end(), "--listen");
+        it != extra.end() && it + 1 != extra.end()) {
+      listen = *(it + 1);
+      extra.erase(it, it + 2);
+    }
     std::vector<std::string> args = {"serve",
                                      "--data",
                                      dir.Sub("db"),
                                      "--listen",
-                                     "127.0.0.1:0",
+                                     listen,
                                      "--secret-file",
                                      dir.Sub("secret"),
                                      "--admin-secret-file",

@@ -129,6 +129,82 @@ TEST(Serve, AKeyTwiceInARequestIsRefusedAndNothingRuns) {
       << metrics.body;
 }
 
+// One raw request: its status, its Allow header and its body.
+struct RawReply {
+  int status = 0;
+  std::string allow;
+  std::string content_length;
+  std::string body;
+};
+RawReply Raw(int port, http::verb verb, const std::string& target,
+             const std::string& auth) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(port)));
+  http::request<http::string_body> req(verb, target, 11);
+  req.set(http::field::host, "localhost");
+  if (!auth.empty()) req.set(http::field::authorization, auth);
+  req.prepare_payload();
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.skip(verb == http::verb::head);  // a HEAD answer has no body
+  http::read(socket, buffer, parser);
+  const auto& res = parser.get();
+  return {static_cast<int>(res.result_int()),
+          std::string(res[http::field::allow]),
+          std::string(res[http::field::content_length]), res.body()};
+}
+
+TEST(Serve, WrongMethodsGet405WithAllowAndHeadWorksWhereGetDoes) {
+  TestDir dir;
+  Server server(dir, {"--listen", "localhost:0"});  // localhost is loopback
+  const std::string host = std::string("Bearer ") + kSecret;
+  RawReply r = Raw(server.port(), http::verb::get, "/v1/commands", host);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.allow, "POST");
+  EXPECT_NE(r.body.find("invalid_request"), std::string::npos) << r.body;
+  r = Raw(server.port(), http::verb::delete_, "/v1/views", host);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.allow, "POST");
+  r = Raw(server.port(), http::verb::post, "/healthz", "");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.allow, "GET, HEAD");
+  r = Raw(server.port(), http::verb::put, "/metrics", kAdminBearer);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.allow, "GET, HEAD");
+
+  const RawReply got = Raw(server.port(), http::verb::get, "/healthz", "");
+  r = Raw(server.port(), http::verb::head, "/healthz", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(r.content_length, std::to_string(got.body.size()));
+  r = Raw(server.port(), http::verb::head, "/metrics", kAdminBearer);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(Raw(server.port(), http::verb::head, "/metrics", "").status, 401);
+  std::ifstream log(dir.Sub("server.log"));
+  const std::string text((std::istreambuf_iterator<char>(log)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("not a loopback"), std::string::npos) << text;
+}
+
+TEST(Serve, ANonLoopbackAddressIsWarnedAbout) {
+  TestDir dir;
+  WriteSecret(dir.Sub("secret"), kSecret);
+  ChildProcess server("orgledger",
+                      {"serve", "--data", dir.Sub("db"), "--listen",
+                       "0.0.0.0:0", "--secret-file", dir.Sub("secret")},
+                      dir.Sub("serve.log"));
+  ASSERT_TRUE(server.WaitFor("listening on", std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::ifstream log(dir.Sub("serve.log"));
+  const std::string text((std::istreambuf_iterator<char>(log)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("not a loopback address"), std::string::npos) << text;
+}
+
 TEST(Serve, SlowClientTimesOut) {
   TestDir dir;
   Server server(dir, {"--timeout", "0.5"});

@@ -48,6 +48,20 @@ HttpResponse Handler::Error(const Status& error) {
   return JsonResponse(wire::EncodeError(error));
 }
 
+namespace {
+
+// 405 naming the methods `target` takes, in the body and in Allow.
+HttpResponse MethodNotAllowed(const std::string& target,
+                              const std::string& allow) {
+  HttpResponse r = Handler::Error(
+      Status(Code::kInvalidRequest, target + " takes " + allow + " only"));
+  r.status = 405;
+  r.allow = allow;
+  return r;
+}
+
+}  // namespace
+
 bool Handler::Bears(const HttpRequest& request, std::string_view secret) {
   constexpr std::string_view kBearer = "bearer ";
   const std::string_view given = request.authorization;
@@ -74,10 +88,11 @@ void Handler::Handle(const HttpRequest& request, Done done) {
     }
     done(std::move(response));
   };
+  // HEAD is answered as GET (the server sends no body).
+  const bool get = request.method == "GET" || request.method == "HEAD";
   if (request.target == "/healthz") {
-    if (request.method != "GET")
-      return logged(Error(Status(Code::kInvalidRequest, "use GET")));
-    return logged(HttpResponse{200, "application/json", "{\"ok\":true}\n"});
+    if (!get) return logged(MethodNotAllowed(request.target, "GET, HEAD"));
+    return logged(HttpResponse{200, "application/json", "{\"ok\":true}\n", ""});
   }
   const bool admin = request.target == "/v1/admin/rebuild" ||
                      request.target == "/v1/admin/backup";
@@ -110,13 +125,11 @@ void Handler::Handle(const HttpRequest& request, Done done) {
                "of --secret-file>")));
   }
   if (metrics) {
-    if (request.method != "GET")
-      return logged(Error(Status(Code::kInvalidRequest, "use GET")));
+    if (!get) return logged(MethodNotAllowed(request.target, "GET, HEAD"));
     return logged(Metrics());
   }
   if (request.method != "POST") {
-    return logged(
-        Error(Status(Code::kInvalidRequest, request.target + " takes POST")));
+    return logged(MethodNotAllowed(request.target, "POST"));
   }
   if (request.target == "/v1/commands")
     return Command(request, std::move(logged));
@@ -271,7 +284,7 @@ HttpResponse Handler::Metrics() {
     out += "# TYPE orgledger_store_" + g.name + " gauge\n";
     out += "orgledger_store_" + g.name + " " + std::to_string(g.value) + "\n";
   }
-  return HttpResponse{200, "text/plain; version=0.0.4", out};
+  return HttpResponse{200, "text/plain; version=0.0.4", out, ""};
 }
 
 }  // namespace orgledger::serve

@@ -35,6 +35,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string allow;  // the Allow header of a 405, else empty
 };
 
 // Who may use what. The host's secret opens /v1/commands and /v1/views;

@@ -84,6 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive() && !shared_->draining.load();
     HttpRequest request;
     request.method = std::string(req.method_string());
+    head_ = req.method() == http::verb::head;
     request.target = std::string(req.target());
     request.authorization = std::string(req[http::field::authorization]);
     request.body = req.body();
@@ -105,8 +106,14 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::server, "orgledger");
     res->set(http::field::content_type, r.content_type);
     res->keep_alive(keep_alive_);
-    res->body() = std::move(r.body);
-    res->prepare_payload();
+    if (!r.allow.empty()) res->set(http::field::allow, r.allow);
+    if (head_) {
+      // The headers GET would have, without the body (RFC 9110 §9.3.2).
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
     stream_.expires_after(shared_->options->timeout);
     http::async_write(
         stream_, *res,
@@ -148,6 +155,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Shared* shared_;
   bool keep_alive_ = true;
   bool refused_ = false;
+  bool head_ = false;  // the request being answered is a HEAD
   char drain_[16384];
 };
 
@@ -225,6 +233,7 @@ Result<tcp::endpoint> ParseListen(const std::string& listen) {
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[')
     host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";  // loopback, never resolved
   const asio::ip::address address = asio::ip::make_address(host, ec);
   int port = -1;
   try {
@@ -233,7 +242,8 @@ Result<tcp::endpoint> ParseListen(const std::string& listen) {
   }
   if (ec || port < 0 || port > 65535) {
     return InvalidArgument(
-        "--listen must be HOST:PORT with an IP address, not " + listen);
+        "--listen must be HOST:PORT with an IP address or localhost, not " +
+        listen);
   }
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
@@ -326,6 +336,13 @@ int RunServe(const ServeOptions& options) {
   log->info("listening on {} ({} {}, {} durability)", bound,
             options.where.postgres() ? "store" : "data",
             options.where.Describe(), options.durability);
+  if (!acceptor.local_endpoint().address().is_loopback()) {
+    log->warn(
+        "listening on {}, not a loopback address: other machines can reach "
+        "this server; put it behind the host's own front door (TLS, rate "
+        "limits)",
+        bound);
+  }
   std::printf("orgledger: listening on %s\n", bound.c_str());
   std::fflush(stdout);
 
