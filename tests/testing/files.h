@@ -14,6 +14,9 @@ std::string ReadText(const std::string& path);
 // Replaces `path` with `text`; best effort (a failure's details only).
 void WriteText(const std::string& path, const std::string& text);
 
+// WriteText, then mode 0600: a file only its owner may read (a secret).
+void WritePrivateText(const std::string& path, const std::string& text);
+
 }  // namespace orgledger::testing
 
 #endif  // ORGLEDGER_TESTS_TESTING_FILES_H_

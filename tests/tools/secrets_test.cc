@@ -59,14 +59,7 @@ std::string Cmd(const std::string& op, const std::string& user,
 
 TEST(Secrets, NoTokenOrCardNumberInAnythingWritten) {
   TestDir dir;
-  {
-    std::ofstream secret(dir.Sub("secret"));
-    secret << kSecret << "\n";
-  }
-  std::filesystem::permissions(
-      dir.Sub("secret"),
-      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-      std::filesystem::perm_options::replace);
+  WritePrivateText(dir.Sub("secret"), std::string(kSecret) + "\n");
   const std::vector<std::string> cards = {
       "4111 1111 1111 1111", "4111111111111111", "5500-0000-0000-0004"};
   std::vector<std::string> tokens;

@@ -11,13 +11,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "tests/testing/child_process.h"
+#include "tests/testing/files.h"
 #include "tests/testing/test_dir.h"
 
 namespace orgledger::testing {
@@ -34,14 +34,7 @@ inline const std::string kAdminBearer = std::string("Bearer ") + kAdminSecret;
 
 // `secret` in `path`, readable by its owner only (serve refuses others).
 inline void WriteSecret(const std::string& path, const std::string& secret) {
-  {
-    std::ofstream out(path);
-    out << secret << "\n";
-  }
-  std::filesystem::permissions(
-      path,
-      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-      std::filesystem::perm_options::replace);
+  WritePrivateText(path, secret + "\n");
 }
 
 struct Reply {

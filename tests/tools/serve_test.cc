@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/testing/child_process.h"
+#include "tests/testing/files.h"
 #include "tests/testing/test_dir.h"
 #include "tests/tools/serve_fixture.h"
 #include "tests/tools/tool_runner.h"
@@ -184,9 +185,7 @@ TEST(Serve, WrongMethodsGet405WithAllowAndHeadWorksWhereGetDoes) {
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.body.empty());
   EXPECT_EQ(Raw(server.port(), http::verb::head, "/metrics", "").status, 401);
-  std::ifstream log(dir.Sub("server.log"));
-  const std::string text((std::istreambuf_iterator<char>(log)),
-                         std::istreambuf_iterator<char>());
+  const std::string text = ReadText(dir.Sub("server.log"));
   EXPECT_EQ(text.find("not a loopback"), std::string::npos) << text;
 }
 
@@ -199,9 +198,7 @@ TEST(Serve, ANonLoopbackAddressIsWarnedAbout) {
                       dir.Sub("serve.log"));
   ASSERT_TRUE(server.WaitFor("listening on", std::chrono::seconds(30)));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  std::ifstream log(dir.Sub("serve.log"));
-  const std::string text((std::istreambuf_iterator<char>(log)),
-                         std::istreambuf_iterator<char>());
+  const std::string text = ReadText(dir.Sub("serve.log"));
   EXPECT_NE(text.find("not a loopback address"), std::string::npos) << text;
 }
 
@@ -323,10 +320,7 @@ TEST(Serve, SecretFilesAreTheOwnersOnly) {
   EXPECT_FALSE(fs::exists(dir.Sub("new-admin")));
 
   // World-readable, or a symbolic link: refused, naming the file.
-  {
-    std::ofstream open(dir.Sub("open-secret"));
-    open << kSecret << "\n";
-  }
+  WriteText(dir.Sub("open-secret"), std::string(kSecret) + "\n");
   fs::permissions(
       dir.Sub("open-secret"),
       fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read,
