@@ -84,4 +84,12 @@ std::optional<UnixMicros> ParseRfc3339(std::string_view s) {
   return seconds * 1000000 + micros;
 }
 
+int YearMonthOf(UnixMicros t) {
+  using namespace std::chrono;
+  const year_month_day day{
+      floor<days>(sys_time<microseconds>(microseconds(t)))};
+  return static_cast<int>(day.year()) * 100 +
+         static_cast<int>(static_cast<unsigned>(day.month()));
+}
+
 }  // namespace orgledger

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 
@@ -83,6 +84,9 @@ using Command =
 
 // The wire `op` name of a command ("create_organization", ...).
 std::string_view CommandOpName(const Command& c);
+
+// Every op name, in the order of Command's alternatives.
+std::span<const std::string_view> CommandOpNames();
 
 // A command as issued: to an organization, by an actor.
 struct CommandEnvelope {

@@ -109,27 +109,31 @@ Decision Decide(const OrgState& state, const CommandEnvelope& envelope,
       envelope.command);
 }
 
-std::string_view CommandOpName(const Command& c) {
-  static constexpr std::string_view kOps[] = {
-      "create_organization",
-      "invite_member",
-      "create_member_invite_link",
-      "invite_billing_manager",
-      "create_billing_manager_invite_link",
-      "resend_invite",
-      "revoke_invite",
-      "accept_invite",
-      "remove_member",
-      "change_role",
-      "remove_billing_manager",
-      "create_team",
-      "delete_team",
-      "update_credit_card",
-      "change_subscription",
-      "record_payment",
-      "record_resource_count"};
-  static_assert(std::size(kOps) == std::variant_size_v<Command>);
-  return kOps[c.index()];
-}
+namespace {
+
+constexpr std::string_view kOps[] = {"create_organization",
+                                     "invite_member",
+                                     "create_member_invite_link",
+                                     "invite_billing_manager",
+                                     "create_billing_manager_invite_link",
+                                     "resend_invite",
+                                     "revoke_invite",
+                                     "accept_invite",
+                                     "remove_member",
+                                     "change_role",
+                                     "remove_billing_manager",
+                                     "create_team",
+                                     "delete_team",
+                                     "update_credit_card",
+                                     "change_subscription",
+                                     "record_payment",
+                                     "record_resource_count"};
+static_assert(std::size(kOps) == std::variant_size_v<Command>);
+
+}  // namespace
+
+std::string_view CommandOpName(const Command& c) { return kOps[c.index()]; }
+
+std::span<const std::string_view> CommandOpNames() { return kOps; }
 
 }  // namespace orgledger::domain

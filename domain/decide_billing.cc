@@ -1,4 +1,5 @@
 // Billing (SPEC §1.3, §1.7): credit card, subscription, payments, RUM.
+#include "base/time.h"
 #include "domain/decide_internal.h"
 #include "domain/validation.h"
 
@@ -17,7 +18,7 @@ Status OnlySystem(const Actor& a, const char* what) {
 }  // namespace
 
 // --- update_credit_card ----------------------------------------------------
-Status Validate(const UpdateCreditCard& c, Context&) {
+Status Validate(const UpdateCreditCard& c, Context& ctx) {
   const CreditCard& k = c.card;
   if (Status s =
           ValidateFreeText("card.processor_token", k.processor_token, 256);
@@ -34,6 +35,15 @@ Status Validate(const UpdateCreditCard& c, Context&) {
   if (k.exp_year < 2000 || k.exp_year > 9999) {
     return InvalidArgument("card.exp_year: must be a four-digit year");
   }
+  // A card is good through the last day of its expiry month (UTC).
+  const int now = YearMonthOf(ctx.Now());
+  if (k.exp_year * 100 + k.exp_month < now) {
+    return InvalidArgument(
+        "card: expired (" + std::to_string(k.exp_year) + "-" +
+        (k.exp_month < 10 ? "0" : "") + std::to_string(k.exp_month) +
+        " is before this month, " + std::to_string(now / 100) + "-" +
+        (now % 100 < 10 ? "0" : "") + std::to_string(now % 100) + ")");
+  }
   return ValidateFreeText("card.holder_name", k.holder_name);
 }
 Status Allowed(const OrgState& s, const Actor& a, const UpdateCreditCard&) {
@@ -48,7 +58,8 @@ Decision Rules(const OrgState& s, const CommandEnvelope&,
 // --- change_subscription ---------------------------------------------------
 Status Validate(const ChangeSubscription& c, Context& ctx) {
   if (ctx.editions().Find(c.edition) == nullptr) {
-    return InvalidArgument("edition: unknown edition \"" + c.edition + "\"");
+    return InvalidArgument("edition: unknown edition \"" + c.edition +
+                           "\" (the editions: " + ctx.editions().Names() + ")");
   }
   return Status::Ok();
 }

@@ -27,12 +27,8 @@ Decision LastAdmin(const std::string& user_id) {
 // --- create_organization ---------------------------------------------------
 Status Validate(const CreateOrganization& c, Context& ctx) {
   if (ctx.editions().Find(c.edition) == nullptr) {
-    std::string known;
-    for (const auto& [name, limits] : ctx.editions().editions()) {
-      known += (known.empty() ? "" : ", ") + name;
-    }
     return InvalidArgument("edition: unknown edition \"" + c.edition +
-                           "\" (known: " + known + ")");
+                           "\" (the editions: " + ctx.editions().Names() + ")");
   }
   return Status::Ok();
 }

@@ -11,6 +11,14 @@ EditionCatalog EditionCatalog::Default() {
   });
 }
 
+std::string EditionCatalog::Names() const {
+  std::string out;
+  for (const auto& [name, limits] : editions_) {
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out;
+}
+
 std::string CatalogText(const EditionCatalog& catalog) {
   auto limit = [](const std::optional<std::uint32_t>& n) {
     return n.has_value() ? std::to_string(*n) : std::string("-");

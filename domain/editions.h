@@ -34,6 +34,8 @@ class EditionCatalog {
   const std::map<std::string, EditionLimits>& editions() const {
     return editions_;
   }
+  // The edition names in name order, comma-separated (for messages).
+  std::string Names() const;
 
  private:
   std::map<std::string, EditionLimits> editions_;

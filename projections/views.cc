@@ -258,8 +258,14 @@ Status Validate(const ViewRequest& r) {
       return InvalidArgument("permission: required by the authorize view");
     }
     if (!domain::PermissionFromName(*r.permission).has_value()) {
+      std::string known;
+      for (domain::Permission p : domain::AllPermissions()) {
+        known += (known.empty() ? "" : ", ") +
+                 std::string(domain::PermissionName(p));
+      }
       return InvalidArgument("permission: unknown permission \"" +
-                             *r.permission + "\"");
+                             *r.permission + "\" (the permissions: " + known +
+                             ")");
     }
   }
   return Status::Ok();

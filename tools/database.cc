@@ -68,12 +68,21 @@ int Fail(const Status& s) {
 }
 
 Result<std::unique_ptr<commands::Engine>> OpenEngine(
-    commands::EngineOptions options, const std::string& command) {
+    commands::EngineOptions options, const std::string& command,
+    IfMissing if_missing) {
   if (!options.postgres.url.empty()) {
     // Many engines share a PostgreSQL store: there is no one holder.
     return commands::Engine::Open(std::move(options));
   }
   const std::string data = options.data_dir;
+  if (!std::filesystem::exists(data + "/CURRENT")) {
+    if (if_missing == IfMissing::kRefuse) {
+      return NotFound("no database at " + data + " (" + command +
+                      " never creates one)");
+    }
+    std::fprintf(stderr, "orgledger: creating a new database at %s\n",
+                 data.c_str());
+  }
   Result<std::unique_ptr<commands::Engine>> engine =
       commands::Engine::Open(std::move(options));
   if (!engine.ok()) {

@@ -36,11 +36,17 @@ Status CheckWhere(const Where& where);
 // Sets the engine's data_dir and postgres options from `where`.
 void ApplyWhere(const Where& where, commands::EngineOptions* options);
 
+// Whether opening may make a new database: the writers (exec, serve) do and
+// say so on stderr; the operators' jobs (rebuild, backup) never do.
+enum class IfMissing { kCreate, kRefuse };
+
 // Opens the engine on `options.data_dir` for writing and records this
 // process as its holder (`DIR/HOLDER`: pid and command). When another
-// process holds it, the error names that process.
+// process holds it, the error names that process. A directory with no
+// RocksDB database is created (kCreate) or kNotFound naming it (kRefuse).
 Result<std::unique_ptr<commands::Engine>> OpenEngine(
-    commands::EngineOptions options, const std::string& command);
+    commands::EngineOptions options, const std::string& command,
+    IfMissing if_missing);
 
 // A read-only view of a database another process may be writing (a RocksDB
 // secondary instance with a private scratch directory, removed on close).

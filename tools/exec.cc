@@ -42,7 +42,7 @@ int RunExec(const ExecOptions& options, std::istream& in, std::ostream& out) {
     engine_options.editions = std::move(*editions);
   }
   Result<std::unique_ptr<commands::Engine>> engine =
-      OpenEngine(std::move(engine_options), "exec");
+      OpenEngine(std::move(engine_options), "exec", IfMissing::kCreate);
   if (!engine.ok()) return Fail(engine.status());
 
   wire::ScriptSession session(**engine);

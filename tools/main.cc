@@ -4,9 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "bench/bench.h"
 #include "commands/malloc_policy.h"
+#include "domain/events.h"
 #include "tools/database.h"
 #include "tools/exec.h"
 #include "tools/inspect.h"
@@ -118,8 +120,12 @@ int main(int argc, char** argv) {
   replay->add_option("--to", replay_options.to, "Last position");
   replay->add_option("--actor", replay_options.actor,
                      "Only events by this user id (or system:<service>)");
-  replay->add_option("--type", replay_options.type,
-                     "Only events of this type (InviteSent, ...)");
+  replay
+      ->add_option("--type", replay_options.type,
+                   "Only events of this type (InviteSent, ...)")
+      ->check(CLI::IsMember(
+          std::vector<std::string>(orgledger::domain::kEventTypeNames.begin(),
+                                   orgledger::domain::kEventTypeNames.end())));
   replay->add_option("--format", replay_options.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   replay->add_flag("--verify", replay_options.verify,
@@ -177,6 +183,18 @@ int main(int argc, char** argv) {
       "an empty PostgreSQL store (--store), and verify the copy");
   add_data(migrate);
 
+  // CLI11 would say only "A subcommand is required" of a misspelt one.
+  std::string known;
+  bool is_known = false;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+    is_known = is_known || (argc > 1 && sub->check_name(argv[1]));
+  }
+  if (argc > 1 && argv[1][0] != '-' && !is_known) {
+    std::cerr << "orgledger: unknown subcommand \"" << argv[1]
+              << "\" (the subcommands: " << known << ")\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

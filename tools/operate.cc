@@ -63,7 +63,7 @@ class Progress {
 int RunRebuild(const Where& where, const std::string& projection) {
   commands::EngineOptions options;
   ApplyWhere(where, &options);
-  auto engine = OpenEngine(options, "rebuild");
+  auto engine = OpenEngine(options, "rebuild", IfMissing::kRefuse);
   if (!engine.ok()) {
     return Fail(Status(engine.status().code(),
                        engine.status().message() +
@@ -99,7 +99,7 @@ int RunBackup(const Where& where, const std::string& to) {
   }
   commands::EngineOptions options;
   ApplyWhere(where, &options);
-  auto engine = OpenEngine(options, "backup");
+  auto engine = OpenEngine(options, "backup", IfMissing::kRefuse);
   if (!engine.ok()) {
     return Fail(Status(engine.status().code(),
                        engine.status().message() +

@@ -61,6 +61,36 @@ TEST(CreditCard, FieldsAreValidated) {
       .ThenRejected(Code::kInvalidArgument);
 }
 
+// The tests' clock is 2026-11-18: a card is good through its expiry month.
+TEST(CreditCard, ACardPastItsExpiryMonthIsRefused) {
+  CreditCard c = Card();
+  c.exp_month = 10;
+  c.exp_year = 2026;
+  const Decision& d = Given(TeamOrg())
+                          .When(Carol(), UpdateCreditCard{c})
+                          .ThenRejected(Code::kInvalidArgument);
+  EXPECT_NE(d.error.message().find("expired (2026-10"), std::string::npos)
+      << d.error.message();
+  c.exp_month = 11;
+  Given(TeamOrg())
+      .When(Carol(), UpdateCreditCard{c})
+      .ThenEvents({CreditCardUpdated{c}});
+  c.exp_month = 12;
+  c.exp_year = 2025;
+  Given(TeamOrg())
+      .When(Carol(), UpdateCreditCard{c})
+      .ThenRejected(Code::kInvalidArgument);
+}
+
+TEST(Subscription, UnknownEditionsNameTheKnownOnes) {
+  const Decision& d = Given(TeamOrg())
+                          .When(Alice(), ChangeSubscription{"gold"})
+                          .ThenRejected(Code::kInvalidArgument);
+  EXPECT_EQ(d.error.message(),
+            "edition: unknown edition \"gold\" (the editions: "
+            "business_critical, enterprise, individual, team)");
+}
+
 TEST(Subscription, ChangeAndNoOp) {
   Given(TeamOrg())
       .When(Carol(), ChangeSubscription{"enterprise"})

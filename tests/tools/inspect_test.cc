@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <sstream>
 
 #include "tests/testing/raw_db.h"
@@ -169,6 +170,47 @@ TEST(Inspect, RebuildAndBackup) {
   ToolResult busy_rebuild = RunOrgledger({"rebuild", "--data", db});
   EXPECT_NE(busy_rebuild.err.find("/v1/admin/rebuild"), std::string::npos);
   EXPECT_EQ(holder.Close(), 0);
+}
+
+TEST(Inspect, ReadersNeverCreateADatabase) {
+  TestDir dir;
+  const std::string none = dir.Sub("none");
+  for (std::vector<std::string> args : {std::vector<std::string>{"head"},
+                                        {"verify"},
+                                        {"replay"},
+                                        {"rebuild"},
+                                        {"backup", "--to", dir.Sub("copy")}}) {
+    args.insert(args.begin() + 1, {"--data", none});
+    ToolResult r = RunOrgledger(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find("no database at " + none), std::string::npos)
+        << args[0] << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(none)) << args[0];
+    EXPECT_FALSE(std::filesystem::exists(dir.Sub("copy"))) << args[0];
+  }
+  // A writer says when it makes one, and only then.
+  ToolResult first = RunOrgledger({"exec", "--data", none}, "");
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("creating a new database at " + none),
+            std::string::npos)
+      << first.err;
+  EXPECT_EQ(RunOrgledger({"exec", "--data", none}, "").err, "");
+}
+
+TEST(Inspect, UsageErrorsNameTheValidChoices) {
+  ToolResult unknown = RunOrgledger({"replya", "--data", "x"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown subcommand \"replya\" (the "
+                             "subcommands: exec, serve, head, verify, replay"),
+            std::string::npos)
+      << unknown.err;
+  TestDir dir;
+  const std::string db = dir.Sub("db");
+  Populate(db);
+  ToolResult type = RunOrgledger({"replay", "--data", db, "--type", "Invite"});
+  EXPECT_EQ(type.exit_code, 2);
+  EXPECT_NE(type.err.find("OrganizationCreated,InviteSent,"), std::string::npos)
+      << type.err;
 }
 
 }  // namespace

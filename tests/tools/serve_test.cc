@@ -298,7 +298,8 @@ TEST(Serve, OperatorEndpointsAreOffUnlessConfigured) {
   Client c(std::atoi(server.output().c_str() + server.output().rfind(':') + 1));
   for (const char* target : {"/v1/admin/rebuild", "/v1/admin/backup"}) {
     Reply r = c.Post(target, "{}");
-    EXPECT_EQ(r.status, 404) << r.body;
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_NE(r.body.find("\"forbidden\""), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("--admin-secret-file"), std::string::npos) << r.body;
   }
   EXPECT_EQ(c.Get("/metrics").status, 200);

@@ -106,10 +106,11 @@ void Handler::Handle(const HttpRequest& request, Done done) {
   if ((admin || metrics) && !open_metrics) {
     if (!options_.admin_secret.has_value()) {
       return logged(Error(
-          NotFound(request.target +
-                   " is off: start serve with --admin-secret-file FILE (the "
-                   "operator's secret)" +
-                   (metrics ? std::string(", or --metrics-public") : ""))));
+          Status(Code::kForbidden,
+                 request.target +
+                     " is off: start serve with --admin-secret-file FILE (the "
+                     "operator's secret)" +
+                     (metrics ? std::string(", or --metrics-public") : ""))));
     }
     if (!Bears(request, *options_.admin_secret)) {
       return logged(
@@ -209,7 +210,8 @@ HttpResponse Handler::Admin(const HttpRequest& request) {
 
 HttpResponse Handler::Backup(const json::object& body) {
   if (options_.backup_dir.empty()) {
-    return Error(NotFound(
+    return Error(Status(
+        Code::kForbidden,
         "backups are off: start serve with --backup-dir DIR, under which "
         "each backup is written by name"));
   }

@@ -289,8 +289,8 @@ int RunServe(const ServeOptions& options) {
     if (!editions.ok()) return tools::Fail(editions.status());
     engine_options.editions = std::move(*editions);
   }
-  Result<std::unique_ptr<commands::Engine>> engine =
-      tools::OpenEngine(std::move(engine_options), "serve");
+  Result<std::unique_ptr<commands::Engine>> engine = tools::OpenEngine(
+      std::move(engine_options), "serve", tools::IfMissing::kCreate);
   if (!engine.ok()) return tools::Fail(engine.status());
 
   for (const eventstore::StoreGauge& g : (*engine)->store().Stats().gauges) {

@@ -2,6 +2,8 @@
 
 #include <boost/json/value.hpp>
 #include <set>
+#include <span>
+#include <vector>
 
 #include "base/time.h"
 #include "domain/validation.h"
@@ -11,6 +13,14 @@ namespace orgledger::wire {
 namespace {
 
 namespace json = boost::json;
+
+std::string Join(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::string_view name : names) {
+    out += (out.empty() ? "" : ", ") + std::string(name);
+  }
+  return out;
+}
 
 Status Shape(std::string message) {
   return Status(Code::kInvalidRequest, std::move(message));
@@ -76,15 +86,31 @@ class Fields {
   // The first error so far.
   const Status& status() const { return status_; }
 
+  // The first type error; else every missing field, named at once, and the
+  // first unknown field with the fields that are known here.
   Status Finish() {
     if (!status_.ok()) return status_;
-    for (const auto& kv : o_) {
-      if (!used_.contains(std::string(kv.key()))) {
-        return Shape("unknown field \"" + std::string(kv.key()) + "\"" +
-                     where_);
+    std::string message;
+    if (!missing_.empty()) {
+      std::string names;
+      for (const std::string& m : missing_) {
+        names += (names.empty() ? "\"" : ", \"") + m + "\"";
       }
+      message = (missing_.size() == 1 ? "missing field " : "missing fields ") +
+                names + where_;
     }
-    return Status::Ok();
+    for (const auto& kv : o_) {
+      if (used_.contains(std::string(kv.key()))) continue;
+      std::string known;
+      for (const std::string& name : asked_) {
+        known += (known.empty() ? "" : ", ") + name;
+      }
+      message += (message.empty() ? "" : "; ") +
+                 std::string("unknown field \"") + std::string(kv.key()) +
+                 "\"" + where_ + " (the fields here: " + known + ")";
+      break;
+    }
+    return message.empty() ? Status::Ok() : Shape(std::move(message));
   }
   void Fail(Status s) {
     if (status_.ok()) status_ = std::move(s);
@@ -92,11 +118,9 @@ class Fields {
 
  private:
   const json::value* Take(std::string_view name, bool required) {
-    used_.insert(std::string(name));
+    if (used_.insert(std::string(name)).second) asked_.emplace_back(name);
     const json::value* v = o_.if_contains(name);
-    if (v == nullptr && required) {
-      Fail(Shape("missing field \"" + std::string(name) + "\"" + where_));
-    }
+    if (v == nullptr && required) missing_.emplace_back(name);
     return v;
   }
   std::nullopt_t Wrong(std::string_view name, const char* type) {
@@ -107,6 +131,8 @@ class Fields {
   const json::object& o_;
   std::string where_;
   std::set<std::string> used_;
+  std::vector<std::string> asked_;    // used_, in the order asked
+  std::vector<std::string> missing_;  // required and absent
   Status status_;
 };
 
@@ -116,7 +142,10 @@ Result<domain::Actor> DecodeActor(const json::object* o, const char* field) {
   if (o->contains("system")) {
     actor = domain::Actor::System(f.Required("system"));
   } else {
-    actor = domain::Actor::Person(f.Required("id"), f.Required("email"),
+    // One by one: missing fields are named in this order.
+    std::string id = f.Required("id");
+    std::string email = f.Required("email");
+    actor = domain::Actor::Person(std::move(id), std::move(email),
                                   f.Required("name"));
   }
   if (Status s = f.Finish(); !s.ok()) return s;
@@ -205,7 +234,8 @@ Result<domain::Command> DecodeCommand(const std::string& op, Fields& f) {
     r.at = f.Time("at");
     return Command(r);
   }
-  return Shape("unknown op \"" + op + "\"");
+  return Shape("unknown op \"" + op +
+               "\" (the ops: " + Join(domain::CommandOpNames()) + ")");
 }
 
 Result<Request> DecodeCommandRequest(const json::object& o) {
@@ -247,7 +277,8 @@ Result<Request> DecodeQueryRequest(const json::object& o) {
   wire.min_position = f.Unsigned("min_position");
   if (!f.status().ok()) return f.status();
   if (!projections::IsViewName(r.view)) {
-    return Shape("unknown view \"" + r.view + "\"");
+    return Shape("unknown view \"" + r.view +
+                 "\" (the views: " + Join(projections::ViewNames()) + ")");
   }
   if (r.view == "authorize") r.permission = f.String("permission", true);
   if (r.view == "rum" || r.view == "billing")

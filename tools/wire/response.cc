@@ -1,6 +1,8 @@
 #include "tools/wire/response.h"
 
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
 
 #include "tools/wire/view_json.h"
 
@@ -84,8 +86,64 @@ int HttpStatus(Code code) {
   }
 }
 
+namespace {
+
+// Boost.JSON writes doubles as "4.1697E1"; people read "41.697". The
+// shortest round-trip form of std::to_chars is plain where that is shorter.
+void Write(const json::value& v, std::string& out);
+
+void WriteObject(const json::object& o, std::string& out) {
+  out += '{';
+  bool first = true;
+  for (const auto& kv : o) {
+    if (!first) out += ',';
+    first = false;
+    out += json::serialize(json::string_view(kv.key()));
+    out += ':';
+    Write(kv.value(), out);
+  }
+  out += '}';
+}
+
+void Write(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object:
+      WriteObject(v.get_object(), out);
+      return;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const json::value& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        Write(item, out);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::double_: {
+      const double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+        return;
+      }
+      char buf[32];
+      const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, d);
+      out.append(buf, r.ptr);
+      return;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+}  // namespace
+
 std::string ToLine(const json::object& response) {
-  return json::serialize(response);
+  std::string out;
+  out.reserve(256);
+  WriteObject(response, out);
+  return out;
 }
 
 }  // namespace orgledger::wire
