@@ -8,6 +8,7 @@
 
 #include "domain/context.h"
 #include "domain/validation.h"
+#include "tools/serve/openapi_document.h"
 #include "tools/wire/request.h"
 #include "tools/wire/response.h"
 #include "tools/wire/strict_json.h"
@@ -62,6 +63,19 @@ HttpResponse MethodNotAllowed(const std::string& target,
 
 }  // namespace
 
+namespace {
+
+constexpr Route kRoutes[] = {
+    {"/v1/commands", "POST"},          {"/v1/views", "POST"},
+    {"/v1/admin/rebuild", "POST"},     {"/v1/admin/backup", "POST"},
+    {"/healthz", "GET, HEAD"},         {"/metrics", "GET, HEAD"},
+    {"/v1/openapi.json", "GET, HEAD"},
+};
+
+}  // namespace
+
+std::span<const Route> Handler::Routes() { return kRoutes; }
+
 bool Handler::Bears(const HttpRequest& request, std::string_view secret) {
   constexpr std::string_view kBearer = "bearer ";
   const std::string_view given = request.authorization;
@@ -88,20 +102,33 @@ void Handler::Handle(const HttpRequest& request, Done done) {
     }
     done(std::move(response));
   };
-  // HEAD is answered as GET (the server sends no body).
+  // The routes table decides what exists and which methods each takes
+  // (405 names them); HEAD is answered as GET (the server sends no body).
+  const Route* route = nullptr;
+  for (const Route& r : kRoutes) {
+    if (r.path == request.target) route = &r;
+  }
+  if (route == nullptr) {
+    return logged(Error(NotFound("no such endpoint: " + request.target)));
+  }
   const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool takes = route->methods == "POST" ? request.method == "POST" : get;
+  if (!takes) {
+    return logged(
+        MethodNotAllowed(request.target, std::string(route->methods)));
+  }
   if (request.target == "/healthz") {
-    if (!get) return logged(MethodNotAllowed(request.target, "GET, HEAD"));
     return logged(HttpResponse{200, "application/json", "{\"ok\":true}\n", ""});
   }
-  const bool admin = request.target == "/v1/admin/rebuild" ||
-                     request.target == "/v1/admin/backup";
+  // The API reference needs no secret: it holds no data.
+  if (request.target == "/v1/openapi.json") {
+    return logged(HttpResponse{200, "application/json",
+                               std::string(OpenApiDocument()), ""});
+  }
   const bool metrics = request.target == "/metrics";
   const bool host =
       request.target == "/v1/commands" || request.target == "/v1/views";
-  if (!admin && !metrics && !host) {
-    return logged(Error(NotFound("no such endpoint: " + request.target)));
-  }
+  const bool admin = !metrics && !host;
   const bool open_metrics = metrics && options_.metrics_public;
   if ((admin || metrics) && !open_metrics) {
     if (!options_.admin_secret.has_value()) {
@@ -125,13 +152,7 @@ void Handler::Handle(const HttpRequest& request, Done done) {
                "missing or wrong Authorization: Bearer <the host's secret, "
                "of --secret-file>")));
   }
-  if (metrics) {
-    if (!get) return logged(MethodNotAllowed(request.target, "GET, HEAD"));
-    return logged(Metrics());
-  }
-  if (request.method != "POST") {
-    return logged(MethodNotAllowed(request.target, "POST"));
-  }
+  if (metrics) return logged(Metrics());
   if (request.target == "/v1/commands")
     return Command(request, std::move(logged));
   if (request.target == "/v1/views") return logged(View(request));

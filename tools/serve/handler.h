@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,8 +54,17 @@ struct HandlerOptions {
   std::string backup_dir;
 };
 
+// One path the server answers, and its methods ("POST"; "GET, HEAD").
+struct Route {
+  std::string_view path;
+  std::string_view methods;
+};
+
 class Handler {
  public:
+  // Every path the server answers (the OpenAPI document's paths, tested).
+  static std::span<const Route> Routes();
+
   using Done = std::function<void(HttpResponse)>;
 
   Handler(commands::Engine* engine, HandlerOptions options,
