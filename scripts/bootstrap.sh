@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages orgledger builds with, when any is missing
 # (and gdb: the crash matrix takes the stacks of a child that hangs;
-# PostgreSQL 15: the PostgreSQL store's tests start a private server).
+# PostgreSQL 15: the PostgreSQL store's tests start a private server;
+# Node.js and npm: the API tests), then the npm packages of package-lock.json
+# into ./node_modules when they are not there or the lock file changed.
 # Idempotent and quick when nothing is missing (one dpkg-query). Run as root,
 # or with sudo available.
 set -euo pipefail
@@ -22,7 +24,21 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# Any Node.js 18 or later will do (Debian's, or one installed otherwise).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+
+npm_packages() {
+  cd "$(dirname "$0")/.."
+  if [[ ! -f node_modules/.package-lock.json ||
+        package-lock.json -nt node_modules/.package-lock.json ]]; then
+    echo "bootstrap: npm ci (package-lock.json)" >&2
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+if [[ ${#missing[@]} -eq 0 ]]; then
+  npm_packages
+  exit 0
+fi
 
 # Boost 1.81 and the default libboost-dev (1.74) conflict: keep only 1.81.
 echo "bootstrap: installing ${missing[*]}" >&2
@@ -31,3 +47,4 @@ sudo_cmd=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_packages
