@@ -16,7 +16,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcli11-dev
   postgresql-15 libpq-dev
-  gdb
+  gdb curl jq
 )
 
 missing=()
