@@ -65,6 +65,28 @@ bool IsControl(char32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
 }
 
+// Unicode's general category Cf (format: invisible, or steering the
+// direction of text), as of Unicode 15: two strings that differ only by
+// these look the same to a person (SPEC §1.1).
+bool IsFormat(char32_t cp) {
+  struct Range {
+    char32_t first, last;
+  };
+  static constexpr Range kCf[] = {
+      {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},
+      {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x0890, 0x0891},
+      {0x08E2, 0x08E2},   {0x180E, 0x180E},   {0x200B, 0x200F},
+      {0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+      {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+      {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
+      {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+  };
+  for (const Range& r : kCf) {
+    if (cp >= r.first && cp <= r.last) return true;
+  }
+  return false;
+}
+
 bool Luhn(const std::vector<int>& digits, std::size_t begin, std::size_t n) {
   int sum = 0;
   for (std::size_t k = 0; k < n; ++k) {
@@ -160,6 +182,11 @@ Result<std::string> ValidateEmail(std::string_view field,
         cp == 0x2029 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A)) {
       return Invalid(field, "may not contain whitespace or control characters");
     }
+    if (IsFormat(cp)) {
+      return Invalid(field,
+                     "may not contain invisible or bidirectional formatting "
+                     "characters (such as U+200B or U+202E)");
+    }
   }
   return std::string(value);
 }
@@ -183,6 +210,11 @@ Status ValidateFreeText(std::string_view field, std::string_view value,
     if (!NextCodePoint(value, &i, &cp)) return Invalid(field, "is not UTF-8");
     if (IsControl(cp)) {
       return Invalid(field, "may not contain control characters");
+    }
+    if (IsFormat(cp)) {
+      return Invalid(field,
+                     "may not contain invisible or bidirectional formatting "
+                     "characters (such as U+200B or U+202E)");
     }
     chars += 1;
   }

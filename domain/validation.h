@@ -27,8 +27,9 @@ Result<std::string> ValidateEmail(std::string_view field,
 // The comparison form of an email: trimmed and lower-cased (ASCII).
 std::string NormalizeEmail(std::string_view email);
 
-// 1–`max_chars` code points of valid UTF-8, no control characters, and no
-// card number (free text, SPEC §1.7).
+// 1–`max_chars` code points of valid UTF-8, no control characters, no
+// invisible or bidirectional formatting characters (Unicode Cf), and no
+// card number (free text, SPEC §1.1, §1.7).
 Status ValidateFreeText(std::string_view field, std::string_view value,
                         std::size_t max_chars = 200);
 

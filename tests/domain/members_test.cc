@@ -29,6 +29,22 @@ TEST(Organization, CreateRules) {
       .ThenRejected(Code::kInvalidArgument);
 }
 
+// A log written before look-alike characters were refused still replays:
+// the rules judge commands, never the events already recorded.
+TEST(Organization, EventsHoldingLookAlikeCharactersStillReplay) {
+  const Actor zed =
+      Actor::Person("u-zed", "z\u200bed@example.com", "Zed\u202e");
+  Scenario s = Given(
+      {Created(), EmailInvite("inv-z", Role::kMember, "z\u200bed@example.com"),
+       Joined("inv-z", zed, Role::kMember)});
+  EXPECT_EQ(s.state().people.at("u-zed").email, "z\u200bed@example.com");
+  s.When(Alice(), RemoveMember{"u-zed"})
+      .ThenEvents({MemberRemoved{"u-zed", "u-alice"}});
+  Given({Created()})
+      .When(Alice(), InviteMember{"z\u200bed@example.com", "member"})
+      .ThenRejected(Code::kInvalidArgument);
+}
+
 TEST(Organization, UnknownOrganizationIsNotFound) {
   Given({})
       .When(Alice(), InviteMember{"x@example.com", "member"})

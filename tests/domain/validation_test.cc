@@ -57,6 +57,23 @@ TEST(Validation, NamesAreUtf8WithoutControls) {
   EXPECT_FALSE(ValidateFreeText("name", "\xed\xa0\x80").ok());  // surrogate
 }
 
+// Look-alikes: invisible and bidirectional formatting characters (Unicode
+// Cf) would make two addresses or names that look the same differ.
+TEST(Validation, InvisibleAndBidiFormattingCharactersAreRefused) {
+  for (const char* cf : {"\u200b", "\u00ad", "\u202e", "\u2066", "\ufeff",
+                         "\u200d", "\u061c", "\U000E0041"}) {
+    const std::string in_email = std::string("bo") + cf + "b@example.com";
+    Result<std::string> e = ValidateEmail("email", in_email);
+    ASSERT_FALSE(e.ok()) << in_email;
+    EXPECT_NE(e.status().message().find("invisible or bidirectional"),
+              std::string::npos);
+    EXPECT_FALSE(ValidateFreeText("name", std::string("Bob") + cf).ok()) << cf;
+  }
+  // Letters and marks of every script stay welcome.
+  EXPECT_TRUE(ValidateFreeText("name", "Zoë Ångström 山田 محمد").ok());
+  EXPECT_TRUE(ValidateEmail("email", "zoë@exämple.com").ok());
+}
+
 TEST(Validation, CardNumbersAreDetected) {
   for (const char* card :
        {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
