@@ -82,30 +82,27 @@ async function call(method, path, { body, auth } = {}) {
   return { status: res.status, json, text };
 }
 
-// A command; `expect` is "ok" or the error code it must get.
-async function command(request, expect) {
-  const r = await call("POST", "/v1/commands", { body: request, auth: HOST_SECRET });
+// One command or view request; `expect` is "ok" or the error code it must
+// get. Records which ops and views were seen accepted and rejected, and
+// validates an accepted request against its own schema.
+async function send(path, kind, seenBy, request, expect) {
+  const name = request[kind];
+  const r = await call("POST", path, { body: request, auth: HOST_SECRET });
   const got = r.json.ok ? "ok" : r.json.error.code;
-  assert.equal(got, expect, `${request.op}: ${r.text}`);
-  const seen = checked.ops.get(request.op) ?? new Set();
+  assert.equal(got, expect, `${name}: ${r.text}`);
+  const seen = seenBy.get(name) ?? new Set();
   seen.add(got === "ok" ? "accepted" : "rejected");
-  checked.ops.set(request.op, seen);
-  if (got === "ok") validate(`op.${request.op}`, request, "an accepted request");
+  seenBy.set(name, seen);
+  if (got === "ok") validate(`${kind}.${name}`, request, `an accepted ${kind} request`);
   return r.json;
 }
 
+const command = (request, expect) => send("/v1/commands", "op", checked.ops, request, expect);
+
 async function view(request, expect = "ok") {
-  const r = await call("POST", "/v1/views", { body: request, auth: HOST_SECRET });
-  const got = r.json.ok ? "ok" : r.json.error.code;
-  assert.equal(got, expect, `${request.view}: ${r.text}`);
-  const seen = checked.views.get(request.view) ?? new Set();
-  seen.add(got === "ok" ? "accepted" : "rejected");
-  checked.views.set(request.view, seen);
-  if (got === "ok") {
-    validate(`view.${request.view}`, request, "an accepted view request");
-    validate(`view.${request.view}.result`, r.json, `the ${request.view} view`);
-  }
-  return r.json;
+  const json = await send("/v1/views", "view", checked.views, request, expect);
+  if (expect === "ok") validate(`view.${request.view}.result`, json, `the ${request.view} view`);
+  return json;
 }
 
 const person = (id) => ({ id, email: `${id}@example.com`, name: id[0].toUpperCase() + id.slice(1) });
