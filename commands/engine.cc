@@ -34,6 +34,7 @@
 
 #include "commands/malloc_policy.h"
 #include "commands/outcome.h"
+#include "commands/position_waiters.h"
 #include "commands/state_cache.h"
 #include "commands/system_context.h"
 #include "domain/codec/codec.h"
@@ -57,6 +58,22 @@ struct Pending {
   CommandRequest request;
   Engine::Callback done;
 };
+
+Status NotCaughtUp(projections::ProjectionSet& projections,
+                   eventstore::Position wanted) {
+  return Status(Code::kNotCaughtUp,
+                "the views have not reached position " +
+                    std::to_string(wanted) + " yet (they are at " +
+                    std::to_string(projections.checkpoint()) + "); try again");
+}
+
+Result<projections::View> Answer(projections::ProjectionSet& projections,
+                                 const EngineOptions& options,
+                                 const projections::ViewRequest& request) {
+  return projections::QueryView(projections, request,
+                                options.context->editions(),
+                                options.context->Now());
+}
 
 // One command while it runs: everything its steps share.
 struct Running {
@@ -91,7 +108,8 @@ class EngineImpl final : public Engine {
                options_.memory_budget_bytes != 0
                    ? options_.memory_budget_bytes / 2
                    : std::numeric_limits<std::size_t>::max()),
-        pool_(options_.threads) {}
+        pool_(options_.threads),
+        waiters_(projections_.get()) {}
 
   ~EngineImpl() override {
     {
@@ -100,9 +118,28 @@ class EngineImpl final : public Engine {
       idle_.wait(lock, [&] { return in_flight_ == 0; });
     }
     pool_.join();
-    outbox_.reset();  // both stop following before the store closes
+    waiters_.reset();  // answers the views still waiting
+    outbox_.reset();   // both stop following before the store closes
     projections_.reset();
     store_.reset();
+  }
+
+  void QueryAsync(projections::ViewRequest request,
+                  std::optional<eventstore::Position> min_position,
+                  ViewCallback done) override {
+    if (!min_position.has_value() ||
+        projections_->checkpoint() >= *min_position) {
+      return done(Answer(*projections_, options_, request));
+    }
+    const eventstore::Position wanted = *min_position;
+    waiters_->Add(wanted,
+                  PositionWaiters::Clock::now() + options_.query_timeout,
+                  [this, request = std::move(request), wanted,
+                   done = std::move(done)](bool reached) {
+                    if (!reached)
+                      return done(NotCaughtUp(*projections_, wanted));
+                    done(Answer(*projections_, options_, request));
+                  });
   }
 
   void ExecuteAsync(CommandRequest request, Callback done) override {
@@ -492,6 +529,7 @@ class EngineImpl final : public Engine {
   std::unique_ptr<projections::Outbox> outbox_;  // null without a sender
   StateCache cache_;
   boost::asio::thread_pool pool_;
+  std::optional<PositionWaiters> waiters_;
 
   std::mutex mu_;
   std::condition_variable idle_;
@@ -597,15 +635,9 @@ Result<projections::View> Engine::Query(
     std::optional<eventstore::Position> min_position) {
   if (min_position.has_value() &&
       !projections().WaitFor(*min_position, options().query_timeout)) {
-    return Status(Code::kNotCaughtUp,
-                  "the views have not reached position " +
-                      std::to_string(*min_position) + " yet (they are at " +
-                      std::to_string(projections().checkpoint()) +
-                      "); try again");
+    return NotCaughtUp(projections(), *min_position);
   }
-  return projections::QueryView(projections(), request,
-                                options().context->editions(),
-                                options().context->Now());
+  return Answer(projections(), options(), request);
 }
 
 CommandOutcome Engine::Execute(CommandRequest request) {

@@ -215,6 +215,15 @@ class Engine {
       const projections::ViewRequest& request,
       std::optional<eventstore::Position> min_position = std::nullopt);
 
+  // The same answer, given to `done` without blocking the caller: at once
+  // when the projections already reached `min_position` (or none is
+  // given), else on the engine's one waiting thread when they reach it or
+  // at options().query_timeout. Any number of waits share that thread.
+  using ViewCallback = std::function<void(Result<projections::View>)>;
+  virtual void QueryAsync(projections::ViewRequest request,
+                          std::optional<eventstore::Position> min_position,
+                          ViewCallback done) = 0;
+
   // The log, for readers (projections, tools).
   virtual eventstore::EventStore& store() = 0;
 

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
 
   orgledger::serve::ServeOptions serve_options;
   double timeout_s = 10;
+  double max_connection_age_s = 300;
   auto* serve = app.add_subcommand(
       "serve",
       "Run the reference HTTP server: POST /v1/commands, /v1/views, "
@@ -86,6 +87,11 @@ int main(int argc, char** argv) {
   serve->add_option("--timeout", timeout_s,
                     "Seconds a request may take to arrive; idle connections "
                     "close after it (default 10)");
+  serve
+      ->add_option("--max-connection-age", max_connection_age_s,
+                   "Seconds after which a keep-alive connection closes after "
+                   "its current request (default 300)")
+      ->check(CLI::PositiveNumber);
   serve->add_option("--threads", serve_options.threads,
                     "I/O threads (default 2)");
 
@@ -212,6 +218,8 @@ int main(int argc, char** argv) {
     serve_options.where = where;
     serve_options.timeout =
         std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+    serve_options.max_connection_age = std::chrono::milliseconds(
+        static_cast<long>(max_connection_age_s * 1000));
     return orgledger::serve::RunServe(serve_options);
   }
   if (*bench) return orgledger::bench::RunBench(bench_options);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "commands/engine.h"
@@ -92,6 +94,61 @@ TEST(ReadYourWrites, MinPositionBeyondTheLogIsNotCaughtUp) {
             Code::kNotCaughtUp);
   EXPECT_GE(std::chrono::steady_clock::now() - start,
             std::chrono::milliseconds(1900));
+}
+
+// QueryAsync parks a view whose min_position is ahead and answers it once
+// the projections reach it, with what the command there wrote; views for
+// positions never reached get not_caught_up. None blocks the caller.
+TEST(ReadYourWrites, QueryAsyncAnswersWhenThePositionIsReached) {
+  orgledger::testing::TestDir dir;
+  auto engine = OpenEngine(dir);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  const domain::Actor admin = commands::testing::Admin("acme");
+  commands::CommandOutcome created =
+      (*engine)->Execute(commands::testing::Request(
+          "acme", admin, domain::CreateOrganization{"team"}));
+  ASSERT_TRUE(created.ok()) << created.error.ToString();
+  ViewRequest r;
+  r.view = "teams";
+  r.org = "acme";
+  r.viewer = admin;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Result<View>> answers;
+  constexpr int kWaits = 16;
+  for (int i = 0; i < kWaits; ++i) {
+    // Half wait for the next command's position, half for one past it.
+    const eventstore::Position wanted = created.position + 1 + (i % 2) * 1000;
+    (*engine)->QueryAsync(r, wanted, [&](Result<View> v) {
+      std::lock_guard<std::mutex> lock(mu);
+      answers.push_back(std::move(v));
+      cv.notify_all();
+    });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(answers.empty()) << "answered before the position was reached";
+  }
+  ASSERT_TRUE((*engine)
+                  ->Execute(commands::testing::Request(
+                      "acme", admin, domain::CreateTeam{"ops", "Ops"}))
+                  .ok());
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30),
+                          [&] { return answers.size() == kWaits; }));
+  int seen = 0;
+  int not_caught_up = 0;
+  for (const Result<View>& v : answers) {
+    if (v.ok()) {
+      const auto& teams = std::get<TeamsView>(*v).teams;
+      seen += std::any_of(teams.begin(), teams.end(),
+                          [](const auto& t) { return t.team == "ops"; });
+    } else if (v.status().code() == Code::kNotCaughtUp) {
+      ++not_caught_up;
+    }
+  }
+  EXPECT_EQ(seen, kWaits / 2);
+  EXPECT_EQ(not_caught_up, kWaits / 2);
 }
 
 }  // namespace

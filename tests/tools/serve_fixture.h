@@ -38,8 +38,9 @@ inline void WriteSecret(const std::string& path, const std::string& secret) {
 }
 
 struct Reply {
-  int status = 0;
+  int status = 0;  // 0: no answer (the connection failed or closed)
   std::string body;
+  bool keep_alive = false;
   std::string code() const {
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
@@ -60,12 +61,31 @@ class Client {
   }
   Reply Post(const std::string& target, const std::string& body,
              const std::string& auth = std::string("Bearer ") + kSecret) {
+    PostOnly(target, body, auth);
+    return Receive();
+  }
+  // A POST whose answer Receive() reads later.
+  void PostOnly(const std::string& target, const std::string& body,
+                const std::string& auth = std::string("Bearer ") + kSecret) {
     http::request<http::string_body> req(http::verb::post, target, 11);
     req.set(http::field::host, "localhost");
     if (!auth.empty()) req.set(http::field::authorization, auth);
     req.body() = body;
     req.prepare_payload();
-    return Send(req);
+    beast::error_code ec;
+    http::write(socket_, req, ec);
+  }
+  Reply Receive() {
+    beast::error_code ec;
+    http::response<http::string_body> res;
+    http::read(socket_, buffer_, res, ec);
+    if (ec) return {};
+    return {static_cast<int>(res.result_int()), res.body(), res.keep_alive()};
+  }
+  // Whether an answer (or the server's close) has begun to arrive.
+  bool Answered() {
+    beast::error_code ec;
+    return buffer_.size() > 0 || socket_.available(ec) > 0 || ec;
   }
   Reply Get(const std::string& target, const std::string& auth = "") {
     http::request<http::string_body> req(http::verb::get, target, 11);
@@ -79,10 +99,7 @@ class Client {
     beast::error_code ec;
     // A write cut short (a refused body) still gets its answer read.
     http::write(socket_, req, ec);
-    http::response<http::string_body> res;
-    http::read(socket_, buffer_, res, ec);
-    if (ec) return {};
-    return {static_cast<int>(res.result_int()), res.body()};
+    return Receive();
   }
   asio::io_context io_;
   tcp::socket socket_;

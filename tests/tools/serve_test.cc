@@ -221,6 +221,93 @@ TEST(Serve, SlowClientTimesOut) {
   EXPECT_EQ(Client(server.port()).Get("/healthz").status, 200);
 }
 
+// After a 413 the server reads and drops what the client still sends, but
+// for one deadline: a client trickling a byte at a time is closed on time
+// (it used to restart the wait with every byte, for ever).
+TEST(Serve, AfterA413ATricklingClientIsClosedOnTime) {
+  TestDir dir;
+  Server server(dir, {"--timeout", "0.5", "--max-body", "1000"});
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                          static_cast<unsigned short>(server.port())));
+  const std::string head = std::string(
+                               "POST /v1/commands HTTP/1.1\r\nHost: x\r\n"
+                               "Authorization: Bearer ") +
+                           kSecret + "\r\nContent-Length: 100000\r\n\r\n";
+  asio::write(s, asio::buffer(head));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  beast::error_code ec;
+  http::read(s, buffer, res, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(res.result_int(), 413u);
+  // One byte every 100 ms: the server must stop reading within seconds
+  // (a write then fails); 10 s of trickling is the failure.
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  while (!closed &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+    asio::write(s, asio::buffer("x", 1), ec);
+    closed = static_cast<bool>(ec);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(closed) << "the server still reads a trickling client after 10 s";
+}
+
+// A keep-alive connection, however busy, closes after its age: its last
+// answer says Connection: close.
+TEST(Serve, AConnectionEndsAfterItsAge) {
+  TestDir dir;
+  Server server(dir, {"--max-connection-age", "1"});
+  Client c(server.port());
+  const auto start = std::chrono::steady_clock::now();
+  int answered = 0;
+  Reply last;
+  do {
+    last = c.Get("/healthz");
+    if (last.status == 200) ++answered;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (last.status == 200 && last.keep_alive &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+  EXPECT_EQ(last.status, 200);
+  EXPECT_FALSE(last.keep_alive) << "still open after 20 s";
+  EXPECT_GT(answered, 1);
+  EXPECT_EQ(c.Get("/healthz").status, 0) << "the connection is closed";
+}
+
+// Views waiting for a min_position far ahead wait on the engine's thread,
+// not on the server's I/O threads (2 here): /healthz and a command are
+// answered while 64 of them wait, and each then gets not_caught_up.
+TEST(Serve, ViewsWaitingForAPositionHoldNoIOThread) {
+  TestDir dir;
+  Server server(dir, {"--threads", "2"});
+  Client setup(server.port());
+  ASSERT_EQ(setup
+                .Post("/v1/commands", Command("create_organization", "ann",
+                                              {{"edition", "team"}}))
+                .code(),
+            "ok");
+  std::vector<std::unique_ptr<Client>> waiting;
+  json::object ahead{{"min_position", 1000000000}};
+  for (int i = 0; i < 64; ++i) {
+    waiting.push_back(std::make_unique<Client>(server.port()));
+    waiting.back()->PostOnly("/v1/views", View("member_count", "ann", ahead));
+  }
+  EXPECT_EQ(Client(server.port()).Get("/healthz").status, 200);
+  EXPECT_EQ(setup
+                .Post("/v1/commands", Command("create_organization", "bob",
+                                              {{"edition", "team"}}, "bobco"))
+                .code(),
+            "ok");
+  int answered_before = 0;
+  for (auto& w : waiting) answered_before += w->Answered() ? 1 : 0;
+  EXPECT_EQ(answered_before, 0)
+      << "views answered before /healthz and a command: they held the "
+         "I/O threads";
+  for (auto& w : waiting) EXPECT_EQ(w->Receive().code(), "not_caught_up");
+}
+
 // The operator's endpoints open with the operator's secret only, and the
 // host's endpoints with the host's only; backups go under --backup-dir by
 // a plain name, mode 0700.

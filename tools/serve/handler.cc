@@ -3,6 +3,7 @@
 #include <spdlog/logger.h>
 #include <sys/stat.h>
 
+#include <boost/asio/post.hpp>
 #include <cctype>
 #include <chrono>
 
@@ -43,7 +44,10 @@ Handler::Handler(commands::Engine* engine, HandlerOptions options,
     : engine_(engine),
       options_(std::move(options)),
       access_log_(std::move(access_log)),
-      latency_buckets_(std::size(kBucketsUs), 0) {}
+      latency_buckets_(std::size(kBucketsUs), 0),
+      admin_(1) {}
+
+Handler::~Handler() { admin_.join(); }
 
 HttpResponse Handler::Error(const Status& error) {
   return JsonResponse(wire::EncodeError(error));
@@ -155,8 +159,12 @@ void Handler::Handle(const HttpRequest& request, Done done) {
   if (metrics) return logged(Metrics());
   if (request.target == "/v1/commands")
     return Command(request, std::move(logged));
-  if (request.target == "/v1/views") return logged(View(request));
-  return logged(Admin(request));
+  if (request.target == "/v1/views") return View(request, std::move(logged));
+  // A rebuild or a backup takes seconds: on the operators' own thread, one
+  // at a time, never on the caller's.
+  boost::asio::post(admin_, [this, request, logged = std::move(logged)] {
+    logged(Admin(request));
+  });
 }
 
 void Handler::Command(const HttpRequest& request, Done done) {
@@ -184,18 +192,20 @@ void Handler::Command(const HttpRequest& request, Done done) {
       });
 }
 
-HttpResponse Handler::View(const HttpRequest& request) {
+void Handler::View(const HttpRequest& request, Done done) {
   Result<wire::Request> decoded = wire::DecodeRequest(request.body);
-  if (!decoded.ok()) return Error(decoded.status());
+  if (!decoded.ok()) return done(Error(decoded.status()));
   auto* query = std::get_if<wire::QueryWire>(&*decoded);
   if (query == nullptr) {
-    return Error(Status(Code::kInvalidRequest,
-                        "a command goes to /v1/commands, not /v1/views"));
+    return done(Error(Status(Code::kInvalidRequest,
+                             "a command goes to /v1/commands, not /v1/views")));
   }
-  Result<projections::View> view =
-      engine_->Query(query->request, query->min_position);
-  if (!view.ok()) return Error(view.status());
-  return JsonResponse(wire::EncodeView(*view));
+  // A view waiting for its min_position waits on the engine's thread.
+  engine_->QueryAsync(std::move(query->request), query->min_position,
+                      [done = std::move(done)](Result<projections::View> view) {
+                        done(view.ok() ? JsonResponse(wire::EncodeView(*view))
+                                       : Error(view.status()));
+                      });
 }
 
 HttpResponse Handler::Admin(const HttpRequest& request) {
@@ -209,7 +219,6 @@ HttpResponse Handler::Admin(const HttpRequest& request) {
         Status(Code::kInvalidRequest, "the body must be a JSON object"));
   }
   const json::object& o = body.as_object();
-  std::lock_guard<std::mutex> lock(admin_mu_);
   if (request.target == "/v1/admin/rebuild") {
     std::string projection;
     for (const auto& kv : o) {

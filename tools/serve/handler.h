@@ -1,11 +1,12 @@
-// The request handler of `orgledger serve`: plain C++, no Asio (the server
-// in server.cc owns sockets and timeouts). Routes, checks the bearer
-// secret, runs commands through the engine's async API and views
-// synchronously, and keeps the metrics. Thread-safe.
+// The request handler of `orgledger serve`, without sockets (the server in
+// server.cc owns them and the timeouts). Routes, checks the bearer secret,
+// runs commands and views through the engine's async API and admin jobs on
+// a thread of their own, and keeps the metrics. Thread-safe.
 #ifndef ORGLEDGER_TOOLS_SERVE_HANDLER_H_
 #define ORGLEDGER_TOOLS_SERVE_HANDLER_H_
 
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json/object.hpp>
 #include <functional>
 #include <map>
@@ -69,6 +70,8 @@ class Handler {
 
   Handler(commands::Engine* engine, HandlerOptions options,
           std::shared_ptr<spdlog::logger> access_log);
+  // Waits for the admin job in progress.
+  ~Handler();
 
   // Answers `request` by calling `done` once, maybe on another thread.
   void Handle(const HttpRequest& request, Done done);
@@ -79,7 +82,7 @@ class Handler {
 
  private:
   void Command(const HttpRequest& request, Done done);
-  HttpResponse View(const HttpRequest& request);
+  void View(const HttpRequest& request, Done done);
   HttpResponse Admin(const HttpRequest& request);
   HttpResponse Metrics();
   // The request's bearer is `secret` (the scheme's name in any case,
@@ -98,7 +101,7 @@ class Handler {
   std::vector<std::uint64_t> latency_buckets_;  // cumulative per bound
   double latency_sum_us_ = 0;
   std::uint64_t latency_count_ = 0;
-  std::mutex admin_mu_;  // one rebuild or backup at a time
+  boost::asio::thread_pool admin_;  // one rebuild or backup at a time
 };
 
 }  // namespace orgledger::serve

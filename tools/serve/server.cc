@@ -42,7 +42,10 @@ struct Shared {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Shared* shared)
-      : stream_(std::move(socket)), shared_(shared) {}
+      : stream_(std::move(socket)),
+        shared_(shared),
+        retire_at_(std::chrono::steady_clock::now() +
+                   shared->options->max_connection_age) {}
 
   void Start() { Read(); }
 
@@ -81,7 +84,10 @@ class Session : public std::enable_shared_from_this<Session> {
           Code::kInvalidRequest, "malformed HTTP request: " + ec.message())));
     }
     const http::request<http::string_body>& req = parser_->get();
-    keep_alive_ = req.keep_alive() && !shared_->draining.load();
+    // Past its age a connection answers this request and closes, so that
+    // no client holds one for ever, however busy it keeps it.
+    keep_alive_ = req.keep_alive() && !shared_->draining.load() &&
+                  std::chrono::steady_clock::now() < retire_at_;
     HttpRequest request;
     request.method = std::string(req.method_string());
     head_ = req.method() == http::verb::head;
@@ -130,16 +136,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // After refusing a request whose body was not read (413): stop sending,
   // then read and drop what the client still sends for a moment, so that
-  // closing does not reset the connection before it read our answer.
+  // closing does not reset the connection before it read our answer. The
+  // moment is one deadline, not restarted by what arrives: a client
+  // trickling bytes is closed on time.
   void Linger() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(2));
+    stream_.expires_after(std::min<std::chrono::milliseconds>(
+        shared_->options->timeout, std::chrono::seconds(2)));
+    Drain();
+  }
+  void Drain() {
     stream_.async_read_some(
         asio::buffer(drain_),
         [self = shared_from_this()](beast::error_code ec, std::size_t) {
           if (ec) return self->Close();
-          self->Linger();
+          self->Drain();
         });
   }
 
@@ -153,6 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Shared* shared_;
+  const std::chrono::steady_clock::time_point retire_at_;
   bool keep_alive_ = true;
   bool refused_ = false;
   bool head_ = false;  // the request being answered is a HEAD
@@ -327,8 +340,9 @@ int RunServe(const ServeOptions& options) {
   }
   handler_options.metrics_public = options.metrics_public;
   handler_options.backup_dir = options.backup_dir;
-  Handler handler(engine->get(), std::move(handler_options), log);
-  Shared shared{&handler, &options, {0}, {false}, log};
+  std::optional<Handler> handler;
+  handler.emplace(engine->get(), std::move(handler_options), log);
+  Shared shared{&*handler, &options, {0}, {false}, log};
   Accept(acceptor, io, &shared);
   const std::string bound = acceptor.local_endpoint().address().to_string() +
                             ":" +
@@ -369,6 +383,7 @@ int RunServe(const ServeOptions& options) {
     threads.emplace_back([&] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  handler.reset();  // waits for an admin job still running
   engine->reset();
   log->info("stopped; the database is closed");
   return tools::kExitOk;

@@ -35,6 +35,10 @@ struct ServeOptions {
   // A request must arrive whole within this, and an idle keep-alive
   // connection is closed after it. Default: 10 s.
   std::chrono::milliseconds timeout{10000};
+  // A connection older than this closes after the request it is on (its
+  // answer says Connection: close), so every connection ends: at the
+  // latest age + two timeouts. Default: 5 min.
+  std::chrono::milliseconds max_connection_age{300000};
   // I/O threads. Default: 2.
   int threads = 2;
 };
