@@ -99,7 +99,21 @@ TEST(Serve, StatusCodesBearerAndLimits) {
     http::read(raw, buffer, res, ignored);
     EXPECT_EQ(res.result_int(), 413u) << res.body();
   }
-  // Metrics count commands by op and outcome.
+  // 400: not HTTP at all.
+  {
+    asio::io_context io;
+    tcp::socket raw(io);
+    raw.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                              static_cast<unsigned short>(server.port())));
+    beast::error_code ignored;
+    asio::write(raw, asio::buffer(std::string("GARBAGE\x01\r\n\r\n")), ignored);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(raw, buffer, res, ignored);
+    EXPECT_EQ(res.result_int(), 400u) << res.body();
+  }
+  // Metrics count commands by op and outcome, views by name and outcome,
+  // and responses by status, the parser's refusals included.
   Reply metrics = Client(server.port()).Get("/metrics", kAdminBearer);
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("orgledger_commands_total{op=\"create_"
@@ -108,6 +122,26 @@ TEST(Serve, StatusCodesBearerAndLimits) {
       << metrics.body;
   EXPECT_NE(metrics.body.find("orgledger_log_position 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("orgledger_projection_lag"), std::string::npos);
+  for (const char* line : {
+           "orgledger_views_total{view=\"billing\",outcome=\"forbidden\"} 1",
+           "orgledger_views_total{view=\"member_count\",outcome=\"ok\"} 1",
+           "orgledger_views_total{view=\"member_count\",outcome=\"not_"
+           "caught_up\"} 1",
+           "orgledger_http_responses_total{status=\"413\"} 2",
+           "orgledger_http_responses_total{status=\"401\"} 2",
+           "orgledger_http_responses_total{status=\"503\"} 1",
+       }) {
+    EXPECT_NE(metrics.body.find(line), std::string::npos) << line << " not in\n"
+                                                          << metrics.body;
+  }
+  // Refused by the parser, and still in the access log.
+  const std::string log = ReadText(dir.Sub("server.log"));
+  EXPECT_NE(log.find("method=POST target=/v1/commands status=413 "
+                     "refused=too_large"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("status=400 refused=invalid_request"), std::string::npos)
+      << log;
 }
 
 // Boost.JSON keeps the last of two equal keys: without the check a request

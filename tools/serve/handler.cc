@@ -53,6 +53,26 @@ HttpResponse Handler::Error(const Status& error) {
   return JsonResponse(wire::EncodeError(error));
 }
 
+HttpResponse Handler::Refuse(const Status& error, std::string_view method,
+                             std::string_view target) {
+  HttpResponse response = Error(error);
+  // The parser's refusals are requests too: in the access log (never
+  // their bytes beyond the request line) and in the counts.
+  if (access_log_) {
+    access_log_->info("method={} target={} status={} refused={}",
+                      method.empty() ? "-" : method,
+                      target.empty() ? "-" : target, response.status,
+                      CodeName(error.code()));
+  }
+  CountResponse(response.status);
+  return response;
+}
+
+void Handler::CountResponse(int status) {
+  std::lock_guard<std::mutex> lock(metrics_mu_);
+  ++responses_[status];
+}
+
 namespace {
 
 // 405 naming the methods `target` takes, in the body and in Allow.
@@ -104,6 +124,7 @@ void Handler::Handle(const HttpRequest& request, Done done) {
                         method, target, response.status, us,
                         response.body.size());
     }
+    CountResponse(response.status);
     done(std::move(response));
   };
   // The routes table decides what exists and which methods each takes
@@ -194,18 +215,25 @@ void Handler::Command(const HttpRequest& request, Done done) {
 
 void Handler::View(const HttpRequest& request, Done done) {
   Result<wire::Request> decoded = wire::DecodeRequest(request.body);
-  if (!decoded.ok()) return done(Error(decoded.status()));
+  if (!decoded.ok()) {
+    CountView("-", CodeName(decoded.status().code()));
+    return done(Error(decoded.status()));
+  }
   auto* query = std::get_if<wire::QueryWire>(&*decoded);
   if (query == nullptr) {
     return done(Error(Status(Code::kInvalidRequest,
                              "a command goes to /v1/commands, not /v1/views")));
   }
   // A view waiting for its min_position waits on the engine's thread.
-  engine_->QueryAsync(std::move(query->request), query->min_position,
-                      [done = std::move(done)](Result<projections::View> view) {
-                        done(view.ok() ? JsonResponse(wire::EncodeView(*view))
-                                       : Error(view.status()));
-                      });
+  std::string name = query->request.view;
+  engine_->QueryAsync(
+      std::move(query->request), query->min_position,
+      [this, name = std::move(name),
+       done = std::move(done)](Result<projections::View> view) {
+        CountView(name, view.ok() ? "ok" : CodeName(view.status().code()));
+        done(view.ok() ? JsonResponse(wire::EncodeView(*view))
+                       : Error(view.status()));
+      });
 }
 
 HttpResponse Handler::Admin(const HttpRequest& request) {
@@ -279,6 +307,11 @@ void Handler::Count(const std::string& op, const std::string& outcome,
   }
 }
 
+void Handler::CountView(const std::string& view, std::string_view outcome) {
+  std::lock_guard<std::mutex> lock(metrics_mu_);
+  ++views_[{view, std::string(outcome)}];
+}
+
 HttpResponse Handler::Metrics() {
   std::string out;
   out += "# HELP orgledger_commands_total Commands by op and outcome.\n";
@@ -287,6 +320,18 @@ HttpResponse Handler::Metrics() {
   for (const auto& [key, n] : commands_) {
     out += "orgledger_commands_total{op=\"" + key.first + "\",outcome=\"" +
            key.second + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP orgledger_views_total Views by name and outcome.\n";
+  out += "# TYPE orgledger_views_total counter\n";
+  for (const auto& [key, n] : views_) {
+    out += "orgledger_views_total{view=\"" + key.first + "\",outcome=\"" +
+           key.second + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP orgledger_http_responses_total HTTP responses by status.\n";
+  out += "# TYPE orgledger_http_responses_total counter\n";
+  for (const auto& [status, n] : responses_) {
+    out += "orgledger_http_responses_total{status=\"" + std::to_string(status) +
+           "\"} " + std::to_string(n) + "\n";
   }
   out += "# HELP orgledger_command_latency_seconds Command latency.\n";
   out += "# TYPE orgledger_command_latency_seconds histogram\n";

@@ -79,6 +79,11 @@ class Handler {
   // A response for a request the server refused before handling it
   // (body too large: 413 too_large).
   static HttpResponse Error(const Status& error);
+  // The same, for a request the HTTP parser refused (413, malformed),
+  // logged and counted like the others; `method` and `target` are what
+  // the parser read of the request line, maybe empty.
+  HttpResponse Refuse(const Status& error, std::string_view method,
+                      std::string_view target);
 
  private:
   void Command(const HttpRequest& request, Done done);
@@ -91,6 +96,8 @@ class Handler {
   HttpResponse Backup(const boost::json::object& body);
   void Count(const std::string& op, const std::string& outcome,
              double latency_us);
+  void CountView(const std::string& view, std::string_view outcome);
+  void CountResponse(int status);
 
   commands::Engine* const engine_;
   const HandlerOptions options_;
@@ -98,6 +105,8 @@ class Handler {
 
   std::mutex metrics_mu_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> commands_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> views_;
+  std::map<int, std::uint64_t> responses_;
   std::vector<std::uint64_t> latency_buckets_;  // cumulative per bound
   double latency_sum_us_ = 0;
   std::uint64_t latency_count_ = 0;

@@ -66,22 +66,27 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::operation_aborted || ec == asio::error::eof) {
       return Close();
     }
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      keep_alive_ = false;
-      refused_ = true;
-      ++shared_->in_flight;
-      return Write(Handler::Error(Status(
-          Code::kTooLarge,
-          ec == http::error::body_limit
-              ? "request body over " +
-                    std::to_string(shared_->options->max_body_bytes) + " bytes"
-              : "request headers too large")));
-    }
     if (ec) {
+      // Refused by the parser; the request line as far as it was read
+      // (empty when it was not: Beast stores it once it checked it), for
+      // the access log.
+      const std::string method(parser_->get().method_string());
+      const std::string target(parser_->get().target());
       keep_alive_ = false;
       ++shared_->in_flight;
-      return Write(Handler::Error(Status(
-          Code::kInvalidRequest, "malformed HTTP request: " + ec.message())));
+      Status refusal(Code::kInvalidRequest,
+                     "malformed HTTP request: " + ec.message());
+      if (ec == http::error::body_limit || ec == http::error::header_limit) {
+        refused_ = true;  // the body was not read: linger before closing
+        refusal =
+            Status(Code::kTooLarge,
+                   ec == http::error::body_limit
+                       ? "request body over " +
+                             std::to_string(shared_->options->max_body_bytes) +
+                             " bytes"
+                       : "request headers too large");
+      }
+      return Write(shared_->handler->Refuse(refusal, method, target));
     }
     const http::request<http::string_body>& req = parser_->get();
     // Past its age a connection answers this request and closes, so that
