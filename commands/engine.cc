@@ -39,6 +39,7 @@
 #include "commands/system_context.h"
 #include "domain/codec/codec.h"
 #include "domain/validation.h"
+#include "projections/builtin.h"
 
 namespace orgledger::commands {
 namespace {
@@ -539,6 +540,40 @@ class EngineImpl final : public Engine {
   std::unordered_map<std::string, std::deque<Pending>> queues_;
 };
 
+// A catalog lacking an edition some organization is on would leave that
+// organization without limits (a second billing manager on a Team that is
+// no longer in the catalog): refuse to open, naming both. On a store one
+// process owns, the projections first catch up with the log; a shared
+// store adopts one catalog for good (AdoptSetting), so what its
+// projections have read is enough.
+Status CheckEditionsInUse(projections::ProjectionSet& projections,
+                          eventstore::EventStore& store,
+                          const domain::EditionCatalog& editions) {
+  constexpr std::size_t kExamples = 5;
+  if (!store.shared()) {
+    projections.WaitFor(store.CommittedPosition(), std::chrono::seconds(60));
+  }
+  Result<std::vector<projections::EditionInUse>> in_use =
+      projections::EditionsInUse(projections, kExamples);
+  if (!in_use.ok()) return in_use.status();
+  std::string missing;
+  for (const projections::EditionInUse& use : *in_use) {
+    if (editions.Find(use.edition) != nullptr) continue;
+    std::string orgs;
+    for (const std::string& org : use.orgs) {
+      orgs += (orgs.empty() ? "" : ", ") + org;
+    }
+    if (use.more) orgs += " and others";
+    missing += (missing.empty() ? "" : "; ") +
+               ("\"" + use.edition + "\" (organizations " + orgs + ")");
+  }
+  if (missing.empty()) return Status::Ok();
+  return InvalidArgument(
+      "the edition catalog lacks editions that organizations are on: " +
+      missing + "; the catalog has " + editions.Names() +
+      ": add the missing ones to it (their limits would otherwise be lost)");
+}
+
 std::size_t DefaultThreads(std::size_t threads, bool shared_store) {
   if (threads != 0) return threads;
   const std::size_t cores =
@@ -614,6 +649,10 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
   Result<std::unique_ptr<projections::ProjectionSet>> projections =
       projections::ProjectionSet::Open(store.get(), popts);
   if (!projections.ok()) return projections.status();
+  if (Status s = CheckEditionsInUse(**projections, *store, options.editions);
+      !s.ok()) {
+    return s;
+  }
   std::unique_ptr<projections::Outbox> outbox;
   if (options.invite_email_sender) {
     Result<std::unique_ptr<projections::Outbox>> started =

@@ -4,8 +4,11 @@
 #define ORGLEDGER_PROJECTIONS_BUILTIN_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "projections/projection.h"
+#include "projections/projection_set.h"
 
 namespace orgledger::projections {
 
@@ -14,6 +17,18 @@ inline constexpr char kAuditLog[] = "audit_log";
 
 std::unique_ptr<Projection> NewOrganizationsProjection();
 std::unique_ptr<Projection> NewAuditLogProjection();
+
+// An edition some organizations are on, and the first of them by name.
+struct EditionInUse {
+  std::string edition;
+  std::vector<std::string> orgs;  // at most `examples` of EditionsInUse
+  bool more = false;              // others beyond `orgs`
+};
+
+// The editions the organizations are on, as far as the `organizations`
+// projection has read the log, in name order.
+Result<std::vector<EditionInUse>> EditionsInUse(ProjectionSet& set,
+                                                std::size_t examples);
 
 // The one-line, human-readable summary of an event in the audit log. Never
 // a token or a token hash.

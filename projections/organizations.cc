@@ -17,7 +17,8 @@ std::string RoleText(Role r) { return std::string(RoleName(r)); }
 class OrganizationsProjection final : public Projection {
  public:
   std::string_view name() const override { return kOrganizations; }
-  std::uint32_t version() const override { return 1; }
+  // 2: the edition index (keys::EditionOrg).
+  std::uint32_t version() const override { return 2; }
 
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
     const bool creating = std::holds_alternative<OrganizationCreated>(e.event);
@@ -36,6 +37,7 @@ class OrganizationsProjection final : public Projection {
               org.org = c.org;
               org.edition = c.edition;
               org.created_at = c.created_at;
+              tx.Put(keys::EditionOrg(c.edition, e.org), "");
               return Join(e, tx, org, c.creator_id, c.creator_name,
                           c.creator_email, Role::kAdmin, c.created_at);
             },
@@ -95,6 +97,8 @@ class OrganizationsProjection final : public Projection {
               return Status::Ok();
             },
             [&](const SubscriptionChanged& c) {
+              tx.Delete(keys::EditionOrg(org.edition, e.org));
+              tx.Put(keys::EditionOrg(c.to, e.org), "");
               org.edition = c.to;
               return Status::Ok();
             },
@@ -217,6 +221,51 @@ class OrganizationsProjection final : public Projection {
 
 std::unique_ptr<Projection> NewOrganizationsProjection() {
   return std::make_unique<OrganizationsProjection>();
+}
+
+}  // namespace orgledger::projections
+
+namespace orgledger::projections {
+
+Result<std::vector<EditionInUse>> EditionsInUse(ProjectionSet& set,
+                                                std::size_t examples) {
+  std::unique_ptr<eventstore::StateReader> snap =
+      set.store().state().Snapshot();
+  Result<std::string> live = set.Find(kOrganizations)->LivePrefix(*snap);
+  if (!live.ok()) return live.status();
+  const std::string index = *live + "E";
+  const std::string end = eventstore::PrefixEnd(index);
+  std::vector<EditionInUse> out;
+  // One seek per edition: past an edition's organizations to the next.
+  std::string from = index;
+  while (true) {
+    Result<std::vector<eventstore::KeyValue>> first =
+        snap->Scan(from, end, 1, false);
+    if (!first.ok()) return first.status();
+    if (first->empty()) return out;
+    const std::string_view key =
+        std::string_view(first->front().first).substr(index.size());
+    const std::size_t nul = key.find('\0');
+    if (nul == std::string_view::npos) {
+      return Corruption("damaged edition index key in projection " +
+                        std::string(kOrganizations));
+    }
+    EditionInUse use;
+    use.edition = std::string(key.substr(0, nul));
+    const std::string orgs = index + use.edition + '\0';
+    Result<std::vector<eventstore::KeyValue>> some =
+        snap->Scan(orgs, eventstore::PrefixEnd(orgs), examples + 1, false);
+    if (!some.ok()) return some.status();
+    for (const eventstore::KeyValue& kv : *some) {
+      if (use.orgs.size() == examples) {
+        use.more = true;
+        break;
+      }
+      use.orgs.push_back(kv.first.substr(orgs.size()));
+    }
+    out.push_back(std::move(use));
+    from = eventstore::PrefixEnd(orgs);
+  }
 }
 
 }  // namespace orgledger::projections

@@ -197,6 +197,15 @@ inline std::string Positioned(char kind, std::string_view org,
 inline std::string PaymentIndex(std::string_view org, std::string_view id) {
   return Prefix('Y', org).append(id);
 }
+// "E" edition 0x00 org -> "": the organizations on each edition, so that an
+// engine can find the editions in use without reading every organization.
+inline std::string EditionOrg(std::string_view edition, std::string_view org) {
+  std::string k("E");
+  k.append(edition);
+  k.push_back('\0');
+  k.append(org);
+  return k;
+}
 inline std::string RumMonth(std::string_view org, std::uint32_t month) {
   std::string k = Prefix('r', org);
   eventstore::PutFixed32BE(&k, month);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "domain/codec/codec.h"
@@ -488,6 +489,49 @@ TEST(EngineOpen, SecondEngineOnTheSameDirectoryIsUnavailable) {
   EXPECT_NE(second.status().message().find("in use"), std::string::npos)
       << second.status().message();
   EXPECT_FALSE(Engine::Open(EngineOptions{}).ok());
+}
+
+// An edition catalog lacking an edition some organization is on is refused
+// at open, naming the edition and the organizations (their limits would
+// silently vanish); a change of subscription moves an organization off its
+// old edition.
+TEST_F(EngineTest, ACatalogLackingAnEditionInUseIsRefusedAtOpen) {
+  for (const char* org : {"acme", "beta", "gamma"}) {
+    ASSERT_TRUE(Run(Request(org, Admin(org), CreateOrganization{"team"})).ok());
+  }
+  ASSERT_TRUE(
+      Run(Request("gamma", Admin("gamma"), ChangeSubscription{"enterprise"}))
+          .ok());
+  engine_.reset();
+  auto without = [](std::initializer_list<const char*> names) {
+    std::map<std::string, domain::EditionLimits> editions =
+        domain::EditionCatalog::Default().editions();
+    for (const char* n : names) editions.erase(n);
+    EngineOptions options;
+    options.editions = domain::EditionCatalog(std::move(editions));
+    return options;
+  };
+  auto open = [&](EngineOptions options) {
+    options.data_dir = dir_.Sub("db");
+    options.context = context_;
+    return Engine::Open(std::move(options));
+  };
+  Result<std::unique_ptr<Engine>> e = open(without({"team"}));
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(e.status().message().find("\"team\" (organizations acme, beta)"),
+            std::string::npos)
+      << e.status().message();
+  e = open(without({"enterprise"}));
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("\"enterprise\" (organizations gamma)"),
+            std::string::npos)
+      << e.status().message();
+  EXPECT_EQ(e.status().message().find("\"team\""), std::string::npos)
+      << e.status().message();
+  // Editions no organization is on may go.
+  e = open(without({"individual", "business_critical"}));
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
 }
 
 }  // namespace
