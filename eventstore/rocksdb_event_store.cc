@@ -329,6 +329,13 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   LogHead last_;
   std::unordered_map<std::string, StreamHead> head_cache_;
   bool broken_ = false;
+  Clock::time_point last_reopen_;  // of the last Reopen() while broken_
+  Status reopen_error_;            // its outcome
+  // The next append reopens at once; later ones wait for the interval.
+  void MarkBroken() {
+    broken_ = true;
+    last_reopen_ = Clock::time_point();
+  }
   bool unsynced_ = false;
   Clock::time_point last_sync_ = Clock::now();
 
@@ -363,7 +370,9 @@ void RocksDbEventStore::WriterLoop() {
     if (!group.empty()) {
       WriteGroup(group);
     } else if (broken_) {
-      (void)Reopen();  // still failing: readers keep answering unavailable
+      // Still failing: readers keep answering unavailable.
+      last_reopen_ = Clock::now();
+      reopen_error_ = Reopen();
     }
     SyncBufferedIfDue();
   }
@@ -374,9 +383,15 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
     for (Pending& p : group) p.done(s);
   };
   if (broken_) {
-    if (Status s = Reopen(); !s.ok()) {
-      fail_all(
-          Unavailable("storage failure, not recovered yet: " + s.message()));
+    // At most one reopen per interval: on a disk that stays full, the
+    // appends in between fail at once with the last reopen's error.
+    if (Clock::now() - last_reopen_ >= kReopenInterval) {
+      last_reopen_ = Clock::now();
+      reopen_error_ = Reopen();
+    }
+    if (!reopen_error_.ok()) {
+      fail_all(Unavailable("storage failure, not recovered yet: " +
+                           reopen_error_.message()));
       return;
     }
   }
@@ -414,7 +429,7 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
     }
     if (!s.ok()) {
       // The batch may or may not be on disk; reopening will tell.
-      broken_ = true;
+      MarkBroken();
       head_cache_.clear();
       fail_all(FromRocksDb(s, "append failed, nothing acknowledged"));
       return;
@@ -462,7 +477,7 @@ void RocksDbEventStore::SyncBufferedIfDue() {
   if (s.ok()) {
     unsynced_ = false;
   } else {
-    broken_ = true;
+    MarkBroken();
   }
 }
 

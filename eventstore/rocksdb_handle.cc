@@ -6,6 +6,11 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+#include <string>
 
 #include "eventstore/rocksdb_layout.h"
 
@@ -26,12 +31,78 @@ constexpr bool kThreadSanitizer = false;
 constexpr bool kThreadSanitizer = false;
 #endif
 
+// RocksDB's own diagnostics, warnings and errors only, as lines on stderr
+// beside the engine's log, instead of its LOG files in the data directory.
+// Its file logger aborts the process (an assertion left on in the packaged
+// build) on the write after one that failed, so a full disk would crash
+// the engine instead of refusing appends.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format,
+            va_list ap) override {
+    if (level < GetInfoLogLevel() ||
+        level == rocksdb::InfoLogLevel::HEADER_LEVEL)
+      return;
+    char buffer[1024];
+    std::vsnprintf(buffer, sizeof buffer, format, ap);
+    std::string line(buffer);
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' '))
+      line.pop_back();
+    // A failing disk makes every retry log the same line: once per 10 s.
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (line == last_ && now - last_at_ < std::chrono::seconds(10)) return;
+    last_ = line;
+    last_at_ = now;
+    std::fprintf(stderr, "rocksdb %s: %s\n",
+                 level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? "error" : "warn",
+                 line.c_str());
+  }
+  // Headers (build version, options) are for RocksDB's files only.
+  void LogHeader(const char*, va_list) override {}
+
+ private:
+  std::mutex mu_;
+  std::string last_;
+  std::chrono::steady_clock::time_point last_at_;
+};
+
+bool Has(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
 }  // namespace
 
 Status FromRocksDb(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return Corruption(what + ": " + s.ToString());
-  return Unavailable(what + ": " + s.ToString());
+  std::string text = s.ToString();
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  // The cause in words first; RocksDB's text after it names the file.
+  const char* cause = nullptr;
+  if (s.IsCorruption()) {
+    cause = "a file is damaged";
+  } else if (s.IsNoSpace() || Has(text, "No space left")) {
+    cause = "the disk is full";
+  } else if (Has(text, "Permission denied")) {
+    cause = "permission denied";
+  } else if (Has(text, "Read-only file system")) {
+    cause = "the file system is read-only";
+  } else if (Has(text, "Not a directory")) {
+    cause = "a path is not a directory";
+  } else if (Has(text, "Too many open files")) {
+    cause = "too many open files (raise the limit, ulimit -n)";
+  }
+  const std::string message =
+      what + ": " + (cause ? std::string(cause) + " (" + text + ")" : text);
+  if (s.IsCorruption()) return Corruption(message);
+  return Unavailable(message);
 }
 
 RocksDbHandle::RocksDbHandle(const RocksDbOptions& options, std::string path,
@@ -47,6 +118,7 @@ RocksDbHandle::RocksDbHandle(const RocksDbOptions& options, std::string path,
   // Memtables are charged to the same cache: one budget for both.
   write_buffers_ = std::make_shared<rocksdb::WriteBufferManager>(
       options_.memory_bytes / 2, block_cache_);
+  info_log_ = std::make_shared<StderrLogger>();
 }
 
 RocksDbHandle::~RocksDbHandle() { Close(); }
@@ -58,9 +130,7 @@ Status RocksDbHandle::Open() {
   db_options.create_if_missing = mode_ == Mode::kPrimary;
   db_options.create_missing_column_families = mode_ == Mode::kPrimary;
   if (env_ != nullptr) db_options.env = env_.get();
-  // Keep RocksDB's own info log small: it is for post-mortems only.
-  db_options.keep_log_file_num = 3;
-  db_options.max_log_file_size = 4 << 20;
+  db_options.info_log = info_log_;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // A torn WAL tail (power loss mid-write) is dropped; it was never
   // acknowledged because its fsync had not returned.

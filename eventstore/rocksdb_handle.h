@@ -80,6 +80,9 @@ class RocksDbHandle {
   std::unique_ptr<rocksdb::Env> env_;  // wraps TEST_file_system when set
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffers_;
+  // RocksDB's diagnostics on stderr, one logger across reopens (it drops
+  // repeats).
+  std::shared_ptr<rocksdb::Logger> info_log_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* log_ = nullptr;

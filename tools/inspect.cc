@@ -59,6 +59,18 @@ Result<bool> CheckAnchor(eventstore::EventStore& store,
 
 }  // namespace
 
+namespace {
+
+// Damage found on the way (a file RocksDB cannot read, a row that does not
+// decode) fails the check like damage the check itself finds: exit 1.
+int VerifyFailed(const Status& s) {
+  if (s.code() != Code::kCorruption) return Fail(s);
+  std::cout << "verify: FAILED: " << s.message() << "\n";
+  return kExitCheckFailed;
+}
+
+}  // namespace
+
 int RunVerify(const VerifyOptions& options) {
   if (options.projections && options.where.postgres() &&
       options.where.data.empty()) {
@@ -67,10 +79,10 @@ int RunVerify(const VerifyOptions& options) {
         "state directory of the replica whose projections to check"));
   }
   auto db = ReadOnlyDatabase::Open(options.where);
-  if (!db.ok()) return Fail(db.status());
+  if (!db.ok()) return VerifyFailed(db.status());
   eventstore::EventStore& store = (*db)->store();
   auto report = store.Verify(1, 0);
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) return VerifyFailed(report.status());
   if (!report->ok) {
     std::cout << "verify: FAILED at position " << report->first_bad << ": "
               << report->problem << "\n";
@@ -80,7 +92,7 @@ int RunVerify(const VerifyOptions& options) {
             << report->verified_through << "\n";
   if (!options.anchor.empty()) {
     Result<bool> anchored = CheckAnchor(store, options.anchor);
-    if (!anchored.ok()) return Fail(anchored.status());
+    if (!anchored.ok()) return VerifyFailed(anchored.status());
     if (!*anchored) return kExitCheckFailed;
     std::cout << "verify: anchor "
               << options.anchor.substr(0, options.anchor.find(':')) << " ok\n";
@@ -89,9 +101,9 @@ int RunVerify(const VerifyOptions& options) {
     projections::ProjectionOptions popts;
     popts.follow = false;
     auto set = projections::ProjectionSet::Open(&store, popts);
-    if (!set.ok()) return Fail(set.status());
+    if (!set.ok()) return VerifyFailed(set.status());
     auto reports = (*set)->Verify();
-    if (!reports.ok()) return Fail(reports.status());
+    if (!reports.ok()) return VerifyFailed(reports.status());
     bool ok = true;
     for (const auto& r : *reports) {
       if (r.ok) {

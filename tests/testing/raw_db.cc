@@ -47,6 +47,16 @@ void RawDb::Delete(eventstore::Position p) {
       db_->Delete(rocksdb::WriteOptions(), log_, layout::LogKey(p)).ok());
 }
 
+std::vector<std::string> RawDb::SstFiles(const std::string& name) {
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  std::vector<std::string> out;
+  for (const rocksdb::LiveFileMetaData& f : files) {
+    if (f.column_family_name == name) out.push_back(f.directory + f.name);
+  }
+  return out;
+}
+
 void RawDb::Flush() {
   for (auto* h : handles_) {
     EXPECT_TRUE(db_->Flush(rocksdb::FlushOptions(), h).ok());

@@ -30,6 +30,9 @@ class RawDb {
   void Delete(eventstore::Position p);
   // Flushes every column family's memtable into SST files.
   void Flush();
+  // The paths of the SST files of column family `name` ("state": the
+  // projections' rows), after Flush().
+  std::vector<std::string> SstFiles(const std::string& name);
 
  private:
   rocksdb::DB* db_ = nullptr;

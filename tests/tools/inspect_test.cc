@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "tests/testing/files.h"
 #include "tests/testing/raw_db.h"
 #include "tests/testing/test_dir.h"
 #include "tests/tools/tool_runner.h"
@@ -88,6 +89,33 @@ TEST(Inspect, VerifyNamesTheTamperedPosition) {
   ToolResult replay = RunOrgledger({"replay", "--data", db, "--verify"});
   EXPECT_EQ(replay.exit_code, 1);
   EXPECT_NE(replay.err.find("position 3"), std::string::npos) << replay.err;
+}
+
+// A flipped byte in the projections' state files is damage like any other:
+// exit 1 and one line naming the file, not a usage error with RocksDB's
+// raw text.
+TEST(Inspect, VerifyFailsOnDamagedProjectionState) {
+  TestDir dir;
+  const std::string db = dir.Sub("db");
+  Populate(db);
+  std::vector<std::string> files;
+  {
+    RawDb raw(db);
+    raw.Flush();
+    files = raw.SstFiles("state");
+  }
+  ASSERT_FALSE(files.empty());
+  for (const std::string& f : files) {
+    std::string bytes = ReadText(f);
+    ASSERT_GT(bytes.size(), 20u);
+    bytes[12] ^= 0x40;  // inside the first data block
+    WriteText(f, bytes);
+  }
+  ToolResult r = RunOrgledger({"verify", "--data", db, "--projections"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const std::string all = r.out + r.err;
+  EXPECT_NE(all.find("verify: FAILED"), std::string::npos) << all;
+  EXPECT_NE(all.find(".sst"), std::string::npos) << "names the file: " << all;
 }
 
 TEST(Inspect, ReplayFiltersFormatsAndNeverPrintsTheToken) {
