@@ -75,16 +75,19 @@ Result<std::unique_ptr<commands::Engine>> OpenEngine(
     return commands::Engine::Open(std::move(options));
   }
   const std::string data = options.data_dir;
-  if (!std::filesystem::exists(data + "/CURRENT")) {
-    if (if_missing == IfMissing::kRefuse) {
-      return NotFound("no database at " + data + " (" + command +
-                      " never creates one)");
-    }
-    std::fprintf(stderr, "orgledger: creating a new database at %s\n",
-                 data.c_str());
+  const bool creating = !std::filesystem::exists(data + "/CURRENT");
+  if (creating && if_missing == IfMissing::kRefuse) {
+    return NotFound("no database at " + data + " (" + command +
+                    " never creates one)");
   }
   Result<std::unique_ptr<commands::Engine>> engine =
       commands::Engine::Open(std::move(options));
+  // Said once it is true: a path that cannot hold a database gets only
+  // its error.
+  if (creating && engine.ok()) {
+    std::fprintf(stderr, "orgledger: created a new database at %s\n",
+                 data.c_str());
+  }
   if (!engine.ok()) {
     if (engine.status().message().find("in use by another process") !=
         std::string::npos) {

@@ -219,7 +219,7 @@ TEST(Inspect, ReadersNeverCreateADatabase) {
   // A writer says when it makes one, and only then.
   ToolResult first = RunOrgledger({"exec", "--data", none}, "");
   EXPECT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.err.find("creating a new database at " + none),
+  EXPECT_NE(first.err.find("created a new database at " + none),
             std::string::npos)
       << first.err;
   EXPECT_EQ(RunOrgledger({"exec", "--data", none}, "").err, "");
