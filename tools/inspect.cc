@@ -1,23 +1,48 @@
 #include "tools/inspect.h"
 
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "base/time.h"
 #include "projections/projection_set.h"
+#include "tools/anchor/signed_anchor.h"
 #include "tools/database.h"
 #include "tools/wire/event_json.h"
 
 namespace orgledger::tools {
 
-int RunHead(const Where& where) {
+int RunHead(const Where& where, const std::string& sign_key) {
   auto db = ReadOnlyDatabase::Open(where);
   if (!db.ok()) return Fail(db.status());
   auto head = (*db)->store().Head();
   if (!head.ok()) return Fail(head.status());
-  std::cout << "{\"position\":" << head->position << ",\"hash\":\""
-            << eventstore::HashToHex(head->hash) << "\"}\n";
+  const std::string hash = eventstore::HashToHex(head->hash);
+  if (sign_key.empty()) {
+    std::cout << "{\"position\":" << head->position << ",\"hash\":\""
+              << hash << "\"}\n";
+    return kExitOk;
+  }
+  if (head->position == 0) {
+    return Fail(InvalidArgument("the log is empty: nothing to anchor yet"));
+  }
+  const std::string now = FormatRfc3339(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  Result<anchor::SignedAnchor> signed_anchor =
+      anchor::Sign(head->position, hash, now, sign_key);
+  if (!signed_anchor.ok()) return Fail(signed_anchor.status());
+  std::cout << anchor::ToJson(*signed_anchor) << "\n";
+  return kExitOk;
+}
+
+int RunKeygen(const std::string& out) {
+  Result<std::string> fingerprint = anchor::GenerateKeyPair(out);
+  if (!fingerprint.ok()) return Fail(fingerprint.status());
+  std::cout << "keygen: private key " << out << " (keep it secret), public key "
+            << out << ".pub, fingerprint " << *fingerprint << "\n";
   return kExitOk;
 }
 
@@ -96,6 +121,31 @@ int RunVerify(const VerifyOptions& options) {
     if (!*anchored) return kExitCheckFailed;
     std::cout << "verify: anchor "
               << options.anchor.substr(0, options.anchor.find(':')) << " ok\n";
+  }
+  if (!options.anchor_file.empty()) {
+    Result<std::string> text = ReadFile(options.anchor_file);
+    if (!text.ok()) return Fail(text.status());
+    Result<anchor::SignedAnchor> signed_anchor = anchor::FromJson(*text);
+    if (!signed_anchor.ok()) {
+      return Fail(InvalidArgument(options.anchor_file + ": " +
+                                  signed_anchor.status().message()));
+    }
+    Result<std::optional<std::string>> problem =
+        anchor::CheckSignature(*signed_anchor, options.public_key);
+    if (!problem.ok()) return Fail(problem.status());
+    if (problem->has_value()) {
+      std::cout << "verify: FAILED anchor " << options.anchor_file << ": "
+                << **problem << "\n";
+      return kExitCheckFailed;
+    }
+    Result<bool> anchored =
+        CheckAnchor(store, std::to_string(signed_anchor->position) + ":" +
+                               signed_anchor->hash);
+    if (!anchored.ok()) return VerifyFailed(anchored.status());
+    if (!*anchored) return kExitCheckFailed;
+    std::cout << "verify: anchor " << signed_anchor->position << " of "
+              << signed_anchor->time << ", signed by " << signed_anchor->key
+              << ", ok\n";
   }
   if (options.projections) {
     projections::ProjectionOptions popts;

@@ -10,12 +10,21 @@
 
 namespace orgledger::tools {
 
-int RunHead(const Where& where);
+// Prints the head as JSON; signed with the Ed25519 private key in
+// `sign_key` when given (tools/anchor/signed_anchor.h).
+int RunHead(const Where& where, const std::string& sign_key);
+
+// Makes an Ed25519 key pair for signed anchors: `out` and `out`.pub.
+int RunKeygen(const std::string& out);
 
 struct VerifyOptions {
   Where where;
   bool projections = false;
   std::string anchor;  // "POSITION:HASH", empty: none
+  // A signed anchor from `head --sign`, and the public key it must be
+  // signed with; both or neither.
+  std::string anchor_file;
+  std::string public_key;
 };
 int RunVerify(const VerifyOptions& options);
 

@@ -95,11 +95,23 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", serve_options.threads,
                     "I/O threads (default 2)");
 
+  std::string sign_key;
   auto* head = app.add_subcommand(
       "head",
       "Print the last log position and its hash (JSON), an anchor for "
-      "verify --anchor");
+      "verify --anchor; signed with --sign KEY");
   add_data(head);
+  head->add_option("--sign", sign_key,
+                   "Sign the anchor with this Ed25519 private key (from "
+                   "orgledger keygen); verify it with verify --anchor-file");
+
+  std::string keygen_out;
+  auto* keygen = app.add_subcommand(
+      "keygen",
+      "Make an Ed25519 key pair for signed anchors: FILE (private, 0600) and "
+      "FILE.pub");
+  keygen->add_option("--out", keygen_out, "The private key's file (new)")
+      ->required();
 
   VerifyOptions verify_options;
   auto* verify = app.add_subcommand(
@@ -112,6 +124,16 @@ int main(int argc, char** argv) {
   verify->add_option("--anchor", verify_options.anchor,
                      "POSITION:HASH kept from `orgledger head`: prove the log "
                      "still reaches it");
+  auto* anchor_file = verify->add_option(
+      "--anchor-file", verify_options.anchor_file,
+      "A signed anchor kept from `orgledger head --sign`: prove it was "
+      "signed with --public-key and the log still reaches it");
+  auto* public_key =
+      verify->add_option("--public-key", verify_options.public_key,
+                         "The public key (FILE.pub of keygen) the anchor "
+                         "must be signed with");
+  anchor_file->needs(public_key);
+  public_key->needs(anchor_file);
 
   ReplayOptions replay_options;
   auto* replay = app.add_subcommand(
@@ -207,6 +229,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  if (*keygen) return RunKeygen(keygen_out);
   if (!*bench) {
     if (orgledger::Status s = CheckWhere(where); !s.ok()) return Fail(s);
   }
@@ -223,7 +246,7 @@ int main(int argc, char** argv) {
     return orgledger::serve::RunServe(serve_options);
   }
   if (*bench) return orgledger::bench::RunBench(bench_options);
-  if (*head) return RunHead(where);
+  if (*head) return RunHead(where, sign_key);
   if (*verify) {
     verify_options.where = where;
     return RunVerify(verify_options);
