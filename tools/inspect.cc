@@ -20,17 +20,17 @@ int RunHead(const Where& where, const std::string& sign_key) {
   if (!head.ok()) return Fail(head.status());
   const std::string hash = eventstore::HashToHex(head->hash);
   if (sign_key.empty()) {
-    std::cout << "{\"position\":" << head->position << ",\"hash\":\""
-              << hash << "\"}\n";
+    std::cout << "{\"position\":" << head->position << ",\"hash\":\"" << hash
+              << "\"}\n";
     return kExitOk;
   }
   if (head->position == 0) {
     return Fail(InvalidArgument("the log is empty: nothing to anchor yet"));
   }
-  const std::string now = FormatRfc3339(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const std::string now =
+      FormatRfc3339(std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count());
   Result<anchor::SignedAnchor> signed_anchor =
       anchor::Sign(head->position, hash, now, sign_key);
   if (!signed_anchor.ok()) return Fail(signed_anchor.status());

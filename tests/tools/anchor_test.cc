@@ -20,13 +20,13 @@ namespace {
 namespace json = boost::json;
 
 std::string Create(const std::string& org) {
-  return json::serialize(json::object{
-             {"op", "create_organization"},
-             {"org", org},
-             {"actor", json::object{{"id", "ann"},
-                                    {"email", "ann@example.com"},
-                                    {"name", "Ann"}}},
-             {"edition", "team"}}) +
+  return json::serialize(
+             json::object{{"op", "create_organization"},
+                          {"org", org},
+                          {"actor", json::object{{"id", "ann"},
+                                                 {"email", "ann@example.com"},
+                                                 {"name", "Ann"}}},
+                          {"edition", "team"}}) +
          "\n";
 }
 
@@ -39,10 +39,10 @@ unsigned Mode(const std::string& path) {
 class SignedAnchors : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(RunOrgledger({"exec", "--data", db_}, Create("acme") +
-                                                        Create("beta"))
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        RunOrgledger({"exec", "--data", db_}, Create("acme") + Create("beta"))
+            .exit_code,
+        0);
     ToolResult made = RunOrgledger({"keygen", "--out", key_});
     ASSERT_EQ(made.exit_code, 0) << made.err;
     EXPECT_NE(made.out.find("fingerprint sha256:"), std::string::npos);
@@ -105,9 +105,9 @@ TEST_F(SignedAnchors, AnAnchorSignedByTheKeyOfALogThatExtendsItVerifies) {
 
 TEST_F(SignedAnchors, AlteredAnchorsAreBadSignatures) {
   const std::string pub = key_ + ".pub";
-  for (const std::string& path :
-       {Altered("position", 1), Altered("time", "2020-01-01T00:00:00Z"),
-        Altered("hash", std::string(64, 'a'))}) {
+  for (const std::string& path : std::vector<std::string>{
+           Altered("position", 1), Altered("time", "2020-01-01T00:00:00Z"),
+           Altered("hash", json::string(std::string(64, 'a')))}) {
     ToolResult r = Verify(path, pub);
     EXPECT_EQ(r.exit_code, 1) << path << "\n" << r.out << r.err;
     EXPECT_NE(r.out.find("signature does not verify"), std::string::npos)
@@ -138,10 +138,10 @@ TEST_F(SignedAnchors, AnotherKeyOrAForgedSignatureFails) {
 TEST_F(SignedAnchors, ALogThatDoesNotExtendTheAnchorFails) {
   // Another database of the same length: same positions, another chain.
   const std::string other = dir_.Sub("other-db");
-  ASSERT_EQ(RunOrgledger({"exec", "--data", other}, Create("zeta") +
-                                                        Create("eta"))
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunOrgledger({"exec", "--data", other}, Create("zeta") + Create("eta"))
+          .exit_code,
+      0);
   ToolResult r = Verify(anchor_, key_ + ".pub", other);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("chain hash differs"), std::string::npos) << r.out;
@@ -155,8 +155,8 @@ TEST_F(SignedAnchors, ALogThatDoesNotExtendTheAnchorFails) {
 }
 
 TEST_F(SignedAnchors, UsageErrorsAreNamed) {
-  ToolResult alone = RunOrgledger(
-      {"verify", "--data", db_, "--anchor-file", anchor_});
+  ToolResult alone =
+      RunOrgledger({"verify", "--data", db_, "--anchor-file", anchor_});
   EXPECT_EQ(alone.exit_code, 2);
   EXPECT_NE(alone.err.find("--public-key"), std::string::npos) << alone.err;
   const std::string junk = dir_.Sub("junk.json");

@@ -37,20 +37,17 @@ std::string Errno(const std::string& path, const char* doing) {
 }
 
 // `text` into a new file `path` that must not exist, in one step.
-Status WriteNew(const std::string& path, const std::string& text,
-                mode_t mode) {
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-             mode);
+Status WriteNew(const std::string& path, const std::string& text, mode_t mode) {
+  const int fd = ::open(
+      path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) {
     return InvalidArgument(errno == EEXIST
                                ? path + " exists: a key is never overwritten"
                                : Errno(path, "create it"));
   }
-  const bool written =
-      ::write(fd, text.data(), text.size()) ==
-          static_cast<ssize_t>(text.size()) &&
-      ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
+  const bool written = ::write(fd, text.data(), text.size()) ==
+                           static_cast<ssize_t>(text.size()) &&
+                       ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
   const std::string error = written ? "" : Errno(path, "write it");
   ::close(fd);
   if (!written) return InvalidArgument(error);
@@ -72,7 +69,8 @@ Result<std::string> ReadKeyFile(const std::string& path, bool secret) {
     std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
     status = InvalidArgument(path + " has mode " + mode +
                              ": a private key must be its owner's only "
-                             "(chmod 600 " + path + ")");
+                             "(chmod 600 " +
+                             path + ")");
   } else {
     char buffer[4096];
     ssize_t n;
@@ -102,9 +100,8 @@ Result<std::string> Fingerprint(EVP_PKEY* key) {
       1) {
     return Status(Code::kInternal, "SHA-256 failed");
   }
-  return "sha256:" +
-         eventstore::BytesToHex(std::string_view(
-             reinterpret_cast<const char*>(digest), digest_len));
+  return "sha256:" + eventstore::BytesToHex(std::string_view(
+                         reinterpret_cast<const char*>(digest), digest_len));
 }
 
 std::string SignedText(const SignedAnchor& a) {
@@ -200,9 +197,9 @@ Result<std::optional<std::string>> CheckSignature(
   Result<std::string> fingerprint = Fingerprint(key.get());
   if (!fingerprint.ok()) return fingerprint.status();
   if (*fingerprint != anchor.key) {
-    return std::optional<std::string>("the anchor names the key " +
-                                      anchor.key + ", not " + public_key_path +
-                                      " (" + *fingerprint + ")");
+    return std::optional<std::string>("the anchor names the key " + anchor.key +
+                                      ", not " + public_key_path + " (" +
+                                      *fingerprint + ")");
   }
   const std::optional<std::string> signature = FromHex(anchor.signature);
   const std::string text = SignedText(anchor);
@@ -250,10 +247,9 @@ Result<SignedAnchor> FromJson(const std::string& text) {
     return InvalidArgument(kShape);
   }
   a.position = static_cast<std::uint64_t>(position->as_int64());
-  for (auto [name, field] : {std::pair{"hash", &a.hash},
-                             std::pair{"time", &a.time},
-                             std::pair{"key", &a.key},
-                             std::pair{"signature", &a.signature}}) {
+  for (auto [name, field] :
+       {std::pair{"hash", &a.hash}, std::pair{"time", &a.time},
+        std::pair{"key", &a.key}, std::pair{"signature", &a.signature}}) {
     const json::value* v = o->if_contains(name);
     if (v == nullptr || !v->is_string()) return InvalidArgument(kShape);
     *field = std::string(v->as_string());

@@ -19,9 +19,9 @@ namespace orgledger::anchor {
 
 struct SignedAnchor {
   std::uint64_t position = 0;
-  std::string hash;  // the record's chain hash, hex
-  std::string time;  // RFC 3339, when it was signed
-  std::string key;   // the signing key's fingerprint
+  std::string hash;       // the record's chain hash, hex
+  std::string time;       // RFC 3339, when it was signed
+  std::string key;        // the signing key's fingerprint
   std::string signature;  // Ed25519, hex
 };
 
