@@ -228,8 +228,9 @@ TEST(Inspect, ReadersNeverCreateADatabase) {
 TEST(Inspect, UsageErrorsNameTheValidChoices) {
   ToolResult unknown = RunOrgledger({"replya", "--data", "x"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("unknown subcommand \"replya\" (the "
-                             "subcommands: exec, serve, head, verify, replay"),
+  EXPECT_NE(unknown.err.find(
+                "unknown subcommand \"replya\" (the "
+                "subcommands: exec, serve, head, keygen, verify, replay"),
             std::string::npos)
       << unknown.err;
   TestDir dir;
