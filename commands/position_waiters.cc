@@ -35,11 +35,6 @@ void PositionWaiters::Add(eventstore::Position position,
   added_.notify_all();
 }
 
-std::size_t PositionWaiters::waiting() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return waits_.size();
-}
-
 void PositionWaiters::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {

@@ -36,9 +36,6 @@ class PositionWaiters {
   void Add(eventstore::Position position, Clock::time_point deadline,
            Callback done);
 
-  // How many wait now (a gauge).
-  std::size_t waiting() const;
-
  private:
   struct Wait {
     eventstore::Position position;
@@ -48,7 +45,7 @@ class PositionWaiters {
   void Run();
 
   projections::ProjectionSet* const projections_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable added_;
   std::vector<Wait> waits_;
   bool stopping_ = false;

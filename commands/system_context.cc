@@ -19,11 +19,7 @@ class SystemContext final : public domain::Context {
   explicit SystemContext(domain::EditionCatalog editions)
       : editions_(std::move(editions)) {}
 
-  domain::Micros Now() const override {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  domain::Micros Now() const override { return SystemNowMicros(); }
   std::string NewInviteId() override { return "inv_" + RandomBase64Url(16); }
   std::string NewLinkToken() override { return RandomBase64Url(32); }
   std::string HashToken(std::string_view token) const override {
@@ -40,6 +36,12 @@ class SystemContext final : public domain::Context {
 std::shared_ptr<domain::Context> NewSystemContext(
     domain::EditionCatalog editions) {
   return std::make_shared<SystemContext>(std::move(editions));
+}
+
+domain::Micros SystemNowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string Sha256Hex(std::string_view bytes) {

@@ -17,6 +17,9 @@ namespace orgledger::commands {
 std::shared_ptr<domain::Context> NewSystemContext(
     domain::EditionCatalog editions);
 
+// The system clock: microseconds since the Unix epoch, UTC.
+domain::Micros SystemNowMicros();
+
 // Hex SHA-256 of `bytes` (lower case).
 std::string Sha256Hex(std::string_view bytes);
 

@@ -336,6 +336,12 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
     broken_ = true;
     last_reopen_ = Clock::time_point();
   }
+  // Reopens the database now, keeping the outcome for the appends that
+  // come before the next try.
+  void TryReopen() {
+    last_reopen_ = Clock::now();
+    reopen_error_ = Reopen();
+  }
   bool unsynced_ = false;
   Clock::time_point last_sync_ = Clock::now();
 
@@ -371,8 +377,7 @@ void RocksDbEventStore::WriterLoop() {
       WriteGroup(group);
     } else if (broken_) {
       // Still failing: readers keep answering unavailable.
-      last_reopen_ = Clock::now();
-      reopen_error_ = Reopen();
+      TryReopen();
     }
     SyncBufferedIfDue();
   }
@@ -385,10 +390,7 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
   if (broken_) {
     // At most one reopen per interval: on a disk that stays full, the
     // appends in between fail at once with the last reopen's error.
-    if (Clock::now() - last_reopen_ >= kReopenInterval) {
-      last_reopen_ = Clock::now();
-      reopen_error_ = Reopen();
-    }
+    if (Clock::now() - last_reopen_ >= kReopenInterval) TryReopen();
     if (!reopen_error_.ok()) {
       fail_all(Unavailable("storage failure, not recovered yet: " +
                            reopen_error_.message()));

@@ -223,10 +223,6 @@ std::unique_ptr<Projection> NewOrganizationsProjection() {
   return std::make_unique<OrganizationsProjection>();
 }
 
-}  // namespace orgledger::projections
-
-namespace orgledger::projections {
-
 Result<std::vector<EditionInUse>> EditionsInUse(ProjectionSet& set,
                                                 std::size_t examples) {
   std::unique_ptr<eventstore::StateReader> snap =

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/time.h"
+#include "commands/system_context.h"
 #include "eventstore/postgres/postgres_event_store.h"
 #include "eventstore/rocksdb_event_store.h"
 
@@ -103,11 +104,7 @@ Result<std::unique_ptr<commands::Engine>> OpenEngine(
   }
   std::ofstream holder(HolderPath(data), std::ios::trunc);
   holder << "pid " << ::getpid() << " (orgledger " << command << ", since "
-         << FormatRfc3339(
-                std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count())
-         << ")\n";
+         << FormatRfc3339(commands::SystemNowMicros()) << ")\n";
   return engine;
 }
 

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "base/time.h"
+#include "commands/system_context.h"
 #include "projections/projection_set.h"
 #include "tools/anchor/signed_anchor.h"
 #include "tools/database.h"
@@ -27,10 +28,7 @@ int RunHead(const Where& where, const std::string& sign_key) {
   if (head->position == 0) {
     return Fail(InvalidArgument("the log is empty: nothing to anchor yet"));
   }
-  const std::string now =
-      FormatRfc3339(std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count());
+  const std::string now = FormatRfc3339(commands::SystemNowMicros());
   Result<anchor::SignedAnchor> signed_anchor =
       anchor::Sign(head->position, hash, now, sign_key);
   if (!signed_anchor.ok()) return Fail(signed_anchor.status());
@@ -48,43 +46,46 @@ int RunKeygen(const std::string& out) {
 
 namespace {
 
-// Checks that the log still holds the anchor's record: same position, same
-// chain hash. False with a line on stdout when it does not.
-Result<bool> CheckAnchor(eventstore::EventStore& store,
-                         const std::string& anchor) {
-  const std::size_t colon = anchor.find(':');
-  std::optional<eventstore::Hash> hash;
+struct Anchor {
   std::uint64_t position = 0;
+  eventstore::Hash hash{};
+};
+
+// --anchor POSITION:HASH, as `orgledger head` prints them.
+Result<Anchor> ParseAnchorFlag(const std::string& flag) {
+  const std::size_t colon = flag.find(':');
   if (colon != std::string::npos) {
-    hash = eventstore::HashFromHex(anchor.substr(colon + 1));
+    std::optional<eventstore::Hash> hash =
+        eventstore::HashFromHex(flag.substr(colon + 1));
+    std::uint64_t position = 0;
     try {
-      position = std::stoull(anchor.substr(0, colon));
+      position = std::stoull(flag.substr(0, colon));
     } catch (...) {
       hash.reset();
     }
+    if (hash.has_value() && position > 0) return Anchor{position, *hash};
   }
-  if (!hash.has_value() || position == 0) {
-    return InvalidArgument(
-        "--anchor must be POSITION:HASH (from orgledger head)");
-  }
-  auto records = store.ReadAll(position, 1);
+  return InvalidArgument(
+      "--anchor must be POSITION:HASH (from orgledger head)");
+}
+
+// Checks that the log still holds the anchor's record: same position, same
+// chain hash. False with a line on stdout when it does not.
+Result<bool> LogReaches(eventstore::EventStore& store, const Anchor& anchor) {
+  auto records = store.ReadAll(anchor.position, 1);
   if (!records.ok()) return records.status();
-  if (records->empty() || records->front().position != position) {
-    std::cout << "verify: FAILED at position " << position
+  if (records->empty() || records->front().position != anchor.position) {
+    std::cout << "verify: FAILED at position " << anchor.position
               << ": the log no longer reaches the anchor (cut off)\n";
     return false;
   }
-  if (records->front().hash != *hash) {
-    std::cout << "verify: FAILED at position " << position
+  if (records->front().hash != anchor.hash) {
+    std::cout << "verify: FAILED at position " << anchor.position
               << ": the chain hash differs from the anchor\n";
     return false;
   }
   return true;
 }
-
-}  // namespace
-
-namespace {
 
 // Damage found on the way (a file RocksDB cannot read, a row that does not
 // decode) fails the check like damage the check itself finds: exit 1.
@@ -116,11 +117,12 @@ int RunVerify(const VerifyOptions& options) {
   std::cout << "verify: log ok, " << report->records << " records, through "
             << report->verified_through << "\n";
   if (!options.anchor.empty()) {
-    Result<bool> anchored = CheckAnchor(store, options.anchor);
+    Result<Anchor> anchor = ParseAnchorFlag(options.anchor);
+    if (!anchor.ok()) return Fail(anchor.status());
+    Result<bool> anchored = LogReaches(store, *anchor);
     if (!anchored.ok()) return VerifyFailed(anchored.status());
     if (!*anchored) return kExitCheckFailed;
-    std::cout << "verify: anchor "
-              << options.anchor.substr(0, options.anchor.find(':')) << " ok\n";
+    std::cout << "verify: anchor " << anchor->position << " ok\n";
   }
   if (!options.anchor_file.empty()) {
     Result<std::string> text = ReadFile(options.anchor_file);
@@ -138,9 +140,14 @@ int RunVerify(const VerifyOptions& options) {
                 << **problem << "\n";
       return kExitCheckFailed;
     }
+    const std::optional<eventstore::Hash> hash =
+        eventstore::HashFromHex(signed_anchor->hash);
+    if (!hash.has_value()) {
+      return Fail(InvalidArgument(options.anchor_file +
+                                  ": the anchor's hash is not 64 hex digits"));
+    }
     Result<bool> anchored =
-        CheckAnchor(store, std::to_string(signed_anchor->position) + ":" +
-                               signed_anchor->hash);
+        LogReaches(store, Anchor{signed_anchor->position, *hash});
     if (!anchored.ok()) return VerifyFailed(anchored.status());
     if (!*anchored) return kExitCheckFailed;
     std::cout << "verify: anchor " << signed_anchor->position << " of "

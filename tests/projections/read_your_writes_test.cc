@@ -24,6 +24,38 @@ Result<std::unique_ptr<commands::Engine>> OpenEngine(
   return commands::Engine::Open(options);
 }
 
+// An engine whose log holds one organization, acme, created by its admin,
+// and a request for `view` of it by that admin. `engine` is null (with a
+// test failure) when it could not be made.
+struct Acme {
+  std::unique_ptr<commands::Engine> engine;
+  eventstore::Position created = 0;
+  ViewRequest request;
+};
+
+Acme OpenAcme(orgledger::testing::TestDir& dir, const std::string& view) {
+  Acme acme;
+  auto engine = OpenEngine(dir);
+  if (!engine.ok()) {
+    ADD_FAILURE() << engine.status().ToString();
+    return acme;
+  }
+  const domain::Actor admin = commands::testing::Admin("acme");
+  commands::CommandOutcome created =
+      (*engine)->Execute(commands::testing::Request(
+          "acme", admin, domain::CreateOrganization{"team"}));
+  if (!created.ok()) {
+    ADD_FAILURE() << created.error.ToString();
+    return acme;
+  }
+  acme.engine = std::move(*engine);
+  acme.created = created.position;
+  acme.request.view = view;
+  acme.request.org = "acme";
+  acme.request.viewer = admin;
+  return acme;
+}
+
 TEST(ReadYourWrites, SixtyFourWritersSeeTheirOwnWrites) {
   orgledger::testing::TestDir dir;
   auto engine = OpenEngine(dir);
@@ -78,19 +110,10 @@ TEST(ReadYourWrites, SixtyFourWritersSeeTheirOwnWrites) {
 
 TEST(ReadYourWrites, MinPositionBeyondTheLogIsNotCaughtUp) {
   orgledger::testing::TestDir dir;
-  auto engine = OpenEngine(dir);
-  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-  const domain::Actor admin = commands::testing::Admin("acme");
-  commands::CommandOutcome created =
-      (*engine)->Execute(commands::testing::Request(
-          "acme", admin, domain::CreateOrganization{"team"}));
-  ASSERT_TRUE(created.ok()) << created.error.ToString();
-  ViewRequest r;
-  r.view = "member_count";
-  r.org = "acme";
-  r.viewer = admin;
+  Acme acme = OpenAcme(dir, "member_count");
+  ASSERT_NE(acme.engine, nullptr);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ((*engine)->Query(r, created.position + 1).status().code(),
+  EXPECT_EQ(acme.engine->Query(acme.request, acme.created + 1).status().code(),
             Code::kNotCaughtUp);
   EXPECT_GE(std::chrono::steady_clock::now() - start,
             std::chrono::milliseconds(1900));
@@ -101,25 +124,17 @@ TEST(ReadYourWrites, MinPositionBeyondTheLogIsNotCaughtUp) {
 // positions never reached get not_caught_up. None blocks the caller.
 TEST(ReadYourWrites, QueryAsyncAnswersWhenThePositionIsReached) {
   orgledger::testing::TestDir dir;
-  auto engine = OpenEngine(dir);
-  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-  const domain::Actor admin = commands::testing::Admin("acme");
-  commands::CommandOutcome created =
-      (*engine)->Execute(commands::testing::Request(
-          "acme", admin, domain::CreateOrganization{"team"}));
-  ASSERT_TRUE(created.ok()) << created.error.ToString();
-  ViewRequest r;
-  r.view = "teams";
-  r.org = "acme";
-  r.viewer = admin;
+  Acme acme = OpenAcme(dir, "teams");
+  ASSERT_NE(acme.engine, nullptr);
+  commands::Engine* engine = acme.engine.get();
   std::mutex mu;
   std::condition_variable cv;
   std::vector<Result<View>> answers;
   constexpr int kWaits = 16;
   for (int i = 0; i < kWaits; ++i) {
     // Half wait for the next command's position, half for one past it.
-    const eventstore::Position wanted = created.position + 1 + (i % 2) * 1000;
-    (*engine)->QueryAsync(r, wanted, [&](Result<View> v) {
+    const eventstore::Position wanted = acme.created + 1 + (i % 2) * 1000;
+    engine->QueryAsync(acme.request, wanted, [&](Result<View> v) {
       std::lock_guard<std::mutex> lock(mu);
       answers.push_back(std::move(v));
       cv.notify_all();
@@ -129,10 +144,11 @@ TEST(ReadYourWrites, QueryAsyncAnswersWhenThePositionIsReached) {
     std::lock_guard<std::mutex> lock(mu);
     EXPECT_TRUE(answers.empty()) << "answered before the position was reached";
   }
-  ASSERT_TRUE((*engine)
-                  ->Execute(commands::testing::Request(
-                      "acme", admin, domain::CreateTeam{"ops", "Ops"}))
-                  .ok());
+  ASSERT_TRUE(
+      engine
+          ->Execute(commands::testing::Request(
+              "acme", acme.request.viewer, domain::CreateTeam{"ops", "Ops"}))
+          .ok());
   std::unique_lock<std::mutex> lock(mu);
   ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30),
                           [&] { return answers.size() == kWaits; }));

@@ -1,16 +1,14 @@
 #include "tools/anchor/signed_anchor.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
+#include "base/private_file.h"
 #include "eventstore/event_store.h"
 #include "tools/wire/strict_json.h"
 
@@ -32,54 +30,42 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using Bio = std::unique_ptr<BIO, BioFree>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
-std::string Errno(const std::string& path, const char* doing) {
-  return path + ": cannot " + doing + ": " + std::strerror(errno);
-}
-
-// `text` into a new file `path` that must not exist, in one step.
-Status WriteNew(const std::string& path, const std::string& text, mode_t mode) {
-  const int fd = ::open(
-      path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return InvalidArgument(errno == EEXIST
-                               ? path + " exists: a key is never overwritten"
-                               : Errno(path, "create it"));
-  }
-  const bool written = ::write(fd, text.data(), text.size()) ==
-                           static_cast<ssize_t>(text.size()) &&
-                       ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
-  const std::string error = written ? "" : Errno(path, "write it");
-  ::close(fd);
-  if (!written) return InvalidArgument(error);
-  return Status::Ok();
-}
-
-// The whole of `path`; when `secret`, only if it is a regular file no one
-// but its owner may read or write, not reached through a symbolic link.
+// Reads a key file: the private one only if no one but its owner may read it.
 Result<std::string> ReadKeyFile(const std::string& path, bool secret) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return InvalidArgument(Errno(path, "open it"));
-  struct stat st {};
-  std::string out;
-  Status status;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    status = InvalidArgument(path + " is not a regular file");
-  } else if (secret && (st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
-    status = InvalidArgument(path + " has mode " + mode +
-                             ": a private key must be its owner's only "
-                             "(chmod 600 " +
-                             path + ")");
-  } else {
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, n);
-    if (n < 0) status = InvalidArgument(Errno(path, "read it"));
+  Result<std::optional<std::string>> read =
+      ReadPrivateFile(path, {path, "a private key", secret, 1 << 16});
+  if (!read.ok()) return read.status();
+  if (!read->has_value()) {
+    return InvalidArgument(path + ": cannot open it: no such file");
   }
-  ::close(fd);
-  if (!status.ok()) return status;
-  return out;
+  return std::move(**read);
+}
+
+Status WriteNew(const std::string& path, const std::string& text, mode_t mode) {
+  Status s = CreatePrivateFile(path, path, text, mode);
+  if (s.code() == Code::kAlreadyExists) {
+    return InvalidArgument(path + " exists: a key is never overwritten");
+  }
+  return s.ok() ? s : InvalidArgument(s.message());
+}
+
+// The Ed25519 key in the PEM file `path`: private (a file only its owner
+// may read) or public.
+Result<Pkey> LoadKey(const std::string& path, bool private_key) {
+  Result<std::string> pem = ReadKeyFile(path, private_key);
+  if (!pem.ok()) return pem.status();
+  Bio bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  Pkey key(private_key
+               ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
+               : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  if (key == nullptr || !EVP_PKEY_is_a(key.get(), "ED25519")) {
+    return InvalidArgument(
+        path + (private_key ? " holds no Ed25519 private key (make one with "
+                              "orgledger keygen --out FILE)"
+                            : " holds no Ed25519 public key (the .pub file of "
+                              "orgledger keygen)"));
+  }
+  return key;
 }
 
 std::string BioText(BIO* bio) {
@@ -154,24 +140,17 @@ Result<std::string> GenerateKeyPair(const std::string& path) {
 Result<SignedAnchor> Sign(std::uint64_t position, const std::string& hash,
                           const std::string& time,
                           const std::string& key_path) {
-  Result<std::string> pem = ReadKeyFile(key_path, true);
-  if (!pem.ok()) return pem.status();
-  Bio bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (key == nullptr || !EVP_PKEY_is_a(key.get(), "ED25519")) {
-    return InvalidArgument(key_path +
-                           " holds no Ed25519 private key (make one with "
-                           "orgledger keygen --out FILE)");
-  }
+  Result<Pkey> key = LoadKey(key_path, /*private_key=*/true);
+  if (!key.ok()) return key.status();
   SignedAnchor a{position, hash, time, "", ""};
-  Result<std::string> fingerprint = Fingerprint(key.get());
+  Result<std::string> fingerprint = Fingerprint(key->get());
   if (!fingerprint.ok()) return fingerprint.status();
   a.key = *fingerprint;
   const std::string text = SignedText(a);
   MdCtx ctx(EVP_MD_CTX_new());
   unsigned char signature[64];
   std::size_t signature_len = sizeof signature;
-  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) !=
+  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) !=
           1 ||
       EVP_DigestSign(ctx.get(), signature, &signature_len,
                      reinterpret_cast<const unsigned char*>(text.data()),
@@ -185,16 +164,9 @@ Result<SignedAnchor> Sign(std::uint64_t position, const std::string& hash,
 
 Result<std::optional<std::string>> CheckSignature(
     const SignedAnchor& anchor, const std::string& public_key_path) {
-  Result<std::string> pem = ReadKeyFile(public_key_path, false);
-  if (!pem.ok()) return pem.status();
-  Bio bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  Pkey key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-  if (key == nullptr || !EVP_PKEY_is_a(key.get(), "ED25519")) {
-    return InvalidArgument(public_key_path +
-                           " holds no Ed25519 public key (the .pub file of "
-                           "orgledger keygen)");
-  }
-  Result<std::string> fingerprint = Fingerprint(key.get());
+  Result<Pkey> key = LoadKey(public_key_path, /*private_key=*/false);
+  if (!key.ok()) return key.status();
+  Result<std::string> fingerprint = Fingerprint(key->get());
   if (!fingerprint.ok()) return fingerprint.status();
   if (*fingerprint != anchor.key) {
     return std::optional<std::string>("the anchor names the key " + anchor.key +
@@ -206,7 +178,7 @@ Result<std::optional<std::string>> CheckSignature(
   MdCtx ctx(EVP_MD_CTX_new());
   const bool good =
       signature.has_value() &&
-      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) ==
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) ==
           1 &&
       EVP_DigestVerify(
           ctx.get(), reinterpret_cast<const unsigned char*>(signature->data()),

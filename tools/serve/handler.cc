@@ -312,21 +312,30 @@ void Handler::CountView(const std::string& view, std::string_view outcome) {
   ++views_[{view, std::string(outcome)}];
 }
 
+namespace {
+
+// A counter family keyed by (`label`, outcome), in Prometheus' text format.
+template <typename Counts>
+void CounterFamily(std::string& out, const std::string& name,
+                   const std::string& help, const std::string& label,
+                   const Counts& counts) {
+  out += "# HELP " + name + " " + help + "\n";
+  out += "# TYPE " + name + " counter\n";
+  for (const auto& [key, n] : counts) {
+    out += name + "{" + label + "=\"" + key.first + "\",outcome=\"" +
+           key.second + "\"} " + std::to_string(n) + "\n";
+  }
+}
+
+}  // namespace
+
 HttpResponse Handler::Metrics() {
   std::string out;
-  out += "# HELP orgledger_commands_total Commands by op and outcome.\n";
-  out += "# TYPE orgledger_commands_total counter\n";
   std::lock_guard<std::mutex> lock(metrics_mu_);
-  for (const auto& [key, n] : commands_) {
-    out += "orgledger_commands_total{op=\"" + key.first + "\",outcome=\"" +
-           key.second + "\"} " + std::to_string(n) + "\n";
-  }
-  out += "# HELP orgledger_views_total Views by name and outcome.\n";
-  out += "# TYPE orgledger_views_total counter\n";
-  for (const auto& [key, n] : views_) {
-    out += "orgledger_views_total{view=\"" + key.first + "\",outcome=\"" +
-           key.second + "\"} " + std::to_string(n) + "\n";
-  }
+  CounterFamily(out, "orgledger_commands_total", "Commands by op and outcome.",
+                "op", commands_);
+  CounterFamily(out, "orgledger_views_total", "Views by name and outcome.",
+                "view", views_);
   out += "# HELP orgledger_http_responses_total HTTP responses by status.\n";
   out += "# TYPE orgledger_http_responses_total counter\n";
   for (const auto& [status, n] : responses_) {
