@@ -31,6 +31,10 @@ constexpr bool kThreadSanitizer = false;
 constexpr bool kThreadSanitizer = false;
 #endif
 
+bool Has(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
 // RocksDB's own diagnostics, warnings and errors only, as lines on stderr
 // beside the engine's log, instead of its LOG files in the data directory.
 // Its file logger aborts the process (an assertion left on in the packaged
@@ -53,6 +57,9 @@ class StderrLogger final : public rocksdb::Logger {
     std::string line(buffer);
     while (!line.empty() && (line.back() == '\n' || line.back() == ' '))
       line.pop_back();
+    // The first open of a new database: RocksDB reports the directory it
+    // is about to create as an error.
+    if (line.starts_with("Error when reading") && Has(line, "NotFound")) return;
     // A failing disk makes every retry log the same line: once per 10 s.
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard<std::mutex> lock(mu_);
@@ -71,10 +78,6 @@ class StderrLogger final : public rocksdb::Logger {
   std::string last_;
   std::chrono::steady_clock::time_point last_at_;
 };
-
-bool Has(const std::string& text, const char* part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 
