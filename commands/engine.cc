@@ -71,6 +71,10 @@ Status NotCaughtUp(projections::ProjectionSet& projections,
 Result<projections::View> Answer(projections::ProjectionSet& projections,
                                  const EngineOptions& options,
                                  const projections::ViewRequest& request) {
+  // Views of a log the database no longer holds are not served.
+  if (Status halted = projections.store().Halted(); !halted.ok()) {
+    return halted;
+  }
   return projections::QueryView(projections, request,
                                 options.context->editions(),
                                 options.context->Now());

@@ -330,6 +330,12 @@ class EventStore {
     return Unavailable("this store cannot import a log");
   }
 
+  // Ok while the store may be used. Once it must not be (a PostgreSQL
+  // database that no longer holds the log this process has seen: a
+  // failover lost commits), the reason, naming both heads: every append,
+  // read and view then fails with it until the process is restarted.
+  virtual Status Halted() const { return Status::Ok(); }
+
   // For a read-only instance: catch up with the writer. Default: no-op.
   virtual Status Refresh() { return Status::Ok(); }
 

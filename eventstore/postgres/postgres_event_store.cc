@@ -15,6 +15,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -40,6 +41,11 @@ constexpr std::size_t kVerifyBatch = 10000;
 constexpr char kChannel[] = "orgledger_log";
 // The file in a state directory naming the database it follows.
 constexpr char kStoreIdFile[] = "ORGLEDGER_STORE_ID";
+// The file in a state directory with the furthest position (and its hash)
+// the process saw, so that a restarted replica still knows it: "P HASH".
+constexpr char kSeenFile[] = "ORGLEDGER_SEEN";
+// How often the follower rewrites it (while it changes).
+constexpr std::chrono::seconds kSeenFileInterval{1};
 // How many of the last records the store keeps for its own readers.
 constexpr std::size_t kRecentRecords = 16384;
 // orgledger_guard's SQLSTATE (schema.cc).
@@ -86,8 +92,9 @@ std::string HashBytes(const Hash& h) {
 // process). A broken one is dropped, not returned.
 class Pool {
  public:
-  Pool(pg::ConnectOptions options, int size)
-      : options_(std::move(options)), size_(std::max(1, size)) {}
+  using Connect = std::function<Result<std::unique_ptr<pg::Connection>>()>;
+  Pool(Connect connect, int size)
+      : connect_(std::move(connect)), size_(std::max(1, size)) {}
 
   class Lease {
    public:
@@ -116,7 +123,7 @@ class Pool {
       }
       ++open_;
     }
-    Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(options_);
+    Result<std::unique_ptr<pg::Connection>> c = connect_();
     if (!c.ok()) {
       Closed();
       return c.status();
@@ -140,7 +147,7 @@ class Pool {
     cv_.notify_one();
   }
 
-  const pg::ConnectOptions options_;
+  const Connect connect_;
   const int size_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -173,7 +180,7 @@ class PostgresEventStore final : public EventStore {
       : options_(options),
         postgres_(postgres),
         connect_{postgres.url, postgres.timeout},
-        pool_(connect_, postgres.read_connections) {}
+        pool_([this] { return Connect(); }, postgres.read_connections) {}
 
   ~PostgresEventStore() override {
     {
@@ -183,6 +190,7 @@ class PostgresEventStore final : public EventStore {
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     if (follower_.joinable()) follower_.join();
+    WriteSeenFile();
   }
 
   Status Start() {
@@ -198,6 +206,8 @@ class PostgresEventStore final : public EventStore {
     if (!c.ok()) return c.status();
     if (Status s = pg::EnsureSchema(**c); !s.ok()) return s;
     if (Status s = CheckStateFollowsThisStore(**c); !s.ok()) return s;
+    ReadSeenFile();
+    if (Status s = CheckExtends(**c); !s.ok()) return s;
     if (Status s = ReadSettings(**c); !s.ok()) return s;
     Result<LogHead> head = ReadHead(**c);
     if (!head.ok()) return head.status();
@@ -211,6 +221,7 @@ class PostgresEventStore final : public EventStore {
   }
 
   void AsyncAppend(AppendRequest request, AppendCallback done) override {
+    if (Status halted = Halted(); !halted.ok()) return done(halted);
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
       if (!stopping_) {
@@ -274,6 +285,7 @@ class PostgresEventStore final : public EventStore {
 
   Result<std::vector<RecordedEvent>> ReadAll(Position from,
                                              std::size_t max) override {
+    if (Status halted = Halted(); !halted.ok()) return halted;
     const Position until = CommittedPosition();
     if (from > until || max == 0) return std::vector<RecordedEvent>();
     std::vector<RecordedEvent> held = recent_.From(from, until, max);
@@ -286,7 +298,10 @@ class PostgresEventStore final : public EventStore {
         true));
     if (!r.ok()) return r.status();
     Result<std::vector<RecordedEvent>> read = Decode(*r);
-    if (read.ok()) recent_.Add(*read);  // for this process's other readers
+    if (read.ok() && !read->empty()) {
+      recent_.Add(*read);  // for this process's other readers
+      Saw(LogHead{read->back().position, read->back().hash});
+    }
     return read;
   }
 
@@ -302,9 +317,17 @@ class PostgresEventStore final : public EventStore {
   }
 
   Result<LogHead> Head() override {
+    if (Status halted = Halted(); !halted.ok()) return halted;
     Result<Pool::Lease> c = pool_.Take();
     if (!c.ok()) return c.status();
-    return ReadHead(**c);
+    Result<LogHead> head = ReadHead(**c);
+    if (head.ok()) Saw(*head);
+    return head;
+  }
+
+  Status Halted() const override {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    return forked_;
   }
 
   Result<VerifyReport> Verify(Position from, Position to) override;
@@ -408,6 +431,7 @@ class PostgresEventStore final : public EventStore {
   }
 
   Result<pg::Rows> Read(const Statement& s) {
+    if (Status halted = Halted(); !halted.ok()) return halted;
     Result<Pool::Lease> c = pool_.Take();
     if (!c.ok()) return c.status();
     return (*c)->Exec(s);
@@ -505,6 +529,54 @@ class PostgresEventStore final : public EventStore {
     return Status::Ok();
   }
 
+  // Notes that the log reaches `head` (kept when it is further than
+  // what was seen before).
+  void Saw(const LogHead& head) {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    if (!seen_.has_value() || head.position > seen_->position) seen_ = head;
+  }
+  // The seen head a state directory kept (none in memory, or when the
+  // file is missing or unreadable: then nothing is checked at open).
+  void ReadSeenFile() {
+    if (postgres_.state_dir.empty()) return;
+    std::ifstream in(std::filesystem::path(postgres_.state_dir) / kSeenFile);
+    unsigned long long position = 0;
+    std::string hex;
+    if (!(in >> position >> hex)) return;
+    std::optional<Hash> hash = HashFromHex(hex);
+    if (hash.has_value()) Saw(LogHead{position, *hash});
+  }
+  // Rewrites the file when the seen head moved since the last write
+  // (replaced by a rename: a crash leaves the old one or the new one).
+  void WriteSeenFile() {
+    if (postgres_.state_dir.empty()) return;
+    std::optional<LogHead> seen;
+    {
+      std::lock_guard<std::mutex> lock(seen_mu_);
+      if (!forked_.ok()) return;
+      seen = seen_;
+    }
+    if (!seen.has_value() || seen->position == seen_written_) return;
+    const std::filesystem::path file =
+        std::filesystem::path(postgres_.state_dir) / kSeenFile;
+    const std::filesystem::path partial = file.string() + ".partial";
+    {
+      std::ofstream out(partial, std::ios::trunc);
+      out << seen->position << " " << HashToHex(seen->hash) << "\n";
+      if (!out.flush()) return;
+    }
+    std::error_code ec;
+    std::filesystem::rename(partial, file, ec);
+    if (!ec) seen_written_ = seen->position;
+  }
+
+  // A new connection, once it is known to hold the log this process has
+  // seen (CheckExtends); the store's halt reason when it does not.
+  Result<std::unique_ptr<pg::Connection>> Connect();
+  // Whether the database `c` reaches still has the record seen_ names,
+  // with its hash. On a fork, halts the store and returns why.
+  Status CheckExtends(pg::Connection& c);
+
   void WriterLoop();
   void WriteGroup(std::vector<Pending>& group);
   // The group's transaction; fills `results`. On a failure the returned
@@ -564,11 +636,71 @@ class PostgresEventStore final : public EventStore {
   std::uint64_t one_trip_groups_ = 0;
   std::uint64_t guard_misses_ = 0;
 
+  // The furthest point of the log this process has seen: committed by its
+  // writer, read under the head lock or by the follower, returned to a
+  // reader. After a failover the database must still hold it (SPEC §7
+  // "Forks"); once it does not, forked_ says so and the store halts.
+  mutable std::mutex seen_mu_;
+  std::optional<LogHead> seen_;
+  Status forked_;
+  // The position in kSeenFile (follower thread, then the destructor).
+  Position seen_written_ = 0;
+
   std::unique_ptr<StateStore> state_;
   RecentRecords recent_{kRecentRecords};
   std::thread writer_;
   std::thread follower_;
 };
+
+Result<std::unique_ptr<pg::Connection>> PostgresEventStore::Connect() {
+  if (Status halted = Halted(); !halted.ok()) return halted;
+  Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(connect_);
+  if (!c.ok()) return c;
+  if (Status s = CheckExtends(**c); !s.ok()) return s;
+  return c;
+}
+
+Status PostgresEventStore::CheckExtends(pg::Connection& c) {
+  std::optional<LogHead> seen;
+  {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    seen = seen_;
+  }
+  if (!seen.has_value() || seen->position == 0 ||
+      postgres_.TEST_positions_from_sequence) {
+    return Status::Ok();
+  }
+  Result<pg::Rows> r = c.Exec(
+      {"SELECT h.position, h.hash, (SELECT record FROM orgledger_log WHERE "
+       "position = $1) FROM orgledger_head h WHERE id = 1",
+       {Param::Int(static_cast<std::int64_t>(seen->position))},
+       true});
+  if (!r.ok()) return r.status();
+  Result<LogHead> head = HeadOf(*r);
+  if (!head.ok()) return head.status();
+  Hash there{};
+  const bool holds = head->position >= seen->position && !r->IsNull(0, 2) &&
+                     PeekRecordHash(r->Get(0, 2), &there) &&
+                     there == seen->hash;
+  if (holds) return Status::Ok();
+  const std::string theirs =
+      head->position < seen->position
+          ? "its log ends at position " + std::to_string(head->position) +
+                " (hash " + HashToHex(head->hash) + ")"
+          : "its record at position " + std::to_string(seen->position) +
+                " has the hash " + HashToHex(there);
+  Status forked = Corruption(
+      "the log forked: this replica has seen position " +
+      std::to_string(seen->position) + " with the hash " +
+      HashToHex(seen->hash) + ", but the database at " + c.Describe() +
+      " does not hold it (" + theirs +
+      "): commits were lost in a failover (an asynchronous standby promoted "
+      "behind its primary?). This process stops serving; find the lost "
+      "commits, then restart it (docs/operations.md, \"Forks\")");
+  std::lock_guard<std::mutex> lock(seen_mu_);
+  if (forked_.ok()) forked_ = forked;
+  return forked_;
+}
 
 void PostgresEventStore::WriterLoop() {
   for (;;) {
@@ -629,8 +761,9 @@ Status PostgresEventStore::Commit(std::vector<Pending>& group,
   if (writer_conn_ == nullptr || !writer_conn_->ok()) {
     writer_conn_.reset();
     remembered_.reset();
-    Result<std::unique_ptr<pg::Connection>> c = pg::Connection::Open(connect_);
+    Result<std::unique_ptr<pg::Connection>> c = Connect();
     if (!c.ok()) {
+      if (c.status().code() == Code::kCorruption) return c.status();
       return Unavailable("append failed, nothing acknowledged: " +
                          c.status().message());
     }
@@ -690,6 +823,7 @@ Status PostgresEventStore::WriteAndCommit(pg::Connection& c,
   }
   remembered_ = LogHead{w.last_position, w.last_hash};
   last_own_ = w.last_position;
+  Saw(*remembered_);
   // This process's followers read these from memory.
   std::vector<RecordedEvent> committed;
   committed.reserve(w.records.size());
@@ -809,6 +943,7 @@ Status PostgresEventStore::CommitLocked(
   Result<LogHead> locked_head = HeadOf((*read)[head_at]);
   if (!locked_head.ok()) return Rollback(c, locked_head.status());
   const LogHead head = *locked_head;
+  Saw(head);
   contended_ = last_own_.has_value() && head.position != *last_own_;
   Prefetched committed;
   const pg::Rows& head_list = (*read)[head_at + 1];
@@ -899,6 +1034,7 @@ Result<Position> PostgresEventStore::VisiblePosition(pg::Connection& c) {
   }
   Result<LogHead> head = ReadHead(c);
   if (!head.ok()) return head.status();
+  Saw(*head);
   return head->position;
 }
 
@@ -909,12 +1045,16 @@ void PostgresEventStore::FollowerLoop() {
     return stopping_;
   };
   bool read_head = true;
+  auto seen_file_due = std::chrono::steady_clock::now();
   while (!stopping()) {
+    if (std::chrono::steady_clock::now() >= seen_file_due) {
+      WriteSeenFile();
+      seen_file_due = std::chrono::steady_clock::now() + kSeenFileInterval;
+    }
     if (c == nullptr || !c->ok()) {
       read_head = true;
       c.reset();
-      Result<std::unique_ptr<pg::Connection>> opened =
-          pg::Connection::Open(connect_);
+      Result<std::unique_ptr<pg::Connection>> opened = Connect();
       if (!opened.ok() ||
           !(*opened)->Exec(std::string("LISTEN ") + kChannel).ok()) {
         std::this_thread::sleep_for(kReconnectInterval);

@@ -13,13 +13,17 @@
 // (writers while RocksDB checkpoints are taken into DIR.backups/),
 // postgres (DIR is a PostgreSQL store's URL: 4 writers on organizations
 // p-0..p-3, which the parent created and other children write at the same
-// time; the projections are not followed).
+// time; the projections are not followed), failover (the same with 8
+// writers, two on each organization, and a URL naming a primary and its
+// standby: a command answered unavailable is sent again with its key until
+// it is answered; a log that forked ends the process).
 // FAULT: kill (the parent sends SIGKILL) or power (DELAY_MS after "ready"
 // this process makes every write fail, drops every unsynced byte through
 // FaultInjectionFs and exits 0 without closing anything).
 //
 // Output, one write(2) per line so a kill never leaves half a line:
 //   ready | send ORG KEY | ack ORG KEY VERSION | conflict ORG KEY |
+//   unavailable ORG KEY |
 //   backup-start N |
 //   backup N PATH | cut
 #include <sys/prctl.h>
@@ -81,7 +85,7 @@ void EnsureOrganization(commands::Engine& engine, const std::string& org) {
 // process (exit 3, the reason on stderr): the parent reports it.
 void Writer(commands::Engine& engine, const std::string& org,
             const std::string& prefix, long limit,
-            const std::atomic<bool>& stop) {
+            const std::atomic<bool>& stop, bool retry_unavailable) {
   for (long i = 0; (limit == 0 || i < limit) && !stop.load(); ++i) {
     const std::string key = prefix + "-" + std::to_string(i);
     WriteLine("send " + org + " " + key);
@@ -90,7 +94,15 @@ void Writer(commands::Engine& engine, const std::string& org,
     r.envelope.actor = Admin();
     r.envelope.command = domain::CreateTeam{key, "Team"};
     r.idempotency_key = key;
-    commands::CommandOutcome o = engine.Execute(std::move(r));
+    commands::CommandOutcome o = engine.Execute(r);
+    // During a failover: the same command again, with its key, as a host
+    // would, until the new primary answers it.
+    while (retry_unavailable && !o.ok() &&
+           o.error.code() == Code::kUnavailable) {
+      WriteLine("unavailable " + org + " " + key);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      o = engine.Execute(r);
+    }
     if (o.ok()) {
       WriteLine("ack " + org + " " + key + " " + std::to_string(o.version));
       continue;
@@ -119,6 +131,7 @@ Scenario ScenarioFor(const std::string& name) {
   if (name == "group") return {64, 0};
   if (name == "catchup") return {4, 12000};
   if (name == "snapshot") return {8, 0};
+  if (name == "failover") return {8, 0};
   return {4, 0};  // rebuild, backup
 }
 
@@ -129,7 +142,7 @@ std::unique_ptr<commands::Engine> OpenEngine(
   options.data_dir = dir;
   options.rocksdb.TEST_file_system = fs;
   options.follow_projections = follow;
-  if (scenario == "postgres") {
+  if (scenario == "postgres" || scenario == "failover") {
     options.data_dir.clear();
     options.postgres.url = dir;
     options.follow_projections = false;
@@ -168,8 +181,10 @@ int main(int argc, char** argv) {
   auto fs = power ? std::make_shared<testing::FaultInjectionFs>() : nullptr;
   std::atomic<bool> stop{false};
 
+  // In failover, two writers on each of four organizations.
   auto org_of = [&](int w) {
-    return scenario.substr(0, 1) + "-" + std::to_string(w);
+    return scenario.substr(0, 1) + "-" +
+           std::to_string(scenario == "failover" ? w % 4 : w);
   };
   auto prefix_of = [&](int w, const char* phase) {
     return tag + phase + std::to_string(w);
@@ -183,7 +198,8 @@ int main(int argc, char** argv) {
     for (int w = 0; w < 64; ++w) EnsureOrganization(*engine, org_of(w));
     for (int w = 0; w < 64; ++w) {
       threads.emplace_back([&, w] {
-        Writer(*engine, org_of(w), prefix_of(w, "b"), shape.backlog / 64, stop);
+        Writer(*engine, org_of(w), prefix_of(w, "b"), shape.backlog / 64, stop,
+               false);
       });
     }
     for (auto& t : threads) t.join();
@@ -218,8 +234,10 @@ int main(int argc, char** argv) {
     });
   }
   for (int w = 0; w < shape.writers; ++w) {
-    threads.emplace_back(
-        [&, w] { Writer(*engine, org_of(w), prefix_of(w, "w"), 0, stop); });
+    threads.emplace_back([&, w] {
+      Writer(*engine, org_of(w), prefix_of(w, "w"), 0, stop,
+             scenario == "failover");
+    });
   }
   WriteLine("ready");
   if (!power) {

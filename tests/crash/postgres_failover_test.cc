@@ -145,7 +145,8 @@ class Checker {
   std::unique_ptr<commands::Engine> engine_;
 };
 
-TEST(PostgresFailover, ASynchronousStandbyTakesOverAndNothingAcknowledgedIsLost) {
+TEST(PostgresFailover,
+     ASynchronousStandbyTakesOverAndNothingAcknowledgedIsLost) {
   int cycles = 10;
   if (const char* env = std::getenv("ORGLEDGER_PG_FAILOVERS")) {
     cycles = std::atoi(env);
@@ -242,12 +243,12 @@ TEST(PostgresFailover, ASynchronousStandbyTakesOverAndNothingAcknowledgedIsLost)
         ++acked_total;
         EXPECT_EQ(teams[key], 1)
             << "cycle " << cycle << ": acknowledged " << key << " on " << org
-            << " is in the new primary's log " << teams[key]
-            << " times (seed " << seed << ")";
+            << " is in the new primary's log " << teams[key] << " times (seed "
+            << seed << ")";
       }
       for (const auto& [key, org] : said.lost) {
-        EXPECT_EQ(teams[key], 0) << "cycle " << cycle << ": " << key
-                                 << " was refused but applied";
+        EXPECT_EQ(teams[key], 0)
+            << "cycle " << cycle << ": " << key << " was refused but applied";
       }
       for (const auto& [key, org] : said.open) {
         EXPECT_LE(teams[key], 1) << "cycle " << cycle << ": " << key;
@@ -310,12 +311,25 @@ Result<eventstore::AppendResult> Append(eventstore::EventStore& store,
   return answer.get();
 }
 
-std::unique_ptr<eventstore::EventStore> Open(const std::string& url) {
+// `follow`: with a follower, which reconnects within 100 ms of a failover
+// (and so finds a fork at once); without, the store reconnects only when it
+// is next used.
+Result<std::unique_ptr<eventstore::EventStore>> TryOpen(
+    const std::string& url, const std::string& state_dir = "",
+    bool follow = true) {
   eventstore::StoreOptions options;
   eventstore::PostgresOptions postgres;
   postgres.url = url;
   postgres.timeout = 2s;
-  auto store = eventstore::OpenPostgresEventStore(options, postgres);
+  postgres.state_dir = state_dir;
+  postgres.TEST_no_follower = !follow;
+  return eventstore::OpenPostgresEventStore(options, postgres);
+}
+
+std::unique_ptr<eventstore::EventStore> Open(const std::string& url,
+                                             const std::string& state_dir = "",
+                                             bool follow = true) {
+  auto store = TryOpen(url, state_dir, follow);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(*store) : nullptr;
 }
@@ -342,7 +356,8 @@ TEST(PostgresFailover, AnAsynchronousStandbyPromotedBehindIsAForkAndIsRefused) {
   ASSERT_NE(standby, nullptr);
   const std::string url = BothUrl(*primary, *standby);
 
-  std::unique_ptr<eventstore::EventStore> writer = Open(url);
+  std::unique_ptr<eventstore::EventStore> writer =
+      Open(url, "", /*follow=*/false);
   ASSERT_NE(writer, nullptr);
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(Append(*writer, Create("s-" + std::to_string(i))).ok());
@@ -360,6 +375,14 @@ TEST(PostgresFailover, AnAsynchronousStandbyPromotedBehindIsAForkAndIsRefused) {
   auto seen = reader->Head();
   ASSERT_TRUE(seen.ok());
   ASSERT_EQ(seen->position, 15u);
+  // A replica with a state directory saw it as well, and then stopped.
+  TestDir dir;
+  {
+    std::unique_ptr<eventstore::EventStore> stopped =
+        Open(url, dir.Sub("state"));
+    ASSERT_NE(stopped, nullptr);
+    ASSERT_EQ(stopped->Head()->position, 15u);
+  }
 
   primary->Kill();
   ASSERT_TRUE(standby->Promote());
@@ -367,7 +390,8 @@ TEST(PostgresFailover, AnAsynchronousStandbyPromotedBehindIsAForkAndIsRefused) {
   Result<eventstore::LogHead> head =
       UntilReachable([&] { return reader->Head(); });
   ASSERT_FALSE(head.ok());
-  EXPECT_EQ(head.status().code(), Code::kCorruption) << head.status().ToString();
+  EXPECT_EQ(head.status().code(), Code::kCorruption)
+      << head.status().ToString();
   EXPECT_NE(head.status().message().find("has seen position 15"),
             std::string::npos)
       << head.status().message();
@@ -375,7 +399,17 @@ TEST(PostgresFailover, AnAsynchronousStandbyPromotedBehindIsAForkAndIsRefused) {
             std::string::npos)
       << head.status().message();
 
-  // A replica that knows nothing (restarted, or new) writes on: positions
+  // The stopped replica, started again, remembers what it saw.
+  auto restarted =
+      UntilReachable([&] { return TryOpen(url, dir.Sub("state")); });
+  ASSERT_FALSE(restarted.ok());
+  EXPECT_EQ(restarted.status().code(), Code::kCorruption)
+      << restarted.status().ToString();
+  EXPECT_NE(restarted.status().message().find("has seen position 15"),
+            std::string::npos)
+      << restarted.status().message();
+
+  // A replica that knows nothing (in memory, or new) writes on: positions
   // 11-20 hold other records now.
   std::unique_ptr<eventstore::EventStore> fresh = Open(standby->Url(kDb));
   ASSERT_NE(fresh, nullptr);

@@ -133,7 +133,8 @@ PostgresServer* PostgresServer::Shared() {
   return s.get();
 }
 
-bool PostgresServer::Init() {
+bool PostgresServer::MakeDirectory(const std::string& name) {
+  name_ = name;
   std::string root = ORGLEDGER_TEST_TMPDIR;
   if (const char* env = std::getenv("ORGLEDGER_TEST_TMPDIR")) root = env;
   const RunAs user = ServerUser();
@@ -151,7 +152,8 @@ bool PostgresServer::Init() {
     }
     root = "/var/tmp";
   }
-  dir_ = root + "/orgledger-pg-" + std::to_string(::getpid());
+  dir_ = root + "/orgledger-pg-" + std::to_string(::getpid()) +
+         (name.empty() ? "" : "-" + name);
   std::printf("[postgres] server directory %s (%s)\n", dir_.c_str(),
               eventstore::FileSystemTypeName(root).c_str());
   std::filesystem::remove_all(dir_);
@@ -160,6 +162,11 @@ bool PostgresServer::Init() {
     ADD_FAILURE() << "cannot hand " << dir_ << " to the postgres user";
     return false;
   }
+  return true;
+}
+
+bool PostgresServer::Init() {
+  if (!MakeDirectory(name_)) return false;
   const int rc = Wait(Spawn(
       {std::string(kBin) + "initdb", "-D", dir_ + "/data", "-U", "postgres",
        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
@@ -203,6 +210,108 @@ void PostgresServer::StopImmediately() {
   ::kill(pid_, SIGQUIT);
   Wait(pid_);
   pid_ = -1;
+}
+
+std::unique_ptr<PostgresServer> PostgresServer::NewPrimary(
+    const std::string& name) {
+  std::unique_ptr<PostgresServer> s(new PostgresServer());
+  s->name_ = name;
+  if (!s->Init()) return nullptr;
+  return s;
+}
+
+std::unique_ptr<PostgresServer> PostgresServer::NewStandby(
+    const std::string& name) {
+  std::unique_ptr<PostgresServer> s(new PostgresServer());
+  if (!s->MakeDirectory(name)) return nullptr;
+  const std::string data = s->dir_ + "/data";
+  const int rc =
+      Wait(Spawn({std::string(kBin) + "pg_basebackup", "-D", data, "-h",
+                  "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres",
+                  "-X", "stream", "-c", "fast", "--no-sync"},
+                 s->dir_ + "/basebackup.log", false));
+  if (rc != 0) {
+    ADD_FAILURE() << "pg_basebackup failed (" << rc << "): see " << s->dir_
+                  << "/basebackup.log";
+    return nullptr;
+  }
+  // Written by the server's user, as the files pg_basebackup made.
+  const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port_) +
+                               " user=postgres application_name=" + name;
+  const int written = Wait(Spawn(
+      {"/bin/sh", "-c",
+       "echo \"primary_conninfo = '" + conninfo + "'\" >> '" + data +
+           "/postgresql.auto.conf' && touch '" + data + "/standby.signal'"},
+      s->dir_ + "/basebackup.log", false));
+  if (written != 0) {
+    ADD_FAILURE() << "cannot configure the standby in " << data;
+    return nullptr;
+  }
+  s->port_ = FreePort();
+  s->Start();
+  if (s->pid_ <= 0) return nullptr;
+  return s;
+}
+
+std::string PostgresServer::Query(const std::string& sql,
+                                  const std::string& db) {
+  auto c = eventstore::pg::Connection::Open({Url(db), std::chrono::seconds(5)});
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  if (!c.ok()) return "";
+  auto r = (*c)->Exec(sql);
+  EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+  if (!r.ok() || r->size() == 0 || r->IsNull(0, 0)) return "";
+  return std::string(r->Get(0, 0));
+}
+
+void PostgresServer::SetSynchronousStandby(const std::string& name) {
+  Query("ALTER SYSTEM SET synchronous_standby_names = '" + name + "'");
+  Query("SELECT pg_reload_conf()");
+}
+
+bool PostgresServer::WaitForStandby(const std::string& name,
+                                    const std::string& state,
+                                    std::chrono::seconds limit) {
+  const std::string sql =
+      "SELECT count(*) FROM pg_stat_replication WHERE application_name = '" +
+      name + "' AND sync_state = '" + state +
+      "' AND replay_lsn >= pg_current_wal_lsn()";
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (Query(sql) == "1") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void PostgresServer::StopStreaming() {
+  Query("ALTER SYSTEM SET primary_conninfo = ''");
+  Query("SELECT pg_reload_conf()");
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline &&
+         Query("SELECT count(*) FROM pg_stat_wal_receiver") != "0") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void PostgresServer::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  Wait(pid_);
+  pid_ = -1;
+}
+
+bool PostgresServer::Promote() {
+  const int rc = Wait(Spawn({std::string(kBin) + "pg_ctl", "promote", "-w",
+                             "-t", "60", "-D", dir_ + "/data"},
+                            dir_ + "/promote.log", false));
+  if (rc != 0) {
+    ADD_FAILURE() << "pg_ctl promote failed (" << rc << "): see " << dir_
+                  << "/promote.log";
+    return false;
+  }
+  return Query("SELECT pg_is_in_recovery()") == "f";
 }
 
 PostgresServer::~PostgresServer() {
