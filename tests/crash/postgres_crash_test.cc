@@ -17,6 +17,7 @@
 
 #include "commands/engine.h"
 #include "domain/codec/codec.h"
+#include "tests/crash/child_said.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/files.h"
 #include "tests/testing/postgres_server.h"
@@ -29,43 +30,7 @@ using namespace std::chrono_literals;
 
 constexpr int kOrgs = 4;
 
-const domain::Actor& Admin() {
-  static const domain::Actor admin =
-      domain::Actor::Person("u-admin", "admin@example.com", "Admin");
-  return admin;
-}
-
 std::string Org(int i) { return "p-" + std::to_string(i); }
-
-// What one child said: acknowledged keys, keys refused after every retry
-// lost a race (concurrency_conflict: nothing appended), and keys sent
-// without an answer.
-struct Said {
-  std::map<std::string, std::string> acked;  // key -> org
-  std::map<std::string, std::string> lost;   // key -> org
-  std::map<std::string, std::string> open;   // key -> org
-};
-
-Said Parse(const std::string& out) {
-  Said said;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::string verb, org, key;
-    words >> verb >> org >> key;
-    if (verb == "send") said.open[key] = org;
-    if (verb == "ack") {
-      said.open.erase(key);
-      said.acked[key] = org;
-    }
-    if (verb == "conflict") {
-      said.open.erase(key);
-      said.lost[key] = org;
-    }
-  }
-  return said;
-}
 
 class PostgresCrash : public ::testing::Test {
  protected:
@@ -82,7 +47,7 @@ class PostgresCrash : public ::testing::Test {
     for (int i = 0; i < kOrgs; ++i) {
       commands::CommandRequest r;
       r.envelope.org = Org(i);
-      r.envelope.actor = Admin();
+      r.envelope.actor = ChildAdmin();
       r.envelope.command = domain::CreateOrganization{"enterprise"};
       ASSERT_TRUE(engine_->Execute(r).ok());
     }
@@ -109,12 +74,7 @@ class PostgresCrash : public ::testing::Test {
   // The command a child sent, again, with its key.
   commands::CommandOutcome Retry(const std::string& org,
                                  const std::string& key) {
-    commands::CommandRequest r;
-    r.envelope.org = org;
-    r.envelope.actor = Admin();
-    r.envelope.command = domain::CreateTeam{key, "Team"};
-    r.idempotency_key = key;
-    return engine_->Execute(std::move(r));
+    return engine_->Execute(ChildCommand(org, key));
   }
 
   std::string url_;
@@ -162,7 +122,7 @@ TEST_F(PostgresCrash, ReplicasKilledDuringGroupCommitsLoseNothing) {
 
     CatchUp();
     for (ChildProcess* child : {&a, &b}) {
-      Said said = Parse(child->output());
+      Said said = ParseSaid(child->output());
       for (const auto& [key, org] : said.acked) {
         ++acked_total;
         EXPECT_EQ(teams_[key], 1)
@@ -184,7 +144,7 @@ TEST_F(PostgresCrash, ReplicasKilledDuringGroupCommitsLoseNothing) {
     }
     CatchUp();
     for (ChildProcess* child : {&a, &b}) {
-      for (const auto& [key, org] : Parse(child->output()).open) {
+      for (const auto& [key, org] : ParseSaid(child->output()).open) {
         EXPECT_EQ(teams_[key], 1) << "cycle " << cycle << ": retried " << key
                                   << " applied " << teams_[key] << " times";
       }

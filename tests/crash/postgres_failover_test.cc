@@ -19,6 +19,7 @@
 
 #include <cstdlib>
 #include <future>
+#include <initializer_list>
 #include <map>
 #include <random>
 #include <sstream>
@@ -26,6 +27,7 @@
 #include "commands/engine.h"
 #include "domain/codec/codec.h"
 #include "eventstore/postgres/postgres_event_store.h"
+#include "tests/crash/child_said.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/files.h"
 #include "tests/testing/postgres_server.h"
@@ -39,12 +41,6 @@ using namespace std::chrono_literals;
 constexpr int kOrgs = 4;
 constexpr char kDb[] = "ledger";
 
-const domain::Actor& Admin() {
-  static const domain::Actor admin =
-      domain::Actor::Person("u-admin", "admin@example.com", "Admin");
-  return admin;
-}
-
 std::string Org(int i) { return "f-" + std::to_string(i); }
 
 // The URL naming both servers; libpq takes the one that accepts writes.
@@ -52,38 +48,6 @@ std::string BothUrl(const PostgresServer& a, const PostgresServer& b) {
   return "postgresql://postgres@127.0.0.1:" + std::to_string(a.port()) +
          ",127.0.0.1:" + std::to_string(b.port()) + "/" + kDb +
          "?target_session_attrs=read-write";
-}
-
-// What a replica said: keys acknowledged, refused after lost races
-// (nothing appended), and sent without an answer before it was killed;
-// and how many answers it had after the standby was promoted.
-struct Said {
-  std::map<std::string, std::string> acked;  // key -> org
-  std::map<std::string, std::string> lost;
-  std::map<std::string, std::string> open;
-  int unavailable = 0;
-};
-
-Said Parse(const std::string& out) {
-  Said said;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::string verb, org, key;
-    words >> verb >> org >> key;
-    if (verb == "send") said.open[key] = org;
-    if (verb == "unavailable") said.unavailable += 1;
-    if (verb == "ack") {
-      said.open.erase(key);
-      said.acked[key] = org;
-    }
-    if (verb == "conflict") {
-      said.open.erase(key);
-      said.lost[key] = org;
-    }
-  }
-  return said;
 }
 
 std::size_t Acks(const std::string& out) {
@@ -133,12 +97,7 @@ class Checker {
 
   commands::CommandOutcome Retry(const std::string& org,
                                  const std::string& key) {
-    commands::CommandRequest r;
-    r.envelope.org = org;
-    r.envelope.actor = Admin();
-    r.envelope.command = domain::CreateTeam{key, "Team"};
-    r.idempotency_key = key;
-    return engine_->Execute(std::move(r));
+    return engine_->Execute(ChildCommand(org, key));
   }
 
  private:
@@ -169,7 +128,7 @@ TEST(PostgresFailover,
     for (int i = 0; i < kOrgs; ++i) {
       commands::CommandRequest r;
       r.envelope.org = Org(i);
-      r.envelope.actor = Admin();
+      r.envelope.actor = ChildAdmin();
       r.envelope.command = domain::CreateOrganization{"enterprise"};
       ASSERT_TRUE(setup.engine().Execute(r).ok());
     }
@@ -237,7 +196,7 @@ TEST(PostgresFailover,
     std::map<std::string, int> teams = checker.Teams();
     std::vector<std::pair<std::string, std::string>> open;
     for (ChildProcess* child : {&a, &b}) {
-      Said said = Parse(child->output());
+      Said said = ParseSaid(child->output());
       unavailable_total += said.unavailable;
       for (const auto& [key, org] : said.acked) {
         ++acked_total;
@@ -348,6 +307,17 @@ auto UntilReachable(Op op) {
   return r;
 }
 
+// A store's refusal of a database that forked: kCorruption, its message
+// naming each of `parts`.
+void ExpectFork(const Status& status,
+                std::initializer_list<const char*> parts) {
+  EXPECT_EQ(status.code(), Code::kCorruption) << status.ToString();
+  for (const char* part : parts) {
+    EXPECT_NE(status.message().find(part), std::string::npos)
+        << "no \"" << part << "\" in: " << status.message();
+  }
+}
+
 TEST(PostgresFailover, AnAsynchronousStandbyPromotedBehindIsAForkAndIsRefused) {
   std::unique_ptr<PostgresServer> primary = PostgresServer::NewPrimary("a0");
   ASSERT_NE(primary, nullptr);
@@ -390,24 +360,14 @@ TEST(PostgresFailover, AnAsynchronousStandbyPromotedBehindIsAForkAndIsRefused) {
   Result<eventstore::LogHead> head =
       UntilReachable([&] { return reader->Head(); });
   ASSERT_FALSE(head.ok());
-  EXPECT_EQ(head.status().code(), Code::kCorruption)
-      << head.status().ToString();
-  EXPECT_NE(head.status().message().find("has seen position 15"),
-            std::string::npos)
-      << head.status().message();
-  EXPECT_NE(head.status().message().find("its log ends at position 10"),
-            std::string::npos)
-      << head.status().message();
+  ExpectFork(head.status(),
+             {"has seen position 15", "its log ends at position 10"});
 
   // The stopped replica, started again, remembers what it saw.
   auto restarted =
       UntilReachable([&] { return TryOpen(url, dir.Sub("state")); });
   ASSERT_FALSE(restarted.ok());
-  EXPECT_EQ(restarted.status().code(), Code::kCorruption)
-      << restarted.status().ToString();
-  EXPECT_NE(restarted.status().message().find("has seen position 15"),
-            std::string::npos)
-      << restarted.status().message();
+  ExpectFork(restarted.status(), {"has seen position 15"});
 
   // A replica that knows nothing (in memory, or new) writes on: positions
   // 11-20 hold other records now.
@@ -423,14 +383,8 @@ TEST(PostgresFailover, AnAsynchronousStandbyPromotedBehindIsAForkAndIsRefused) {
   Result<eventstore::AppendResult> appended =
       UntilReachable([&] { return Append(*writer, Create("s-next")); });
   ASSERT_FALSE(appended.ok());
-  EXPECT_EQ(appended.status().code(), Code::kCorruption)
-      << appended.status().ToString();
-  const std::string& why = appended.status().message();
-  EXPECT_NE(why.find("the log forked"), std::string::npos) << why;
-  EXPECT_NE(why.find("has seen position 15"), std::string::npos) << why;
-  EXPECT_NE(why.find("its record at position 15 has the hash"),
-            std::string::npos)
-      << why;
+  ExpectFork(appended.status(), {"the log forked", "has seen position 15",
+                                 "its record at position 15 has the hash"});
   // And stays stopped: reads and appends fail with the same reason, and
   // nothing more is written.
   EXPECT_EQ(writer->Halted().code(), Code::kCorruption);
