@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace orgledger::eventstore::pg {
@@ -151,17 +152,44 @@ Result<std::unique_ptr<Connection>> Connection::Open(
   // The server's notices (shutdown warnings, ...) are not for our stderr.
   PQsetNoticeProcessor(
       c, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<Connection>(new Connection(c));
+  return std::unique_ptr<Connection>(new Connection(c, options.timeout));
 }
 
-Connection::Connection(pg_conn* c) : c_(c), cancel_(PQgetCancel(c)) {}
+Connection::Connection(pg_conn* c, std::chrono::milliseconds timeout)
+    : c_(c), timeout_(timeout), cancel_(PQgetCancel(c)) {}
 
 Connection::~Connection() {
   if (cancel_ != nullptr) PQfreeCancel(static_cast<PGcancel*>(cancel_));
   PQfinish(c_);
 }
 
-bool Connection::ok() const { return PQstatus(c_) == CONNECTION_OK; }
+bool Connection::ok() const {
+  return !timed_out_ && PQstatus(c_) == CONNECTION_OK;
+}
+
+bool Connection::AwaitResult(std::chrono::steady_clock::time_point deadline) {
+  while (PQisBusy(c_) == 1) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out_ = true;
+      return false;
+    }
+    pollfd fd{PQsocket(c_), POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      timed_out_ = true;
+      return false;
+    }
+    if (PQconsumeInput(c_) != 1) return false;
+  }
+  return true;
+}
+
+Status Connection::TimedOut() const {
+  return Unavailable("PostgreSQL did not answer within " +
+                     std::to_string(timeout_.count()) + " ms (" + Describe() +
+                     "); the connection is dropped");
+}
 
 std::string Connection::Describe() const {
   std::string host = PQhost(c_) != nullptr ? PQhost(c_) : "?";
@@ -181,19 +209,35 @@ Result<Rows> Connection::Exec(const Statement& s) {
     if (!r.ok()) return r.status();
     return std::move(r->front());
   }
-  PGresult* r;
+  int queued;
   if (s.params.empty() && !s.binary_results) {
-    r = PQexec(c_, s.sql.c_str());
+    queued = PQsendQuery(c_, s.sql.c_str());
   } else {
     Bound b(s.params);
-    r = PQexecParams(c_, s.sql.c_str(), b.n(), nullptr, b.values.data(),
-                     b.lengths.data(), b.formats.data(),
-                     s.binary_results ? 1 : 0);
+    queued = PQsendQueryParams(c_, s.sql.c_str(), b.n(), nullptr,
+                               b.values.data(), b.lengths.data(),
+                               b.formats.data(), s.binary_results ? 1 : 0);
   }
-  Rows rows(r);
-  if (r == nullptr || !ok()) return Failure("PostgreSQL connection lost");
-  if (!Succeeded(PQresultStatus(r))) return ServerError(r, "PostgreSQL");
-  return rows;
+  if (queued != 1) return Failure("PostgreSQL connection lost");
+  // As PQexec: the last result, or the first error (the server runs
+  // nothing after it).
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  Rows last(nullptr);
+  Status error;
+  for (;;) {
+    if (!AwaitResult(deadline)) {
+      return timed_out_ ? TimedOut() : Failure("PostgreSQL connection lost");
+    }
+    PGresult* r = PQgetResult(c_);
+    if (r == nullptr) break;
+    if (!Succeeded(PQresultStatus(r)) && error.ok()) {
+      error = ServerError(r, "PostgreSQL");
+    }
+    last = Rows(r);
+  }
+  if (!ok()) return Failure("PostgreSQL connection lost");
+  if (!error.ok()) return error;
+  return last;
 }
 
 Result<std::vector<Rows>> Connection::Pipeline(
@@ -257,7 +301,14 @@ Result<std::vector<Rows>> Connection::Pipeline(
   std::vector<Rows> out;
   Status first_error;
   std::size_t at = 0;  // the item of `order` whose results come in
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
   for (;;) {
+    if (!AwaitResult(deadline)) {
+      Status st =
+          timed_out_ ? TimedOut() : Failure("PostgreSQL connection lost");
+      leave();
+      return st;
+    }
     PGresult* r = PQgetResult(c_);
     if (r == nullptr) {
       if (!ok()) {

@@ -105,7 +105,8 @@ class Connection {
 
   // Runs one statement (or several separated by ';' when `params` is empty)
   // and returns the last one's rows. kUnavailable when the connection
-  // failed; the server's error otherwise (SqlError).
+  // failed or no answer came within the timeout; the server's error
+  // otherwise (SqlError).
   Result<Rows> Exec(const Statement& statement);
 
   // Sends every statement in one pipeline, one round trip, and returns each
@@ -133,9 +134,18 @@ class Connection {
   void Cancel();
 
  private:
-  explicit Connection(pg_conn* c);
+  Connection(pg_conn* c, std::chrono::milliseconds timeout);
   Status Failure(const std::string& what) const;
+  // Waits until the next result can be read without blocking, at most
+  // until `deadline`: false when the connection failed or the time ran out
+  // (then it is broken for good: a reply may still be on its way).
+  bool AwaitResult(std::chrono::steady_clock::time_point deadline);
+  Status TimedOut() const;
   pg_conn* c_;
+  // Every round trip's limit on this side too: a server that does not
+  // answer at all (a partition) cannot enforce its statement_timeout.
+  std::chrono::milliseconds timeout_;
+  bool timed_out_ = false;
   // The statements prepared on this connection: SQL -> name.
   std::unordered_map<std::string, std::string> prepared_;
   void* cancel_ = nullptr;  // PGcancel*

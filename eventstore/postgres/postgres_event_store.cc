@@ -578,6 +578,8 @@ class PostgresEventStore final : public EventStore {
   Status CheckExtends(pg::Connection& c);
 
   void WriterLoop();
+  // Answers every queued append with `why` (their group never ran).
+  void FailQueued(const Status& why);
   void WriteGroup(std::vector<Pending>& group);
   // The group's transaction; fills `results`. On a failure the returned
   // status is every append's answer.
@@ -724,12 +726,33 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
   Status s = Commit(group, results, &last);
   if (!s.ok()) {
     for (Pending& p : group) p.done(s);
+    if (writer_conn_ == nullptr || !writer_conn_->ok()) FailQueued(s);
     return;
   }
   PublishCommitted(last);
   const std::uint64_t ok = AnswerGroup(group, results);
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.appends += ok;
+}
+
+void PostgresEventStore::FailQueued(const Status& why) {
+  // The database is out of reach (down, or silent behind a partition): the
+  // appends queued behind the failed group would each wait as long again
+  // for the same answer, so a command waits at most one timeout. None of
+  // them was sent.
+  std::deque<Pending> queued;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queued.swap(queue_);
+  }
+  if (queued.empty()) return;
+  const Status behind = why.code() == Code::kCorruption
+                            ? why
+                            : Unavailable(
+                                  "append not sent, nothing acknowledged: the "
+                                  "group before it failed: " +
+                                  why.message());
+  for (Pending& p : queued) p.done(behind);
 }
 
 // The statement that writes `w`: its records and outcomes (a stream head

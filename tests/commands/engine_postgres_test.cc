@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "domain/codec/codec.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/tcp_proxy.h"
 #include "tests/testing/test_dir.h"
 
 namespace orgledger::commands::testing {
@@ -212,6 +214,132 @@ TEST(EnginePostgres, ServerStoppedUnderLoadLosesNothingAcknowledged) {
     EXPECT_EQ(in_log[team], 1) << team;
   }
   for (const auto& [team, n] : in_log) EXPECT_EQ(n, 1) << team;
+  auto report = store.Verify(0, 0);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << report->problem;
+}
+
+// SPEC §7 "Faults": a partition between a replica and the database (a
+// proxy that holds every byte). The replica's commands end unavailable
+// within its timeout rather than waiting on a silent socket; when the link
+// comes back it reconnects by itself, and the commands it had sent, which
+// the server may run late (their bytes were held, not lost), are applied at
+// most once: a retry with the key answers them, nothing is in the log twice.
+TEST(EnginePostgres, APartitionTimesOutAndHealsWithoutDoubling) {
+  auto* server = orgledger::testing::PostgresServer::Shared();
+  ASSERT_NE(server, nullptr);
+  const std::string url = server->NewDatabase();
+  orgledger::testing::TcpProxy proxy(server->port());
+  std::string via = url;
+  const std::string port = ":" + std::to_string(server->port());
+  via.replace(via.find(port), port.size(), ":" + std::to_string(proxy.port()));
+  // libpq waits at least 2 s for a connection whatever its
+  // connect_timeout, so 2 s is the least timeout that bounds every step.
+  constexpr auto kTimeout = 2s;
+  constexpr auto kPartition = 5s;
+  EngineOptions options;
+  options.postgres.url = via;
+  options.postgres.timeout = kTimeout;
+  options.editions = domain::EditionCatalog::Default();
+  options.context = std::make_shared<TestContext>(options.editions);
+  options.threads = 2;
+  auto engine = Engine::Open(std::move(options));
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  constexpr int kWriters = 4;
+  for (int w = 0; w < kWriters; ++w) {
+    const std::string org = "org-" + std::to_string(w);
+    ASSERT_TRUE((*engine)
+                    ->Execute(Request(org, Admin(org),
+                                      domain::CreateOrganization{"enterprise"}))
+                    .ok());
+  }
+  auto command = [](const std::string& org, const std::string& team) {
+    return WithKey(Request(org, Admin(org), domain::CreateTeam{team, "T"}),
+                   team);
+  };
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::set<std::string> acknowledged;             // org/team
+  std::map<std::string, std::string> unanswered;  // team -> org
+  std::chrono::milliseconds slowest_unavailable{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      const std::string org = "org-" + std::to_string(w);
+      for (int i = 0; !stop.load(); ++i) {
+        const std::string team =
+            "t" + std::to_string(w) + "-" + std::to_string(i);
+        const auto start = std::chrono::steady_clock::now();
+        CommandOutcome o = (*engine)->Execute(command(org, team));
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - start);
+        std::lock_guard<std::mutex> lock(mu);
+        if (o.ok()) {
+          acknowledged.insert(org + "/" + team);
+        } else if (o.error.code() == Code::kUnavailable) {
+          unanswered[team] = org;
+          slowest_unavailable = std::max(slowest_unavailable, took);
+        } else {
+          ADD_FAILURE() << o.error.ToString();
+        }
+      }
+    });
+  }
+  auto acked = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acknowledged.size();
+  };
+  std::this_thread::sleep_for(300ms);
+  proxy.Partition(true);
+  std::this_thread::sleep_for(kPartition - 500ms);
+  const std::size_t during = acked();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(acked(), during) << "acknowledged through a partition";
+  proxy.Partition(false);
+  const std::size_t healed = acked();
+  for (int i = 0; i < 200 && acked() < healed + 50; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  stop.store(true);
+  for (auto& t : writers) t.join();
+  EXPECT_GT(acked(), healed + 50) << "no recovery after the partition";
+  ASSERT_FALSE(unanswered.empty()) << "the partition was not noticed";
+  // Within the timeout (what a command queued behind a failed group waited
+  // is answered with that group); the margin is for a loaded machine.
+  EXPECT_LE(slowest_unavailable, kTimeout + 1s);
+  std::printf(
+      "[partition] %zu acknowledged, %zu unavailable during %d ms of "
+      "partition, slowest unavailable answer %lld ms (timeout %lld ms)\n",
+      acknowledged.size(), unanswered.size(),
+      static_cast<int>(std::chrono::milliseconds(kPartition).count()),
+      static_cast<long long>(slowest_unavailable.count()),
+      static_cast<long long>(std::chrono::milliseconds(kTimeout).count()));
+
+  // Every command without an answer, again with its key: applied once.
+  for (const auto& [team, org] : unanswered) {
+    CommandOutcome o = (*engine)->Execute(command(org, team));
+    ASSERT_TRUE(o.ok()) << team << ": " << o.error.ToString();
+    acknowledged.insert(org + "/" + team);
+  }
+  std::map<std::string, int> in_log;
+  eventstore::EventStore& store = (*engine)->store();
+  for (eventstore::Position p = 1;;) {
+    auto batch = store.ReadAll(p, 1000);
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    if (batch->empty()) break;
+    for (const auto& e : *batch) {
+      if (e.type != "TeamCreated") continue;
+      auto event = codec::DecodeEvent(e.type, e.payload);
+      ASSERT_TRUE(event.ok());
+      in_log[e.stream + "/" + std::get<domain::TeamCreated>(*event).team] += 1;
+    }
+    p = batch->back().position + 1;
+  }
+  for (const std::string& team : acknowledged) {
+    EXPECT_EQ(in_log[team], 1) << team;
+  }
+  for (const auto& [team, n] : in_log) EXPECT_EQ(n, 1) << team;
+  EXPECT_EQ(in_log.size(), acknowledged.size());
   auto report = store.Verify(0, 0);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->ok) << report->problem;

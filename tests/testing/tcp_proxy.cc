@@ -60,6 +60,10 @@ void TcpProxy::CutAfter(std::string marker) {
 
 void TcpProxy::AcceptLoop() {
   while (!stop_.load()) {
+    if (partitioned_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     pollfd fd{listener_, POLLIN, 0};
     if (::poll(&fd, 1, 50) <= 0) continue;
     const int client = ::accept(listener_, nullptr, nullptr);
@@ -85,6 +89,10 @@ void TcpProxy::Pump(int client, int server) {
     if (cut_at.has_value() &&
         Clock::now() - *cut_at > std::chrono::milliseconds(200)) {
       break;
+    }
+    if (partitioned_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
     }
     if (::poll(fds, 2, 50) <= 0) continue;
     bool done = false;

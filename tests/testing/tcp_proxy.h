@@ -1,7 +1,8 @@
 // TcpProxy: forwards one loopback port to another, and can cut a
 // connection at a chosen moment: right after forwarding the client's bytes
 // that contain a marker, before any answer comes back. For tests of a lost
-// answer (a commit sent, its result never received).
+// answer (a commit sent, its result never received), or hold every byte
+// for a while (a partition).
 #ifndef ORGLEDGER_TESTS_TESTING_TCP_PROXY_H_
 #define ORGLEDGER_TESTS_TESTING_TCP_PROXY_H_
 
@@ -30,6 +31,12 @@ class TcpProxy {
   void CutAfter(std::string marker);
   // Whether an armed cut happened.
   bool cut() const { return cut_.load(); }
+  // A network partition: while on, no byte passes either way on any
+  // connection (each side's writes wait in the kernel's buffers, as
+  // packets a dead link drops would be retransmitted) and new connections
+  // are not accepted (the kernel's backlog holds them). Off: everything
+  // held goes through, as when the link comes back.
+  void Partition(bool on) { partitioned_.store(on); }
 
  private:
   void AcceptLoop();
@@ -40,6 +47,7 @@ class TcpProxy {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> cut_{false};
+  std::atomic<bool> partitioned_{false};
   std::mutex mu_;
   std::string marker_;
   std::vector<std::thread> pumps_;
