@@ -181,10 +181,11 @@ int main(int argc, char** argv) {
   auto fs = power ? std::make_shared<testing::FaultInjectionFs>() : nullptr;
   std::atomic<bool> stop{false};
 
-  // In failover, two writers on each of four organizations.
+  // In failover, two writers on each of the four organizations of
+  // postgres (p-0..p-3).
   auto org_of = [&](int w) {
-    return scenario.substr(0, 1) + "-" +
-           std::to_string(scenario == "failover" ? w % 4 : w);
+    if (scenario == "failover") return "p-" + std::to_string(w % 4);
+    return scenario.substr(0, 1) + "-" + std::to_string(w);
   };
   auto prefix_of = [&](int w, const char* phase) {
     return tag + phase + std::to_string(w);

@@ -12,16 +12,23 @@
 // from the new primary and the next cycle fails it over in turn.
 // Cycles: ORGLEDGER_PG_FAILOVERS (default 10).
 //
+// The outbox's lease across a failover: its holder goes away with the
+// primary; the other replica takes the lease over on the new primary and
+// delivers, so every invitation is emailed.
+//
 // Asynchronous standby promoted behind its primary: the engine that saw
 // the lost commits refuses to go on, naming both positions; so does one
 // whose last position now holds another record.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <initializer_list>
 #include <map>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "commands/engine.h"
@@ -41,7 +48,7 @@ using namespace std::chrono_literals;
 constexpr int kOrgs = 4;
 constexpr char kDb[] = "ledger";
 
-std::string Org(int i) { return "f-" + std::to_string(i); }
+std::string Org(int i) { return "p-" + std::to_string(i); }
 
 // The URL naming both servers; libpq takes the one that accepts writes.
 std::string BothUrl(const PostgresServer& a, const PostgresServer& b) {
@@ -268,6 +275,102 @@ Result<eventstore::AppendResult> Append(eventstore::EventStore& store,
                       done.set_value(std::move(r));
                     });
   return answer.get();
+}
+
+// What one replica's outbox handed over: invitation ids.
+struct Outbox {
+  std::mutex mu;
+  std::set<std::string> sent;
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(mu);
+    return sent.size();
+  }
+};
+
+std::unique_ptr<commands::Engine> OpenMailing(const std::string& url,
+                                              Outbox* box) {
+  commands::EngineOptions options;
+  options.postgres.url = url;
+  options.postgres.timeout = 2s;
+  options.outbox_lease_ttl = 600ms;
+  options.invite_email_sender = [box](const projections::InviteEmail& e) {
+    std::lock_guard<std::mutex> lock(box->mu);
+    box->sent.insert(e.invite_id);
+    return true;
+  };
+  auto engine = commands::Engine::Open(std::move(options));
+  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+  return engine.ok() ? std::move(*engine) : nullptr;
+}
+
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 600 && !done(); ++i) std::this_thread::sleep_for(50ms);
+  return done();
+}
+
+TEST(PostgresFailover, TheOutboxLeaseMovesWhenItsHolderDiesWithThePrimary) {
+  std::unique_ptr<PostgresServer> primary = PostgresServer::NewPrimary("o0");
+  ASSERT_NE(primary, nullptr);
+  primary->Query(std::string("CREATE DATABASE ") + kDb);
+  std::unique_ptr<PostgresServer> standby = primary->NewStandby("o1");
+  ASSERT_NE(standby, nullptr);
+  primary->SetSynchronousStandby("o1");
+  ASSERT_TRUE(primary->WaitForStandby("o1", "sync", 30s));
+  const std::string url = BothUrl(*primary, *standby);
+  Outbox first_box, second_box;
+  std::unique_ptr<commands::Engine> first = OpenMailing(url, &first_box);
+  ASSERT_NE(first, nullptr);
+  std::set<std::string> invited;
+  auto invite = [&](commands::Engine& engine, int i) {
+    commands::CommandRequest r;
+    r.envelope.org = Org(0);
+    r.envelope.actor = ChildAdmin();
+    r.envelope.command = domain::InviteMember{
+        "p" + std::to_string(i) + "@acme.example", "member"};
+    r.idempotency_key = "invite-" + std::to_string(i);
+    // Sent again with its key while no primary accepts writes.
+    commands::CommandOutcome o = engine.Execute(r);
+    for (int tries = 0;
+         tries < 600 && !o.ok() && o.error.code() == Code::kUnavailable;
+         ++tries) {
+      std::this_thread::sleep_for(50ms);
+      o = engine.Execute(r);
+    }
+    ASSERT_TRUE(o.ok()) << o.error.ToString();
+    invited.insert(o.invite_id.value_or(""));
+  };
+  {
+    commands::CommandRequest r;
+    r.envelope.org = Org(0);
+    r.envelope.actor = ChildAdmin();
+    r.envelope.command = domain::CreateOrganization{"enterprise"};
+    ASSERT_TRUE(first->Execute(r).ok());
+  }
+  for (int i = 0; i < 3; ++i) invite(*first, i);
+  ASSERT_TRUE(Eventually([&] { return first_box.size() == 3; }));
+  std::unique_ptr<commands::Engine> second = OpenMailing(url, &second_box);
+  ASSERT_NE(second, nullptr);
+  const std::string holder = primary->Query(
+      "SELECT holder FROM orgledger_leases WHERE name = 'invite_email'", kDb);
+
+  // The primary's machine is lost, and the replica holding the lease with
+  // it; the standby is promoted.
+  primary->Kill();
+  first.reset();
+  ASSERT_TRUE(standby->Promote());
+  for (int i = 3; i < 6; ++i) invite(*second, i);
+  ASSERT_TRUE(Eventually([&] { return second_box.size() >= 3; }))
+      << "the lease did not move: " << second_box.size() << " sent";
+  std::set<std::string> delivered = first_box.sent;
+  {
+    std::lock_guard<std::mutex> lock(second_box.mu);
+    delivered.insert(second_box.sent.begin(), second_box.sent.end());
+  }
+  EXPECT_EQ(delivered, invited);
+  EXPECT_NE(standby->Query("SELECT holder FROM orgledger_leases WHERE name = "
+                           "'invite_email'",
+                           kDb),
+            holder);
 }
 
 // `follow`: with a follower, which reconnects within 100 ms of a failover
