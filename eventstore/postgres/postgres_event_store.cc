@@ -578,8 +578,9 @@ class PostgresEventStore final : public EventStore {
   Status CheckExtends(pg::Connection& c);
 
   void WriterLoop();
-  // Answers every queued append with `why` (their group never ran).
-  void FailQueued(const Status& why);
+  // Answers `group` with `why`, and the appends queued behind it too when
+  // the connection is lost (they were not sent).
+  void FailGroup(std::vector<Pending>& group, const Status& why);
   void WriteGroup(std::vector<Pending>& group);
   // The group's transaction; fills `results`. On a failure the returned
   // status is every append's answer.
@@ -725,8 +726,7 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
   Position last = 0;
   Status s = Commit(group, results, &last);
   if (!s.ok()) {
-    for (Pending& p : group) p.done(s);
-    if (writer_conn_ == nullptr || !writer_conn_->ok()) FailQueued(s);
+    FailGroup(group, s);
     return;
   }
   PublishCommitted(last);
@@ -735,16 +735,19 @@ void PostgresEventStore::WriteGroup(std::vector<Pending>& group) {
   stats_.appends += ok;
 }
 
-void PostgresEventStore::FailQueued(const Status& why) {
-  // The database is out of reach (down, or silent behind a partition): the
-  // appends queued behind the failed group would each wait as long again
-  // for the same answer, so a command waits at most one timeout. None of
-  // them was sent.
+void PostgresEventStore::FailGroup(std::vector<Pending>& group,
+                                   const Status& why) {
+  // When the database is out of reach (down, or silent behind a
+  // partition), the appends queued behind the group would each wait as long
+  // again for the same answer, so a command waits at most one timeout. They
+  // are taken before the group is answered: what its callers append next
+  // (a retry) is a new attempt.
   std::deque<Pending> queued;
-  {
+  if (writer_conn_ == nullptr || !writer_conn_->ok()) {
     std::lock_guard<std::mutex> lock(queue_mu_);
     queued.swap(queue_);
   }
+  for (Pending& p : group) p.done(why);
   if (queued.empty()) return;
   const Status behind = why.code() == Code::kCorruption
                             ? why
