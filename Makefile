@@ -21,7 +21,8 @@ run: build
 	@mkdir -p var
 	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 \
 	  --secret-file var/secret --admin-secret-file var/admin-secret \
-	  --backup-dir var/backups
+	  --backup-dir var/backups \
+	  --public-url http://127.0.0.1:8080 --dev-mail-log
 
 # Two replicas over one private PostgreSQL (scripts/cluster): :8080, :8081.
 cluster: build

@@ -658,13 +658,20 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
     return s;
   }
   std::unique_ptr<projections::Outbox> outbox;
-  if (options.invite_email_sender) {
+  if (options.invite_email_sender || options.invite_email_acceptor) {
+    projections::OutboxBacklog backlog{
+        options.invite_email_backlog,
+        [context = options.context] { return context->Now(); }};
     Result<std::unique_ptr<projections::Outbox>> started =
         projections::Outbox::Start(
             store.get(), projections::kInviteOutbox,
-            options.invite_email_sender, options.logger,
+            options.invite_email_acceptor
+                ? options.invite_email_acceptor
+                : projections::AcceptorOf(options.invite_email_sender),
+            options.logger,
             projections::OutboxLease{LeaseHolderName(),
-                                     options.outbox_lease_ttl});
+                                     options.outbox_lease_ttl},
+            std::move(backlog));
     if (!started.ok()) return started.status();
     outbox = std::move(*started);
   }

@@ -106,6 +106,15 @@ struct EngineOptions {
   // InviteResent, at-least-once, with its own checkpoint, surviving
   // restarts). Default: empty = the engine sends nothing.
   projections::InviteEmailSender invite_email_sender;
+  // Or a sender that delivers later, in its own order (a mail queue,
+  // projections/outbox.h); used instead of invite_email_sender when set.
+  // It must stop calling its `done`s before the engine is destroyed.
+  projections::InviteEmailAcceptor invite_email_acceptor;
+  // The first time the outbox starts on a database that already has
+  // invitations, send only those still pending whose last email went out
+  // within this long (SPEC §9; serve's --mail-backlog, 7 days). Unset:
+  // every email of the log.
+  std::optional<std::chrono::microseconds> invite_email_backlog;
   // On a shared store (PostgreSQL), the engines' outboxes take turns
   // through a lease in the store: one delivers, the others take over
   // within this long after it stops renewing (projections/outbox.h).

@@ -70,16 +70,27 @@ Status HandOverOutbox(eventstore::EventStore& to, const std::string& name,
   return Status::Ok();
 }
 
+InviteEmailAcceptor AcceptorOf(InviteEmailSender sender) {
+  return [sender = std::move(sender)](const InviteEmail& email,
+                                      const InviteEmailDone& done) {
+    if (!sender(email)) return false;
+    done();
+    return true;
+  };
+}
+
 Outbox::Outbox(eventstore::EventStore* store, std::string name,
-               InviteEmailSender sender, std::shared_ptr<spdlog::logger> logger,
-               OutboxLease lease)
+               InviteEmailAcceptor accept,
+               std::shared_ptr<spdlog::logger> logger, OutboxLease lease,
+               OutboxBacklog backlog)
     : store_(store),
       name_(std::move(name)),
-      sender_(std::move(sender)),
+      accept_(std::move(accept)),
       logger_(std::move(logger)),
       lease_(std::move(lease)),
       leased_(store->shared()),
-      holding_(!leased_) {}
+      holding_(!leased_),
+      backlog_options_(std::move(backlog)) {}
 
 Outbox::~Outbox() {
   {
@@ -93,16 +104,26 @@ Outbox::~Outbox() {
 }
 
 Result<std::unique_ptr<Outbox>> Outbox::Start(
-    eventstore::EventStore* store, std::string name, InviteEmailSender sender,
-    std::shared_ptr<spdlog::logger> logger, OutboxLease lease) {
+    eventstore::EventStore* store, std::string name, InviteEmailAcceptor accept,
+    std::shared_ptr<spdlog::logger> logger, OutboxLease lease,
+    OutboxBacklog backlog) {
   std::unique_ptr<Outbox> outbox(
-      new Outbox(store, std::move(name), std::move(sender), std::move(logger),
-                 std::move(lease)));
+      new Outbox(store, std::move(name), std::move(accept), std::move(logger),
+                 std::move(lease), std::move(backlog)));
+  Result<std::optional<std::string>> kept =
+      store->state().Get(CheckpointKey(outbox->name_));
+  if (!kept.ok()) return kept.status();
   Result<eventstore::Position> cp =
       ReadOutboxCheckpoint(store->state(), outbox->name_);
   if (!cp.ok()) return cp.status();
   if (outbox->leased_ && outbox->lease_.holder.empty()) {
     return InvalidArgument("an outbox on a shared store needs a holder name");
+  }
+  // Never started on this database (no checkpoint): the log as it is now
+  // is a backlog. On a shared store the lease's checkpoint says whether an
+  // outbox delivered before (Renew moves past the backlog then).
+  if (!kept->has_value() && outbox->backlog_options_.backlog.has_value()) {
+    outbox->collect_until_ = store->CommittedPosition();
   }
   // Unleased, its checkpoint is what it handed over; leased, only once it
   // holds the lease (Renew).
@@ -121,6 +142,11 @@ Result<std::unique_ptr<Outbox>> Outbox::Start(
 
 void Outbox::SubscribeFrom(eventstore::Position from) {
   checkpoint_ = from - 1;
+  {
+    std::lock_guard<std::mutex> lock(flight_mu_);
+    followed_ = from - 1;
+    written_ = from - 1;
+  }
   subscription_ = store_->SubscribeBatches(
       from, [this](const std::vector<eventstore::RecordedEvent>& batch,
                    const std::atomic<bool>&) { return OnBatch(batch); });
@@ -143,6 +169,12 @@ void Outbox::Renew() {
   const eventstore::Position shared = **taken;
   std::lock_guard<std::mutex> lock(subscription_mu_);
   subscription_.reset();  // waits for its handler to return
+  if (shared > 0) {
+    // Another replica's outbox delivered up to there: not a first start.
+    std::lock_guard<std::mutex> flight(flight_mu_);
+    collect_until_ = 0;
+    backlog_.clear();
+  }
   const eventstore::Position from = std::min(checkpoint_, shared) + 1;
   holding_ = true;
   if (logger_) {
@@ -163,6 +195,7 @@ void Outbox::LeaseLoop() {
 }
 
 bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
+  if (!FlushBacklog()) return false;
   StateTx tx(&store_->state(), "");
   eventstore::Position done = checkpoint_;
   bool all = true;
@@ -176,6 +209,7 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
       break;
     }
     std::optional<InviteEmail> email;
+    std::optional<std::string> closed;  // an invitation accepted or revoked
     if (const auto* sent = std::get_if<domain::InviteSent>(&e->event)) {
       if (sent->channel == domain::Channel::kEmail) {
         PendingEmail p{std::string(domain::RoleName(sent->role)), sent->email,
@@ -199,42 +233,141 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
       }
     } else if (const auto* a = std::get_if<domain::InviteAccepted>(&e->event)) {
       tx.Delete(InviteKey(name_, e->org, a->invite_id));
+      closed = a->invite_id;
     } else if (const auto* r = std::get_if<domain::InviteRevoked>(&e->event)) {
       tx.Delete(InviteKey(name_, e->org, r->invite_id));
+      closed = r->invite_id;
+    }
+    bool collecting;
+    {
+      std::lock_guard<std::mutex> lock(flight_mu_);
+      collecting = collect_until_ != 0;
+      if (collecting && email.has_value()) {
+        backlog_[{email->org, email->invite_id}] = *email;
+      }
+      if (collecting && closed.has_value()) backlog_.erase({e->org, *closed});
     }
     // Only the lease's holder sends; the others keep the pending
     // invitations for when they take it over.
-    const bool sending = holding_.load();
-    if (email.has_value() && sending && !sender_(*email)) {
-      all = false;  // not handed over: this event again, later
+    if (!collecting && email.has_value() && holding_.load() && !Offer(*email)) {
+      all = false;  // not taken: this event again, later
       break;
     }
     done = recorded.position;
+    if (collecting && done >= collect_until_) {
+      {
+        std::lock_guard<std::mutex> lock(flight_mu_);
+        collect_until_ = 0;
+      }
+      if (!FlushBacklog()) {
+        all = false;  // the rest of the batch after what it kept
+        break;
+      }
+    }
   }
   if (done > checkpoint_) {
     eventstore::StateBatch write;
     tx.CommitTo(&write);
-    write.Put(CheckpointKey(name_), eventstore::EncodeFixed64BE(done));
-    Status s = store_->state().Write(write);
-    if (!s.ok()) {
-      if (logger_) logger_->error("outbox {}: {}", name_, s.ToString());
-      return false;
+    {
+      std::lock_guard<std::mutex> lock(flight_mu_);
+      followed_ = done;
     }
+    if (!Persist(std::move(write))) return false;
     checkpoint_ = done;
-    if (holding_.load()) {
-      if (leased_) {
-        Result<bool> moved = store_->MoveLease(name_, lease_.holder, done);
-        if (!moved.ok() || !*moved) {
-          // Expired and taken, or unreachable: the next holder delivers
-          // from the lease's checkpoint, so nothing after it is lost.
-          holding_ = false;
-          return all;
-        }
-      }
-      notifier_.Publish(done);
-    }
   }
   return all;
+}
+
+bool Outbox::Offer(const InviteEmail& email) {
+  {
+    std::lock_guard<std::mutex> lock(flight_mu_);
+    in_flight_.insert(email.position);
+  }
+  const eventstore::Position position = email.position;
+  if (accept_(email, [this, position] { Done(position); })) return true;
+  std::lock_guard<std::mutex> lock(flight_mu_);
+  in_flight_.erase(position);
+  return false;
+}
+
+bool Outbox::FlushBacklog() {
+  std::vector<InviteEmail> due;
+  {
+    std::lock_guard<std::mutex> lock(flight_mu_);
+    if (collect_until_ != 0 || backlog_.empty()) return true;
+    for (const auto& [key, email] : backlog_) due.push_back(email);
+  }
+  std::sort(due.begin(), due.end(),
+            [](const InviteEmail& a, const InviteEmail& b) {
+              return a.position < b.position;
+            });
+  const std::int64_t oldest =
+      backlog_options_.now() -
+      backlog_options_.backlog.value_or(std::chrono::microseconds(0)).count();
+  std::size_t skipped = 0;
+  for (const InviteEmail& email : due) {
+    if (email.sent_at >= oldest && holding_.load() && !Offer(email)) {
+      return false;  // the rest stays for the next try
+    }
+    if (email.sent_at < oldest) ++skipped;
+    std::lock_guard<std::mutex> lock(flight_mu_);
+    backlog_.erase({email.org, email.invite_id});
+  }
+  if (logger_) {
+    logger_->info(
+        "outbox {}: first start on a log with invitations: {} pending sent "
+        "within the backlog window delivered, {} older not",
+        name_, due.size() - skipped, skipped);
+  }
+  return true;
+}
+
+void Outbox::Done(eventstore::Position position) {
+  {
+    std::lock_guard<std::mutex> lock(flight_mu_);
+    in_flight_.erase(position);
+  }
+  (void)Persist(eventstore::StateBatch());
+}
+
+eventstore::Position Outbox::Durable(eventstore::Position followed) const {
+  if (collect_until_ != 0) return 0;  // a first start's backlog: none yet
+  eventstore::Position durable = followed;
+  if (!in_flight_.empty()) durable = std::min(durable, *in_flight_.begin() - 1);
+  for (const auto& [key, email] : backlog_) {
+    durable = std::min(durable, email.position - 1);
+  }
+  return durable;
+}
+
+bool Outbox::Persist(eventstore::StateBatch write) {
+  std::lock_guard<std::mutex> lock(flight_mu_);
+  const eventstore::Position durable = Durable(followed_);
+  const bool moves = durable > written_;
+  if (moves) {
+    write.Put(CheckpointKey(name_), eventstore::EncodeFixed64BE(durable));
+  }
+  if (write.empty()) return true;
+  Status s = store_->state().Write(write);
+  if (!s.ok()) {
+    if (logger_) logger_->error("outbox {}: {}", name_, s.ToString());
+    return false;
+  }
+  if (!moves) return true;
+  written_ = durable;
+  if (holding_.load()) {
+    if (leased_) {
+      Result<bool> moved = store_->MoveLease(name_, lease_.holder, durable);
+      if (!moved.ok() || !*moved) {
+        // Expired and taken, or unreachable: the next holder delivers
+        // from the lease's checkpoint, so nothing after it is lost.
+        holding_ = false;
+        return true;
+      }
+    }
+    notifier_.Publish(durable);
+  }
+  return true;
 }
 
 }  // namespace orgledger::projections

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages orgledger builds with, when any is missing
 # (and gdb: the crash matrix takes the stacks of a child that hangs;
 # PostgreSQL 15: the PostgreSQL store's tests start a private server;
-# Node.js and npm: the API tests), then the npm packages of package-lock.json
+# Node.js and npm: the API tests; libcurl: SMTP; python3-aiosmtpd: the
+# mail tests' SMTP server), then the npm packages of package-lock.json
 # into ./node_modules when they are not there or the lock file changed.
 # Idempotent and quick when nothing is missing (one dpkg-query). Run as root,
 # or with sudo available.
@@ -16,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcli11-dev
   postgresql-15 libpq-dev
+  libcurl4-openssl-dev python3-aiosmtpd
   gdb curl jq
 )
 

@@ -95,6 +95,41 @@ int VerifyFailed(const Status& s) {
   return kExitCheckFailed;
 }
 
+// Prints the events from *at to the committed position (or o.to) that
+// `o` selects, and moves *at past them.
+Status PrintFrom(eventstore::EventStore& store, const ReplayOptions& o,
+                 std::optional<UnixMicros> since,
+                 std::optional<UnixMicros> until, eventstore::Position* at) {
+  eventstore::Position& next = *at;
+  const eventstore::Position end = store.CommittedPosition();
+  while (next <= end && (o.to == 0 || next <= o.to)) {
+    auto batch = store.ReadAll(next, 4096);
+    if (!batch.ok()) return batch.status();
+    if (batch->empty()) break;
+    for (const eventstore::RecordedEvent& r : *batch) {
+      next = r.position + 1;
+      if (o.to != 0 && r.position > o.to) break;
+      if (!o.org.empty() && r.stream != o.org) continue;
+      if (!o.type.empty() && r.type != o.type) continue;
+      auto e = projections::DecodeProjected(r);
+      if (!e.ok()) return e.status();
+      if (since && e->meta.recorded_at < *since) continue;
+      if (until && e->meta.recorded_at > *until) continue;
+      if (!o.actor.empty()) {
+        const domain::Actor& a = e->meta.actor;
+        const std::string who = a.system ? "system:" + a.service : a.id;
+        if (who != o.actor) continue;
+      }
+      if (o.format == "json") {
+        std::cout << boost::json::serialize(wire::EventToJson(*e)) << "\n";
+      } else {
+        std::cout << wire::EventToText(*e) << "\n";
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunVerify(const VerifyOptions& options) {
@@ -204,34 +239,18 @@ int RunReplay(const ReplayOptions& o) {
       return kExitCheckFailed;
     }
   }
-  const eventstore::Position end = store.CommittedPosition();
-  for (eventstore::Position next = std::max<std::uint64_t>(o.from, 1);
-       next <= end && (o.to == 0 || next <= o.to);) {
-    auto batch = store.ReadAll(next, 4096);
-    if (!batch.ok()) return Fail(batch.status());
-    if (batch->empty()) break;
-    for (const eventstore::RecordedEvent& r : *batch) {
-      next = r.position + 1;
-      if (o.to != 0 && r.position > o.to) break;
-      if (!o.org.empty() && r.stream != o.org) continue;
-      if (!o.type.empty() && r.type != o.type) continue;
-      auto e = projections::DecodeProjected(r);
-      if (!e.ok()) return Fail(e.status());
-      if (since && e->meta.recorded_at < *since) continue;
-      if (until && e->meta.recorded_at > *until) continue;
-      if (!o.actor.empty()) {
-        const domain::Actor& a = e->meta.actor;
-        const std::string who = a.system ? "system:" + a.service : a.id;
-        if (who != o.actor) continue;
-      }
-      if (o.format == "json") {
-        std::cout << boost::json::serialize(wire::EventToJson(*e)) << "\n";
-      } else {
-        std::cout << wire::EventToText(*e) << "\n";
-      }
+  eventstore::Position next = std::max<std::uint64_t>(o.from, 1);
+  for (;;) {
+    if (Status s = PrintFrom(store, o, since, until, &next); !s.ok()) {
+      return Fail(s);
     }
+    if (!o.follow || (o.to != 0 && next > o.to)) return kExitOk;
+    std::cout.flush();
+    // A RocksDB reader catches up with the writer's files; a PostgreSQL
+    // store's follower moves the committed position by itself.
+    if (Status s = store.Refresh(); !s.ok()) return Fail(s);
+    store.WaitForPosition(next, std::chrono::milliseconds(200));
   }
-  return kExitOk;
 }
 
 }  // namespace orgledger::tools

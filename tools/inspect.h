@@ -39,6 +39,9 @@ struct ReplayOptions {
   std::string type;
   std::string format = "text";  // or "json"
   bool verify = false;
+  // At the end of the log, wait for what is appended next and print it
+  // too, until killed (or past `to`).
+  bool follow = false;
 };
 int RunReplay(const ReplayOptions& options);
 

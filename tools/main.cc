@@ -2,7 +2,9 @@
 // a script), serve (the reference server), head, verify and replay (an
 // auditor), rebuild and backup (an operator).
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,31 @@
 #include "tools/inspect.h"
 #include "tools/operate.h"
 #include "tools/serve/server.h"
+
+namespace {
+
+// "90s", "30m", "48h", "7d": a duration; nullopt otherwise.
+std::optional<std::chrono::seconds> ParseDuration(const std::string& text) {
+  if (text.size() < 2) return std::nullopt;
+  long n = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9' || n > 100000000) return std::nullopt;
+    n = n * 10 + (text[i] - '0');
+  }
+  switch (text.back()) {
+    case 's':
+      return std::chrono::seconds(n);
+    case 'm':
+      return std::chrono::minutes(n);
+    case 'h':
+      return std::chrono::hours(n);
+    case 'd':
+      return std::chrono::hours(24 * n);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace orgledger::tools;
@@ -55,6 +82,7 @@ int main(int argc, char** argv) {
   orgledger::serve::ServeOptions serve_options;
   double timeout_s = 10;
   double max_connection_age_s = 300;
+  double feed_heartbeat_s = 15;
   auto* serve = app.add_subcommand(
       "serve",
       "Run the reference HTTP server: POST /v1/commands, /v1/views, "
@@ -94,6 +122,44 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   serve->add_option("--threads", serve_options.threads,
                     "I/O threads (default 2)");
+  serve->add_option("--public-url", serve_options.public_url,
+                    "The base URL people open the pages at; emails and link "
+                    "creations carry their pages' URLs");
+  serve->add_option("--smtp", serve_options.smtp.url,
+                    "Send invitation emails: smtp://HOST[:PORT] (STARTTLS "
+                    "when offered) or smtps://HOST[:PORT]; needs --public-url "
+                    "and --mail-from");
+  serve->add_option("--mail-from", serve_options.smtp.from,
+                    "The invitation emails' sender address");
+  serve->add_option("--smtp-user", serve_options.smtp.user,
+                    "Authenticate to the SMTP server as this user");
+  serve->add_option("--smtp-password-file", serve_options.smtp_password_file,
+                    "The SMTP password, in a file only its owner may read");
+  std::string smtp_tls = "auto";
+  serve
+      ->add_option("--smtp-tls", smtp_tls,
+                   "auto (STARTTLS when the server offers it; default) or "
+                   "required (refuse a server that does not)")
+      ->check(CLI::IsMember({"auto", "required"}));
+  std::string mail_backlog = "7d";
+  serve->add_option("--mail-backlog", mail_backlog,
+                    "The first time emails are sent for a database with "
+                    "invitations, send those still pending sent within this "
+                    "long (N followed by s, m, h or d; default 7d)");
+  double mail_retry_s = 1;
+  serve
+      ->add_option("--mail-retry", mail_retry_s,
+                   "Seconds before a failed email is tried again, doubled "
+                   "each time up to 5 min (default 1)")
+      ->check(CLI::PositiveNumber);
+  serve->add_flag("--dev-mail-log", serve_options.dev_mail_log,
+                  "Without --smtp: write each invitation email (with its "
+                  "URL) to the log instead of sending it (development)");
+  serve
+      ->add_option("--feed-heartbeat", feed_heartbeat_s,
+                   "Seconds of silence after which the events feed "
+                   "(GET /v1/events) sends a comment line (default 15)")
+      ->check(CLI::PositiveNumber);
 
   std::string sign_key;
   auto* head = app.add_subcommand(
@@ -156,6 +222,9 @@ int main(int argc, char** argv) {
                                    orgledger::domain::kEventTypeNames.end())));
   replay->add_option("--format", replay_options.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+  replay->add_flag("--follow", replay_options.follow,
+                   "At the end of the log, go on printing what is appended "
+                   "(until interrupted, or past --to)");
   replay->add_flag("--verify", replay_options.verify,
                    "Verify the log first; exit 1 if it fails");
 
@@ -243,6 +312,19 @@ int main(int argc, char** argv) {
         std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
     serve_options.max_connection_age = std::chrono::milliseconds(
         static_cast<long>(max_connection_age_s * 1000));
+    serve_options.feed_heartbeat =
+        std::chrono::milliseconds(static_cast<long>(feed_heartbeat_s * 1000));
+    serve_options.smtp.tls_required = smtp_tls == "required";
+    serve_options.mail_first_retry =
+        std::chrono::milliseconds(static_cast<long>(mail_retry_s * 1000));
+    std::optional<std::chrono::seconds> backlog = ParseDuration(mail_backlog);
+    if (!backlog.has_value()) {
+      return Fail(orgledger::InvalidArgument(
+          "--mail-backlog must be a number followed by s, m, h or d (7d), "
+          "not " +
+          mail_backlog));
+    }
+    serve_options.mail_backlog = *backlog;
     return orgledger::serve::RunServe(serve_options);
   }
   if (*bench) return orgledger::bench::RunBench(bench_options);

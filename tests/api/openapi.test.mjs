@@ -249,3 +249,30 @@ test("the operator endpoints, health, metrics and errors of HTTP validate", asyn
   r = await call("POST", "/v1/commands", { body: "x".repeat(1100000), auth: HOST_SECRET });
   assert.equal(r.status, 413, r.text);
 });
+
+test("the events feed streams the log as Server-Sent Events", async () => {
+  let r = await call("GET", "/v1/events");
+  assert.equal(r.status, 401, r.text);
+  r = await call("POST", "/v1/events", { body: {}, auth: HOST_SECRET });
+  assert.equal(r.status, 405, r.text);
+  // A host in another language: fetch's stream, read as SSE.
+  const controller = new AbortController();
+  const res = await fetch(server.base + "/v1/events?from=1", {
+    headers: { authorization: `Bearer ${HOST_SECRET}` },
+    signal: controller.signal,
+  });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type"), /^text\/event-stream/);
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!/(^|\n)id: 2\ndata: .*\n\n/.test(text)) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, `the stream ended: ${text}`);
+    text += decoder.decode(value, { stream: true });
+  }
+  controller.abort();
+  const first = JSON.parse(text.match(/(?:^|\n)id: 1\ndata: (.*)\n/)[1]);
+  assert.equal(first.position, 1);
+  assert.equal(first.type, "OrganizationCreated");
+});

@@ -36,6 +36,8 @@ class ChildProcess {
   bool ReadFor(std::chrono::milliseconds duration);
   // What the child wrote so far.
   const std::string& output() const { return buffer_; }
+  // Its process id (-1 once reaped).
+  pid_t pid() const { return pid_; }
 
   // Sends `signal` (the child keeps running until it exits by itself).
   void Signal(int signal);

@@ -9,6 +9,7 @@
 
 #include "domain/context.h"
 #include "domain/validation.h"
+#include "tools/mail/message.h"
 #include "tools/serve/openapi_document.h"
 #include "tools/wire/request.h"
 #include "tools/wire/response.h"
@@ -93,7 +94,7 @@ constexpr Route kRoutes[] = {
     {"/v1/commands", "POST"},          {"/v1/views", "POST"},
     {"/v1/admin/rebuild", "POST"},     {"/v1/admin/backup", "POST"},
     {"/healthz", "GET, HEAD"},         {"/metrics", "GET, HEAD"},
-    {"/v1/openapi.json", "GET, HEAD"},
+    {"/v1/openapi.json", "GET, HEAD"}, {"/v1/events", "GET"},
 };
 
 }  // namespace
@@ -188,6 +189,35 @@ void Handler::Handle(const HttpRequest& request, Done done) {
   });
 }
 
+std::variant<FeedRequest, HttpResponse> Handler::OpenFeed(
+    const HttpRequest& request, std::string_view last_event_id) {
+  auto refuse = [&](HttpResponse response) {
+    if (access_log_) {
+      access_log_->info("method={} target={} status={}", request.method,
+                        request.target, response.status);
+    }
+    CountResponse(response.status);
+    return response;
+  };
+  if (request.method != "GET") {
+    return refuse(MethodNotAllowed("/v1/events", "GET"));
+  }
+  if (!Bears(request, options_.secret)) {
+    return refuse(Error(
+        Status(Code::kUnauthenticated,
+               "missing or wrong Authorization: Bearer <the host's secret, "
+               "of --secret-file>")));
+  }
+  Result<FeedRequest> feed = ParseFeedRequest(request.target, last_event_id);
+  if (!feed.ok()) return refuse(Error(feed.status()));
+  if (access_log_) {
+    access_log_->info("method={} target={} status=200 events feed from={}",
+                      request.method, request.target, feed->next);
+  }
+  CountResponse(200);
+  return std::move(*feed);
+}
+
 void Handler::Command(const HttpRequest& request, Done done) {
   const auto start = Clock::now();
   Result<wire::Request> decoded = wire::DecodeRequest(request.body);
@@ -202,14 +232,23 @@ void Handler::Command(const HttpRequest& request, Done done) {
   }
   const std::string op(
       domain::CommandOpName(command->request.envelope.command));
+  const std::string org = command->request.envelope.org;
   engine_->ExecuteAsync(
       std::move(command->request),
-      [this, op, start, done = std::move(done)](commands::CommandOutcome o) {
+      [this, op, org, start,
+       done = std::move(done)](commands::CommandOutcome o) {
         const double us =
             std::chrono::duration<double, std::micro>(Clock::now() - start)
                 .count();
         Count(op, o.ok() ? "ok" : std::string(CodeName(o.error.code())), us);
-        done(JsonResponse(wire::EncodeOutcome(o)));
+        boost::json::object answer = wire::EncodeOutcome(o);
+        // A new link's page, the token in the fragment (never sent to a
+        // server by a browser). A replay has no token, so no url.
+        if (o.ok() && o.token.has_value() && !options_.public_url.empty()) {
+          answer["url"] = mail::PublicUrl(
+              options_.public_url, "/orgs/" + org + "/join#token=" + *o.token);
+        }
+        done(JsonResponse(std::move(answer)));
       });
 }
 
@@ -364,6 +403,34 @@ HttpResponse Handler::Metrics() {
   out += "# TYPE orgledger_projection_lag gauge\n";
   out += "orgledger_projection_lag " +
          std::to_string(head > projected ? head - projected : 0) + "\n";
+  if (options_.mailer != nullptr) {
+    const mail::MailerCounts m = options_.mailer->counts();
+    auto counter = [&](const char* name, const char* help, std::uint64_t n) {
+      out += std::string("# HELP ") + name + " " + help + "\n";
+      out += std::string("# TYPE ") + name + " counter\n";
+      out += std::string(name) + " " + std::to_string(n) + "\n";
+    };
+    counter("orgledger_mail_sent_total", "Invitation emails delivered.",
+            m.sent);
+    counter("orgledger_mail_retried_total",
+            "Failed tries of invitation emails, tried again.", m.retried);
+    counter("orgledger_mail_given_up_total",
+            "Invitation emails permanently refused, given up.", m.given_up);
+    out += "# HELP orgledger_mail_queued Invitation emails waiting.\n";
+    out += "# TYPE orgledger_mail_queued gauge\n";
+    out += "orgledger_mail_queued " + std::to_string(m.queued) + "\n";
+  }
+  if (options_.feed != nullptr) {
+    out += "# HELP orgledger_feed_followers Followers of GET /v1/events.\n";
+    out += "# TYPE orgledger_feed_followers gauge\n";
+    out += "orgledger_feed_followers " +
+           std::to_string(options_.feed->followers()) + "\n";
+    out +=
+        "# HELP orgledger_feed_idle Followers waiting for the log to grow.\n";
+    out += "# TYPE orgledger_feed_idle gauge\n";
+    out +=
+        "orgledger_feed_idle " + std::to_string(options_.feed->idle()) + "\n";
+  }
   // What the store reports of itself (RocksDB's memory, the PostgreSQL
   // server's fsync and synchronous_commit), one gauge each.
   for (const eventstore::StoreGauge& g : engine_->store().Stats().gauges) {

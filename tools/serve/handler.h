@@ -16,9 +16,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "commands/engine.h"
+#include "tools/mail/mailer.h"
+#include "tools/serve/feed.h"
 
 namespace spdlog {
 class logger;
@@ -53,6 +56,13 @@ struct HandlerOptions {
   // Where /v1/admin/backup writes, each backup a plain name under it;
   // empty: backups are off.
   std::string backup_dir;
+  // The events feed's hub, for its gauges in /metrics (none: no gauges).
+  const FeedHub* feed = nullptr;
+  // The mail queue, for its counts in /metrics (none: no mail).
+  const mail::Mailer* mailer = nullptr;
+  // serve's --public-url: a link creation's answer has the join page's
+  // "url" too. Empty: no url.
+  std::string public_url;
 };
 
 // One path the server answers, and its methods ("POST"; "GET, HEAD").
@@ -75,6 +85,13 @@ class Handler {
 
   // Answers `request` by calling `done` once, maybe on another thread.
   void Handle(const HttpRequest& request, Done done);
+
+  // GET /v1/events (any query): what the follower asked for, once its
+  // method, the host's secret and its parameters are good (logged as a
+  // request that streams); else the answer refusing it, logged and
+  // counted. The server then streams (feed_session.h).
+  std::variant<FeedRequest, HttpResponse> OpenFeed(
+      const HttpRequest& request, std::string_view last_event_id);
 
   // A response for a request the server refused before handling it
   // (body too large: 413 too_large).

@@ -15,19 +15,39 @@ std::string Named(std::string_view flag, const std::string& path) {
   return std::string(flag) + " " + path;
 }
 
+// The file's text without its trailing whitespace.
+Result<std::optional<std::string>> ReadTrimmed(std::string_view flag,
+                                               const std::string& path,
+                                               const char* what) {
+  if (path.empty()) return InvalidArgument(std::string(flag) + " is required");
+  Result<std::optional<std::string>> read =
+      ReadPrivateFile(path, {Named(flag, path), what, true, kMaxSecretBytes});
+  if (!read.ok() || !read->has_value()) return read;
+  std::string text = std::move(**read);
+  while (!text.empty() &&
+         std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.pop_back();
+  }
+  return std::optional<std::string>(std::move(text));
+}
+
 }  // namespace
+
+Result<std::optional<std::string>> ReadPasswordFile(std::string_view flag,
+                                                    const std::string& path) {
+  Result<std::optional<std::string>> read =
+      ReadTrimmed(flag, path, "a password");
+  if (read.ok() && read->has_value() && (*read)->empty()) {
+    return InvalidArgument(Named(flag, path) + " is empty");
+  }
+  return read;
+}
 
 Result<std::optional<std::string>> ReadSecretFile(std::string_view flag,
                                                   const std::string& path) {
-  if (path.empty()) return InvalidArgument(std::string(flag) + " is required");
-  Result<std::optional<std::string>> read = ReadPrivateFile(
-      path, {Named(flag, path), "a secret", true, kMaxSecretBytes});
+  Result<std::optional<std::string>> read = ReadTrimmed(flag, path, "a secret");
   if (!read.ok() || !read->has_value()) return read;
   std::string secret = std::move(**read);
-  while (!secret.empty() &&
-         std::isspace(static_cast<unsigned char>(secret.back()))) {
-    secret.pop_back();
-  }
   if (secret.size() < kMinSecretChars) {
     return InvalidArgument("the secret in " + Named(flag, path) +
                            " is shorter than 16 characters");

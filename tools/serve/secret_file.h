@@ -20,6 +20,11 @@ namespace orgledger::serve {
 Result<std::optional<std::string>> ReadSecretFile(std::string_view flag,
                                                   const std::string& path);
 
+// The same checks for a password someone else chose (an SMTP server's):
+// any length but empty.
+Result<std::optional<std::string>> ReadPasswordFile(std::string_view flag,
+                                                    const std::string& path);
+
 // A new random secret (256 bits, URL-safe) written to `path`, which must
 // not exist: O_CREAT|O_EXCL|O_NOFOLLOW with mode 0600, then fsync.
 Result<std::string> CreateSecretFile(std::string_view flag,

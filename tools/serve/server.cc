@@ -16,8 +16,14 @@
 #include <cstring>
 #include <optional>
 #include <thread>
+#include <variant>
 
+#include "commands/system_context.h"
 #include "tools/database.h"
+#include "tools/mail/mailer.h"
+#include "tools/mail/message.h"
+#include "tools/serve/feed.h"
+#include "tools/serve/feed_session.h"
 #include "tools/serve/handler.h"
 #include "tools/serve/secret_file.h"
 #include "tools/wire/request.h"
@@ -37,7 +43,13 @@ struct Shared {
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
   std::shared_ptr<spdlog::logger> log;
+  FeedHub* feed = nullptr;
 };
+
+// The target's path, without its query.
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -99,6 +111,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.target = std::string(req.target());
     request.authorization = std::string(req[http::field::authorization]);
     request.body = req.body();
+    if (PathOf(request.target) == "/v1/events") return Follow(request, req);
     ++shared_->in_flight;
     // The handler may answer on an engine thread: back to this
     // connection's strand to write.
@@ -109,6 +122,25 @@ class Session : public std::enable_shared_from_this<Session> {
                        self->Write(std::move(response));
                      });
         });
+  }
+
+  // The events feed: refused as any request, or the socket handed to a
+  // feed session, which outlives this one (not counted in flight: a
+  // follower streams until it or the server stops).
+  void Follow(const HttpRequest& request,
+              const http::request<http::string_body>& req) {
+    std::variant<FeedRequest, HttpResponse> opened =
+        shared_->handler->OpenFeed(request, std::string(req["Last-Event-ID"]));
+    if (auto* refusal = std::get_if<HttpResponse>(&opened)) {
+      ++shared_->in_flight;
+      return Write(std::move(*refusal));
+    }
+    FeedSessionOptions options;
+    options.write_timeout = shared_->options->timeout;
+    options.heartbeat = shared_->options->feed_heartbeat;
+    stream_.expires_never();
+    StartFeed(stream_.release_socket(), shared_->feed,
+              std::move(std::get<FeedRequest>(opened)), options, shared_->log);
   }
 
   void Write(HttpResponse r) {
@@ -266,6 +298,70 @@ Result<tcp::endpoint> ParseListen(const std::string& listen) {
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
+mail::MailerOptions MailerOptionsOf(const ServeOptions& options) {
+  mail::MailerOptions m;
+  m.first_retry = options.mail_first_retry;
+  return m;
+}
+
+// The mail queue serve's flags ask for: SMTP, the development sink (the
+// log), or none (null).
+Result<std::unique_ptr<mail::Mailer>> StartMail(
+    const ServeOptions& options, const std::shared_ptr<spdlog::logger>& log) {
+  if (options.smtp.url.empty()) {
+    if (!options.dev_mail_log) return std::unique_ptr<mail::Mailer>();
+    const std::string public_url = options.public_url.empty()
+                                       ? "http://" + options.listen
+                                       : options.public_url;
+    mail::Transport sink = [log,
+                            public_url](const projections::InviteEmail& e) {
+      log->info(
+          "mail (development sink, not sent): to={} org={} role={} "
+          "invite={} url={}",
+          e.email, e.org, e.role, e.invite_id, mail::InviteUrl(public_url, e));
+      return mail::SendResult{mail::SendResult::Kind::kSent, 250, ""};
+    };
+    return std::make_unique<mail::Mailer>(std::move(sink),
+                                          MailerOptionsOf(options), log);
+  }
+  if (options.public_url.empty()) {
+    return InvalidArgument(
+        "--smtp needs --public-url: the emails carry the acceptance page's "
+        "URL");
+  }
+  if (!options.public_url.starts_with("https://") &&
+      !options.public_url.starts_with("http://")) {
+    return InvalidArgument(
+        "--public-url must be an http:// or https:// URL, "
+        "not " +
+        options.public_url);
+  }
+  mail::SmtpOptions smtp = options.smtp;
+  if (smtp.from.empty()) {
+    return InvalidArgument("--smtp needs --mail-from ADDRESS: the sender");
+  }
+  if (Status s = mail::CheckSmtpOptions(smtp); !s.ok()) return s;
+  if (!options.smtp_password_file.empty()) {
+    Result<std::optional<std::string>> password =
+        ReadPasswordFile("--smtp-password-file", options.smtp_password_file);
+    if (!password.ok()) return password.status();
+    if (!password->has_value()) {
+      return InvalidArgument("--smtp-password-file " +
+                             options.smtp_password_file + " does not exist");
+    }
+    smtp.password = **password;
+  }
+  log->info("mail: invitation emails over {} from {}", smtp.url, smtp.from);
+  mail::Transport transport = [smtp, public_url = options.public_url](
+                                  const projections::InviteEmail& e) {
+    return mail::SendSmtp(smtp, e.email,
+                          mail::InviteMessage(e, smtp.from, public_url,
+                                              commands::SystemNowMicros()));
+  };
+  return std::make_unique<mail::Mailer>(std::move(transport),
+                                        MailerOptionsOf(options), log);
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& options) {
@@ -294,9 +390,16 @@ int RunServe(const ServeOptions& options) {
     }
   }
 
+  Result<std::unique_ptr<mail::Mailer>> mailer = StartMail(options, log);
+  if (!mailer.ok()) return tools::Fail(mailer.status());
+
   commands::EngineOptions engine_options;
   tools::ApplyWhere(options.where, &engine_options);
   engine_options.logger = log;
+  if (*mailer != nullptr) {
+    engine_options.invite_email_acceptor = (*mailer)->Acceptor();
+    engine_options.invite_email_backlog = options.mail_backlog;
+  }
   if (options.durability == "buffered") {
     engine_options.store.durability = eventstore::Durability::kBuffered;
   }
@@ -345,9 +448,14 @@ int RunServe(const ServeOptions& options) {
   }
   handler_options.metrics_public = options.metrics_public;
   handler_options.backup_dir = options.backup_dir;
+  std::optional<FeedHub> feed;
+  feed.emplace(&(*engine)->store());
+  handler_options.feed = &*feed;
+  handler_options.mailer = mailer->get();
+  handler_options.public_url = options.public_url;
   std::optional<Handler> handler;
   handler.emplace(engine->get(), std::move(handler_options), log);
-  Shared shared{&*handler, &options, {0}, {false}, log};
+  Shared shared{&*handler, &options, {0}, {false}, log, &*feed};
   Accept(acceptor, io, &shared);
   const std::string bound = acceptor.local_endpoint().address().to_string() +
                             ":" +
@@ -389,6 +497,10 @@ int RunServe(const ServeOptions& options) {
   io.run();
   for (auto& t : threads) t.join();
   handler.reset();  // waits for an admin job still running
+  feed->Stop();     // its readers use the store
+  // No email is done after this (the outbox's callbacks): what is still
+  // queued is sent after a restart.
+  if (*mailer != nullptr) (*mailer)->Stop();
   engine->reset();
   log->info("stopped; the database is closed");
   return tools::kExitOk;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tools/database.h"
+#include "tools/mail/smtp.h"
 
 namespace orgledger::serve {
 
@@ -41,6 +42,26 @@ struct ServeOptions {
   std::chrono::milliseconds max_connection_age{300000};
   // I/O threads. Default: 2.
   int threads = 2;
+  // The events feed writes a comment line after this long without a
+  // message. Default: 15 s.
+  std::chrono::milliseconds feed_heartbeat{15000};
+
+  // The base URL people reach the pages at (https://billing.example.com):
+  // invitation emails and link creations carry their pages' URLs.
+  std::string public_url;
+  // Invitation emails over SMTP (SPEC §9): smtp.url empty means none. The
+  // password is read from smtp_password_file (its owner's only).
+  mail::SmtpOptions smtp;
+  std::string smtp_password_file;
+  // The first time delivery starts on a database with invitations, only
+  // those still pending and sent within this long are emailed.
+  std::chrono::microseconds mail_backlog{std::chrono::hours(24 * 7)};
+  // The first pause before an email is tried again (doubled each time,
+  // up to 5 min). Default: 1 s.
+  std::chrono::milliseconds mail_first_retry{1000};
+  // Without --smtp: write each invitation email to the log instead (a
+  // development mail sink: nothing is sent).
+  bool dev_mail_log = false;
 };
 
 // Runs until SIGTERM or SIGINT, then stops accepting, lets requests in
