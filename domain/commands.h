@@ -73,6 +73,11 @@ struct RecordResourceCount {
   std::int64_t count = 0;
   Micros at = 0;
 };
+// The host's mailer gave an invitation's email up (a permanent refusal).
+struct RecordInviteEmailFailure {
+  std::string invite_id;
+  std::string reason;
+};
 
 using Command =
     std::variant<CreateOrganization, InviteMember, CreateMemberInviteLink,
@@ -80,7 +85,7 @@ using Command =
                  ResendInvite, RevokeInvite, AcceptInvite, RemoveMember,
                  ChangeRole, RemoveBillingManager, CreateTeam, DeleteTeam,
                  UpdateCreditCard, ChangeSubscription, RecordPayment,
-                 RecordResourceCount>;
+                 RecordResourceCount, RecordInviteEmailFailure>;
 
 // The wire `op` name of a command ("create_organization", ...).
 std::string_view CommandOpName(const Command& c);

@@ -127,7 +127,8 @@ constexpr std::string_view kOps[] = {"create_organization",
                                      "update_credit_card",
                                      "change_subscription",
                                      "record_payment",
-                                     "record_resource_count"};
+                                     "record_resource_count",
+                                     "record_invite_email_failure"};
 static_assert(std::size(kOps) == std::variant_size_v<Command>);
 
 }  // namespace

@@ -229,6 +229,33 @@ Decision Rules(const OrgState& s, const CommandEnvelope&, const ResendInvite& c,
   return Accept({InviteResent{inv->invite_id, ctx.Now()}});
 }
 
+// --- record_invite_email_failure ------------------------------------------
+Status Validate(const RecordInviteEmailFailure& c, Context&) {
+  if (Status s = ValidateId("invite_id", c.invite_id); !s.ok()) return s;
+  if (c.reason.empty() || c.reason.size() > 500) {
+    return InvalidArgument("reason: must be 1 to 500 characters");
+  }
+  return Status::Ok();
+}
+Status Allowed(const OrgState&, const Actor& a,
+               const RecordInviteEmailFailure&) {
+  if (!a.system) {
+    return Forbidden("only the host's system services record email failures");
+  }
+  return Status::Ok();
+}
+Decision Rules(const OrgState& s, const CommandEnvelope&,
+               const RecordInviteEmailFailure& c, Context& ctx) {
+  const Invite* inv = FindInvite(s, c.invite_id);
+  if (inv == nullptr || inv->channel != Channel::kEmail) {
+    return InviteNotFound();
+  }
+  if (Status st = CheckPending(*inv); !st.ok()) {
+    return Reject(st.code(), st.message());
+  }
+  return Accept({InviteEmailFailed{inv->invite_id, c.reason, ctx.Now()}});
+}
+
 // --- revoke_invite ---------------------------------------------------------
 Status Validate(const RevokeInvite& c, Context&) {
   return ValidateId("invite_id", c.invite_id);

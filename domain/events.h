@@ -156,22 +156,34 @@ struct ResourceCountRecorded {
                          const ResourceCountRecorded&) = default;
 };
 
+// The invitation's email was given up: the mail server refused it for
+// good (`reason`, its words), recorded by the host's mailer so that the
+// organization's admins see it on the pending invitation.
+struct InviteEmailFailed {
+  std::string invite_id;
+  std::string reason;
+  Micros at = 0;
+  friend bool operator==(const InviteEmailFailed&,
+                         const InviteEmailFailed&) = default;
+};
+
 using Event =
     std::variant<OrganizationCreated, InviteSent, InviteResent, InviteRevoked,
                  InviteAccepted, InviteAcceptFailed, MemberRemoved, RoleChanged,
                  BillingManagerRemoved, TeamCreated, TeamDeleted,
                  CreditCardUpdated, SubscriptionChanged, PaymentRecorded,
-                 PaymentStatusChanged, ResourceCountRecorded>;
+                 PaymentStatusChanged, ResourceCountRecorded,
+                 InviteEmailFailed>;
 
 // The fixed type names of the events, in the order of the Event variant:
 // the one list (the codec, replay's --type and the fuzzers read it).
-inline constexpr std::array<std::string_view, 16> kEventTypeNames = {
-    "OrganizationCreated",  "InviteSent",      "InviteResent",
-    "InviteRevoked",        "InviteAccepted",  "InviteAcceptFailed",
-    "MemberRemoved",        "RoleChanged",     "BillingManagerRemoved",
-    "TeamCreated",          "TeamDeleted",     "CreditCardUpdated",
-    "SubscriptionChanged",  "PaymentRecorded", "PaymentStatusChanged",
-    "ResourceCountRecorded"};
+inline constexpr std::array<std::string_view, 17> kEventTypeNames = {
+    "OrganizationCreated",   "InviteSent",       "InviteResent",
+    "InviteRevoked",         "InviteAccepted",   "InviteAcceptFailed",
+    "MemberRemoved",         "RoleChanged",      "BillingManagerRemoved",
+    "TeamCreated",           "TeamDeleted",      "CreditCardUpdated",
+    "SubscriptionChanged",   "PaymentRecorded",  "PaymentStatusChanged",
+    "ResourceCountRecorded", "InviteEmailFailed"};
 static_assert(kEventTypeNames.size() == std::variant_size_v<Event>);
 
 // The fixed type name of an event ("OrganizationCreated", ...).

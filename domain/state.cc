@@ -163,6 +163,8 @@ OrgState Evolve(OrgState s, const Event& event) {
             s.payments[e.payment.payment_id] = e.payment;
           },
           [&](const ResourceCountRecorded& e) { s.last_rum = e; },
+          // The views show it; deciding needs nothing of it.
+          [&](const InviteEmailFailed&) {},
       },
       event);
   return s;

@@ -122,6 +122,10 @@ std::string AuditSummary(const ProjectedEvent& e) {
             return "resource count " + std::to_string(c.count) + " at " +
                    FormatRfc3339(c.at);
           },
+          [&](const InviteEmailFailed& c) {
+            return "the email of invitation " + c.invite_id +
+                   " was given up: " + c.reason;
+          },
       },
       e.event);
 }

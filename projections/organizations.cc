@@ -18,7 +18,7 @@ class OrganizationsProjection final : public Projection {
  public:
   std::string_view name() const override { return kOrganizations; }
   // 2: the edition index (keys::EditionOrg).
-  std::uint32_t version() const override { return 2; }
+  std::uint32_t version() const override { return 3; }
 
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
     const bool creating = std::holds_alternative<OrganizationCreated>(e.event);
@@ -45,12 +45,19 @@ class OrganizationsProjection final : public Projection {
               org.pending.push_back({c.invite_id, RoleText(c.role),
                                      std::string(ChannelName(c.channel)),
                                      c.email, c.sent_at, c.sent_at,
-                                     c.invited_by, std::nullopt});
+                                     c.invited_by, std::nullopt, std::nullopt});
               return Status::Ok();
             },
             [&](const InviteResent& c) {
               if (PendingInvite* p = FindPending(org, c.invite_id)) {
                 p->sent_at = c.sent_at;
+                p->email_error.reset();  // a new email, a new try
+              }
+              return Status::Ok();
+            },
+            [&](const InviteEmailFailed& c) {
+              if (PendingInvite* p = FindPending(org, c.invite_id)) {
+                p->email_error = EmailError{c.reason, c.at};
               }
               return Status::Ok();
             },

@@ -25,6 +25,16 @@ struct LastError {
   }
 };
 
+// An invitation email the mailer gave up, in the mail server's words.
+struct EmailError {
+  std::string reason;
+  std::int64_t at = 0;
+  template <class IO>
+  void Fields(IO& io) {
+    io(reason), io(at);
+  }
+};
+
 struct PendingInvite {
   std::string invite_id;
   std::string role;     // "admin" | "member" | "billing_manager"
@@ -34,10 +44,11 @@ struct PendingInvite {
   std::int64_t sent_at = 0;
   std::string invited_by;
   std::optional<LastError> last_error;
+  std::optional<EmailError> email_error;
   template <class IO>
   void Fields(IO& io) {
     io(invite_id), io(role), io(channel), io(email), io(first_sent_at),
-        io(sent_at), io(invited_by), io(last_error);
+        io(sent_at), io(invited_by), io(last_error), io(email_error);
   }
 };
 

@@ -52,6 +52,11 @@ struct LastErrorItem {
   std::string actor_email;
 };
 
+struct EmailErrorItem {
+  std::string reason;
+  domain::Micros at = 0;
+};
+
 struct PendingItem {
   std::string invite_id;
   std::optional<std::string> role;   // the invites view only
@@ -61,6 +66,8 @@ struct PendingItem {
   domain::Micros sent_at = 0;
   std::string invited_by;
   Nullable<LastErrorItem> last_error;
+  // The invitation's email was given up (the mail server's words).
+  Nullable<EmailErrorItem> email_error;
 };
 
 struct BillingManagersView {

@@ -49,6 +49,9 @@ PendingItem Pending(const PendingInvite& p, bool with_role) {
     out.last_error = LastErrorItem{p.last_error->code, p.last_error->at,
                                    p.last_error->actor_email};
   }
+  if (p.email_error.has_value()) {
+    out.email_error = EmailErrorItem{p.email_error->reason, p.email_error->at};
+  }
   return out;
 }
 

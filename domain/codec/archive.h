@@ -178,6 +178,10 @@ void serialize(A& ar, InviteAcceptFailed& e, std::uint32_t) {
   ar(e.invite_id, e.code, e.actor_id, e.actor_email, e.at);
 }
 template <class A>
+void serialize(A& ar, InviteEmailFailed& e, std::uint32_t) {
+  ar(e.invite_id, e.reason, e.at);
+}
+template <class A>
 void serialize(A& ar, MemberRemoved& e, std::uint32_t) {
   ar(e.user_id, e.removed_by, e.left);
 }
@@ -332,6 +336,10 @@ void serialize(A& ar, RecordResourceCount& c, std::uint32_t) {
   ar(c.count, c.at);
 }
 template <class A>
+void serialize(A& ar, RecordInviteEmailFailure& c, std::uint32_t) {
+  ar(c.invite_id, c.reason);
+}
+template <class A>
 void serialize(A& ar, CommandEnvelope& c, std::uint32_t) {
   ar(c.org, c.actor, c.command, c.expected_version);
 }
@@ -391,6 +399,7 @@ CEREAL_CLASS_VERSION(orgledger::domain::Payment, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::PaymentRecorded, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::PaymentStatusChanged, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::ResourceCountRecorded, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteEmailFailed, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Person, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::AcceptError, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Invite, 1)

@@ -147,6 +147,8 @@ test("a session of every op and view validates against the document", async () =
   const erinInvite = await command(c("invite_member", alice, { email: erin.email, role: "admin" }), "ok");
   await command(c("resend_invite", alice, { invite_id: erinInvite.invite_id }), "ok");
   await command(c("resend_invite", alice, { invite_id: "no-such-invite" }), "invite_not_found");
+  await command(c("record_invite_email_failure", billing, { invite_id: erinInvite.invite_id, reason: "550 5.1.1 no such mailbox" }), "ok");
+  await command(c("record_invite_email_failure", alice, { invite_id: erinInvite.invite_id, reason: "550" }), "forbidden");
 
   await command(c("change_role", alice, { user_id: dave.id, role: "admin" }), "ok");
   await command(c("change_role", alice, { user_id: dave.id, role: "owner" }), "invalid_argument");

@@ -12,6 +12,32 @@ TEST(Invites, AdminInvitesBillingManagerByEmail) {
                               "Billing@Example.com", "", "u-alice", kT0}});
 }
 
+// The host's mailer records an email it gave up; only a system actor
+// may, and only on a pending email invitation.
+TEST(Invites, AGivenUpEmailIsRecordedOnThePendingInvitation) {
+  const std::vector<Event> pending = {
+      Created("enterprise"),
+      EmailInvite("inv-x", Role::kBillingManager, "x@example.com")};
+  Given(pending)
+      .When(Payments(), RecordInviteEmailFailure{"inv-x", "550 no mailbox"})
+      .ThenEvents({InviteEmailFailed{"inv-x", "550 no mailbox", kT0}});
+  Given(pending)
+      .When(Alice(), RecordInviteEmailFailure{"inv-x", "550 no mailbox"})
+      .ThenRejected(Code::kForbidden);
+  Given(pending)
+      .When(Payments(), RecordInviteEmailFailure{"inv-x", ""})
+      .ThenRejected(Code::kInvalidArgument);
+  Given({Created("enterprise"),
+         LinkInvite("inv-l", Role::kBillingManager, "hash")})
+      .When(Payments(), RecordInviteEmailFailure{"inv-l", "550"})
+      .ThenRejected(Code::kInviteNotFound);
+  Given({Created("enterprise"),
+         EmailInvite("inv-x", Role::kBillingManager, "x@example.com"),
+         InviteRevoked{"inv-x", "u-alice"}})
+      .When(Payments(), RecordInviteEmailFailure{"inv-x", "550"})
+      .ThenRejected(Code::kInviteRevoked);
+}
+
 TEST(Invites, InviteReturnsItsId) {
   const Decision& d =
       Given({Created()})

@@ -175,6 +175,21 @@ TEST_F(Mail, APermanentRefusalIsGivenUpAndCounted) {
       << metrics;
   EXPECT_NE(metrics.find("orgledger_mail_retried_total 2"), std::string::npos)
       << metrics;
+  // The admins see it on the pending invitation, in the server's words;
+  // the log has it as an event.
+  json::value invite;
+  for (int i = 0; i < 100; ++i) {
+    Reply r = client_->Post("/v1/views", View("invites", "u-acme"));
+    invite = json::parse(r.body).at("invites").at(0);
+    if (!invite.at("email_error").is_null()) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(invite.at("email_error").is_null()) << invite;
+  EXPECT_NE(std::string(invite.at("email_error").at("reason").as_string())
+                .find("550"),
+            std::string::npos)
+      << invite;
+  EXPECT_TRUE(invite.at("last_error").is_null());
 }
 
 TEST_F(Mail, WhatWasNotSentBeforeARestartIsSentAfterIt) {

@@ -298,6 +298,37 @@ Result<tcp::endpoint> ParseListen(const std::string& listen) {
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
+// Where the mailer records an email it gave up: the engine, once open.
+using EngineSlot = std::shared_ptr<std::atomic<commands::Engine*>>;
+
+// Records a given-up email in the log (record_invite_email_failure, as the
+// system actor "mailer"), so that every replica's views show it on the
+// pending invitation. Keyed by the email's position: a retry after a
+// crash is answered as replayed.
+mail::GivenUp RecordGivenUp(EngineSlot slot,
+                            std::shared_ptr<spdlog::logger> log) {
+  return [slot, log](const projections::InviteEmail& e,
+                     const mail::SendResult& r) {
+    commands::Engine* engine = slot->load();
+    if (engine == nullptr) return;
+    commands::CommandRequest request;
+    request.envelope.org = e.org;
+    request.envelope.actor = domain::Actor::System("mailer");
+    std::string reason =
+        r.detail.empty() ? "refused by the mail server" : r.detail;
+    if (reason.size() > 500) reason.resize(500);
+    request.envelope.command =
+        domain::RecordInviteEmailFailure{e.invite_id, std::move(reason)};
+    request.idempotency_key = "email-failed-" + std::to_string(e.position);
+    commands::CommandOutcome o = engine->Execute(std::move(request));
+    if (!o.ok()) {
+      // Accepted or revoked meanwhile: nothing to show.
+      log->info("mail: the failure of {}'s email was not recorded: {}",
+                e.invite_id, o.error.ToString());
+    }
+  };
+}
+
 mail::MailerOptions MailerOptionsOf(const ServeOptions& options) {
   mail::MailerOptions m;
   m.first_retry = options.mail_first_retry;
@@ -307,7 +338,8 @@ mail::MailerOptions MailerOptionsOf(const ServeOptions& options) {
 // The mail queue serve's flags ask for: SMTP, the development sink (the
 // log), or none (null).
 Result<std::unique_ptr<mail::Mailer>> StartMail(
-    const ServeOptions& options, const std::shared_ptr<spdlog::logger>& log) {
+    const ServeOptions& options, const std::shared_ptr<spdlog::logger>& log,
+    const EngineSlot& engine) {
   if (options.smtp.url.empty()) {
     if (!options.dev_mail_log) return std::unique_ptr<mail::Mailer>();
     const std::string public_url = options.public_url.empty()
@@ -322,7 +354,8 @@ Result<std::unique_ptr<mail::Mailer>> StartMail(
       return mail::SendResult{mail::SendResult::Kind::kSent, 250, ""};
     };
     return std::make_unique<mail::Mailer>(std::move(sink),
-                                          MailerOptionsOf(options), log);
+                                          MailerOptionsOf(options), log,
+                                          RecordGivenUp(engine, log));
   }
   if (options.public_url.empty()) {
     return InvalidArgument(
@@ -359,7 +392,8 @@ Result<std::unique_ptr<mail::Mailer>> StartMail(
                                               commands::SystemNowMicros()));
   };
   return std::make_unique<mail::Mailer>(std::move(transport),
-                                        MailerOptionsOf(options), log);
+                                        MailerOptionsOf(options), log,
+                                        RecordGivenUp(engine, log));
 }
 
 }  // namespace
@@ -390,7 +424,9 @@ int RunServe(const ServeOptions& options) {
     }
   }
 
-  Result<std::unique_ptr<mail::Mailer>> mailer = StartMail(options, log);
+  auto engine_slot = std::make_shared<std::atomic<commands::Engine*>>(nullptr);
+  Result<std::unique_ptr<mail::Mailer>> mailer =
+      StartMail(options, log, engine_slot);
   if (!mailer.ok()) return tools::Fail(mailer.status());
 
   commands::EngineOptions engine_options;
@@ -413,6 +449,7 @@ int RunServe(const ServeOptions& options) {
   Result<std::unique_ptr<commands::Engine>> engine = tools::OpenEngine(
       std::move(engine_options), "serve", tools::IfMissing::kCreate);
   if (!engine.ok()) return tools::Fail(engine.status());
+  engine_slot->store(engine->get());
 
   for (const eventstore::StoreGauge& g : (*engine)->store().Stats().gauges) {
     if (g.name.starts_with("postgres_")) {
@@ -501,6 +538,7 @@ int RunServe(const ServeOptions& options) {
   // No email is done after this (the outbox's callbacks): what is still
   // queued is sent after a restart.
   if (*mailer != nullptr) (*mailer)->Stop();
+  engine_slot->store(nullptr);
   engine->reset();
   log->info("stopped; the database is closed");
   return tools::kExitOk;

@@ -105,6 +105,11 @@ json::object Data(const Event& event) {
           [](const ResourceCountRecorded& c) -> json::object {
             return {{"count", c.count}, {"at", Time(c.at)}};
           },
+          [](const InviteEmailFailed& c) -> json::object {
+            return {{"invite_id", c.invite_id},
+                    {"reason", c.reason},
+                    {"at", Time(c.at)}};
+          },
       },
       event);
 }

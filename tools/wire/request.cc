@@ -234,6 +234,12 @@ Result<domain::Command> DecodeCommand(const std::string& op, Fields& f) {
     r.at = f.Time("at");
     return Command(r);
   }
+  if (op == "record_invite_email_failure") {
+    RecordInviteEmailFailure r;
+    r.invite_id = f.Required("invite_id");
+    r.reason = f.Required("reason");
+    return Command(r);
+  }
   return Shape("unknown op \"" + op +
                "\" (the ops: " + Join(domain::CommandOpNames()) + ")");
 }

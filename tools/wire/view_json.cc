@@ -53,6 +53,12 @@ json::object Pending(const p::PendingItem& i) {
   } else {
     o["last_error"] = nullptr;
   }
+  if (i.email_error.has_value()) {
+    o["email_error"] = json::object{{"reason", i.email_error->reason},
+                                    {"at", Time(i.email_error->at)}};
+  } else {
+    o["email_error"] = nullptr;
+  }
   return o;
 }
 

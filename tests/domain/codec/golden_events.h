@@ -60,6 +60,8 @@ inline std::vector<std::pair<EventMetadata, domain::Event>> GoldenLog() {
       {meta(payments, 15),
        PaymentStatusChanged{refunded, PaymentStatus::kSucceeded}},
       {meta(payments, 16), ResourceCountRecorded{1234, t + 16}},
+      {meta(payments, 17),
+       InviteEmailFailed{"inv-3", "550 5.1.1 no such mailbox", t + 17}},
   };
 }
 

@@ -26,7 +26,7 @@ TEST(WireErrors, AnUnknownOpNamesEveryOp) {
                    "create_organization, invite_member, "),
             std::string::npos)
       << m;
-  EXPECT_NE(m.find(", record_resource_count)"), std::string::npos) << m;
+  EXPECT_NE(m.find(", record_invite_email_failure)"), std::string::npos) << m;
 }
 
 TEST(WireErrors, AnUnknownViewNamesEveryView) {
