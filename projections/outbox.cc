@@ -40,18 +40,24 @@ struct PendingEmail {
 
 }  // namespace
 
-Result<eventstore::Position> ReadOutboxCheckpoint(eventstore::StateStore& state,
-                                                  const std::string& name) {
-  Result<std::optional<std::string>> cp = state.Get(CheckpointKey(name));
-  if (!cp.ok()) return cp.status();
+// The position a stored checkpoint holds (0 when there is none).
+Result<eventstore::Position> CheckpointOf(
+    const std::optional<std::string>& stored, const std::string& name) {
   eventstore::Position p = 0;
-  if (cp->has_value()) {
-    std::string_view in = **cp;
+  if (stored.has_value()) {
+    std::string_view in = *stored;
     if (!eventstore::GetFixed64BE(&in, &p)) {
       return Corruption("damaged checkpoint of outbox " + name);
     }
   }
   return p;
+}
+
+Result<eventstore::Position> ReadOutboxCheckpoint(eventstore::StateStore& state,
+                                                  const std::string& name) {
+  Result<std::optional<std::string>> cp = state.Get(CheckpointKey(name));
+  if (!cp.ok()) return cp.status();
+  return CheckpointOf(*cp, name);
 }
 
 Status HandOverOutbox(eventstore::EventStore& to, const std::string& name,
@@ -113,8 +119,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Start(
   Result<std::optional<std::string>> kept =
       store->state().Get(CheckpointKey(outbox->name_));
   if (!kept.ok()) return kept.status();
-  Result<eventstore::Position> cp =
-      ReadOutboxCheckpoint(store->state(), outbox->name_);
+  Result<eventstore::Position> cp = CheckpointOf(*kept, outbox->name_);
   if (!cp.ok()) return cp.status();
   if (outbox->leased_ && outbox->lease_.holder.empty()) {
     return InvalidArgument("an outbox on a shared store needs a holder name");

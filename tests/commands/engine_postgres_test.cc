@@ -61,6 +61,26 @@ Result<std::unique_ptr<Engine>> OpenMailing(const std::string& url,
   return Engine::Open(std::move(options));
 }
 
+// How many times each "org/team" is created in the whole log (a read or
+// decode failure fails the test).
+std::map<std::string, int> TeamsInLog(eventstore::EventStore& store) {
+  std::map<std::string, int> in_log;
+  for (eventstore::Position p = 1;;) {
+    auto batch = store.ReadAll(p, 1000);
+    EXPECT_TRUE(batch.ok()) << batch.status().ToString();
+    if (!batch.ok() || batch->empty()) break;
+    for (const auto& e : *batch) {
+      if (e.type != "TeamCreated") continue;
+      auto event = codec::DecodeEvent(e.type, e.payload);
+      EXPECT_TRUE(event.ok());
+      if (!event.ok()) continue;
+      in_log[e.stream + "/" + std::get<domain::TeamCreated>(*event).team] += 1;
+    }
+    p = batch->back().position + 1;
+  }
+  return in_log;
+}
+
 bool WaitUntil(const std::function<bool()>& done) {
   for (int i = 0; i < 200 && !done(); ++i) std::this_thread::sleep_for(25ms);
   return done();
@@ -194,22 +214,9 @@ TEST(EnginePostgres, ServerStoppedUnderLoadLosesNothingAcknowledged) {
   }
 
   // Every acknowledged team is in the log, exactly once; the chain holds.
-  std::map<std::string, int> in_log;
   eventstore::EventStore& store = (*engine)->store();
-  for (eventstore::Position p = 1;;) {
-    auto batch = store.ReadAll(p, 1000);
-    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
-    if (batch->empty()) break;
-    for (const auto& e : *batch) {
-      if (e.type == "TeamCreated") {
-        auto event = codec::DecodeEvent(e.type, e.payload);
-        ASSERT_TRUE(event.ok());
-        in_log[e.stream + "/" + std::get<domain::TeamCreated>(*event).team] +=
-            1;
-      }
-    }
-    p = batch->back().position + 1;
-  }
+  std::map<std::string, int> in_log = TeamsInLog(store);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the log could not be read";
   for (const std::string& team : acknowledged) {
     EXPECT_EQ(in_log[team], 1) << team;
   }
@@ -321,20 +328,9 @@ TEST(EnginePostgres, APartitionTimesOutAndHealsWithoutDoubling) {
     ASSERT_TRUE(o.ok()) << team << ": " << o.error.ToString();
     acknowledged.insert(org + "/" + team);
   }
-  std::map<std::string, int> in_log;
   eventstore::EventStore& store = (*engine)->store();
-  for (eventstore::Position p = 1;;) {
-    auto batch = store.ReadAll(p, 1000);
-    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
-    if (batch->empty()) break;
-    for (const auto& e : *batch) {
-      if (e.type != "TeamCreated") continue;
-      auto event = codec::DecodeEvent(e.type, e.payload);
-      ASSERT_TRUE(event.ok());
-      in_log[e.stream + "/" + std::get<domain::TeamCreated>(*event).team] += 1;
-    }
-    p = batch->back().position + 1;
-  }
+  std::map<std::string, int> in_log = TeamsInLog(store);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the log could not be read";
   for (const std::string& team : acknowledged) {
     EXPECT_EQ(in_log[team], 1) << team;
   }
