@@ -30,6 +30,18 @@ struct EditionInUse {
 Result<std::vector<EditionInUse>> EditionsInUse(ProjectionSet& set,
                                                 std::size_t examples);
 
+// An organization a person holds a role in.
+struct OrgRole {
+  std::string org;
+  std::string role;  // "admin" | "member" | "billing_manager"
+};
+
+// The organizations `user_id` holds a role in, by name, at most `limit`,
+// as far as the `organizations` projection has read the log.
+Result<std::vector<OrgRole>> OrganizationsOf(ProjectionSet& set,
+                                             std::string_view user_id,
+                                             std::size_t limit);
+
 // The one-line, human-readable summary of an event in the audit log. Never
 // a token or a token hash.
 std::string AuditSummary(const ProjectedEvent& e);

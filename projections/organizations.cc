@@ -17,8 +17,9 @@ std::string RoleText(Role r) { return std::string(RoleName(r)); }
 class OrganizationsProjection final : public Projection {
  public:
   std::string_view name() const override { return kOrganizations; }
-  // 2: the edition index (keys::EditionOrg).
-  std::uint32_t version() const override { return 3; }
+  // 2: the edition index (keys::EditionOrg); 3: email errors; 4: the
+  // organization's version and the people's index (keys::UserOrg).
+  std::uint32_t version() const override { return 4; }
 
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
     const bool creating = std::holds_alternative<OrganizationCreated>(e.event);
@@ -143,6 +144,7 @@ class OrganizationsProjection final : public Projection {
             },
         },
         e.event);
+    org.version = e.version;
     return s;
   }
 
@@ -177,6 +179,7 @@ class OrganizationsProjection final : public Projection {
                 MemberRow{user_id, name, email, person.role, since});
     }
     tx.PutRow(keys::Person(e.org, user_id), person);
+    tx.Put(keys::UserOrg(user_id, e.org), person.role);
     return Status::Ok();
   }
 
@@ -211,6 +214,7 @@ class OrganizationsProjection final : public Projection {
     Result<PersonRow> person = FindPerson(e, tx, user_id);
     if (!person.ok()) return person.status();
     tx.Delete(keys::Person(e.org, user_id));
+    tx.Delete(keys::UserOrg(user_id, e.org));
     return Unlist(e, tx, org, user_id, *person);
   }
 
@@ -269,6 +273,24 @@ Result<std::vector<EditionInUse>> EditionsInUse(ProjectionSet& set,
     out.push_back(std::move(use));
     from = eventstore::PrefixEnd(orgs);
   }
+}
+
+Result<std::vector<OrgRole>> OrganizationsOf(ProjectionSet& set,
+                                             std::string_view user_id,
+                                             std::size_t limit) {
+  std::unique_ptr<eventstore::StateReader> snap =
+      set.store().state().Snapshot();
+  Result<std::string> live = set.Find(kOrganizations)->LivePrefix(*snap);
+  if (!live.ok()) return live.status();
+  const std::string from = *live + keys::UserOrg(user_id, "");
+  Result<std::vector<eventstore::KeyValue>> rows =
+      snap->Scan(from, eventstore::PrefixEnd(from), limit, false);
+  if (!rows.ok()) return rows.status();
+  std::vector<OrgRole> out;
+  for (eventstore::KeyValue& kv : *rows) {
+    out.push_back(OrgRole{kv.first.substr(from.size()), std::move(kv.second)});
+  }
+  return out;
 }
 
 }  // namespace orgledger::projections

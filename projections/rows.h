@@ -106,10 +106,14 @@ struct OrgRow {
   std::vector<TeamEntry> teams;                       // by team id
   std::optional<CardEntry> card;
   std::optional<RumSample> rum_last;
+  // The organization's version (its stream's) after the last event read:
+  // what a page passes back as expected_version.
+  std::uint64_t version = 0;
   template <class IO>
   void Fields(IO& io) {
     io(org), io(edition), io(created_at), io(admins), io(members),
-        io(billing_managers), io(pending), io(teams), io(card), io(rum_last);
+        io(billing_managers), io(pending), io(teams), io(card), io(rum_last),
+        io(version);
   }
 };
 
@@ -213,6 +217,15 @@ inline std::string PaymentIndex(std::string_view org, std::string_view id) {
 inline std::string EditionOrg(std::string_view edition, std::string_view org) {
   std::string k("E");
   k.append(edition);
+  k.push_back('\0');
+  k.append(org);
+  return k;
+}
+// "U" user_id 0x00 org -> role: the organizations a person holds a role
+// in, for the home page.
+inline std::string UserOrg(std::string_view user_id, std::string_view org) {
+  std::string k("U");
+  k.append(user_id);
   k.push_back('\0');
   k.append(org);
   return k;

@@ -74,6 +74,9 @@ struct BillingManagersView {
   std::vector<BillingManagerItem> billing_managers;
   // Absent unless the viewer may see invitations (admins).
   std::optional<std::vector<PendingItem>> pending;
+  // The organization's version these rows are as of, for a removal's
+  // expected_version (admins only, with `pending`).
+  std::optional<std::uint64_t> version;
 };
 
 struct InvitesView {

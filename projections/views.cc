@@ -119,6 +119,7 @@ Result<View> BillingManagers(const Query& q) {
       if (p.role == "billing_manager")
         out.pending->push_back(Pending(p, false));
     }
+    out.version = q.reader.org().version;
   }
   return View(std::move(out));
 }

@@ -3,7 +3,8 @@
 # (and gdb: the crash matrix takes the stacks of a child that hangs;
 # PostgreSQL 15: the PostgreSQL store's tests start a private server;
 # Node.js and npm: the API tests; libcurl: SMTP; python3-aiosmtpd: the
-# mail tests' SMTP server), then the npm packages of package-lock.json
+# mail tests' SMTP server; chromium: the pages' browser tests, driven by
+# playwright-core from npm with this system browser), then the npm packages of package-lock.json
 # into ./node_modules when they are not there or the lock file changed.
 # Idempotent and quick when nothing is missing (one dpkg-query). Run as root,
 # or with sudo available.
@@ -18,6 +19,7 @@ packages=(
   libssl-dev libcli11-dev
   postgresql-15 libpq-dev
   libcurl4-openssl-dev python3-aiosmtpd
+  chromium fonts-dejavu-core
   gdb curl jq
 )
 

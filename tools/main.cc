@@ -155,6 +155,27 @@ int main(int argc, char** argv) {
   serve->add_flag("--dev-mail-log", serve_options.dev_mail_log,
                   "Without --smtp: write each invitation email (with its "
                   "URL) to the log instead of sending it (development)");
+  serve->add_option("--session-key-file", serve_options.session_key_file,
+                    "The pages' sessions are signed with the key in FILE "
+                    "(owner-only; created when missing); give every replica "
+                    "the same file so that each accepts the others' sessions. "
+                    "Without it: a key of this process only");
+  std::string session_lifetime = "12h";
+  serve->add_option("--session-lifetime", session_lifetime,
+                    "How long a pages' session lasts (N followed by s, m, h "
+                    "or d; default 12h)");
+  serve->add_flag("--dev-login", serve_options.dev_login,
+                  "A sign-in form for the pages where one types an id, email "
+                  "and name (development only; loopback --listen only)");
+  serve->add_option("--identity-header-prefix",
+                    serve_options.identity_header_prefix,
+                    "Take who is signed in from an authenticating proxy's "
+                    "headers PREFIXUser, PREFIXEmail and "
+                    "PREFIXPreferred-Username (X-Forwarded-, as oauth2-proxy "
+                    "sets them); needs --trusted-proxy");
+  serve->add_option("--trusted-proxy", serve_options.trusted_proxies,
+                    "The proxy's address (repeat for more): identity headers "
+                    "from any other peer are ignored");
   serve
       ->add_option("--feed-heartbeat", feed_heartbeat_s,
                    "Seconds of silence after which the events feed "
@@ -325,6 +346,15 @@ int main(int argc, char** argv) {
           mail_backlog));
     }
     serve_options.mail_backlog = *backlog;
+    std::optional<std::chrono::seconds> lifetime =
+        ParseDuration(session_lifetime);
+    if (!lifetime.has_value()) {
+      return Fail(orgledger::InvalidArgument(
+          "--session-lifetime must be a number followed by s, m, h or d "
+          "(12h), not " +
+          session_lifetime));
+    }
+    serve_options.session_lifetime = *lifetime;
     return orgledger::serve::RunServe(serve_options);
   }
   if (*bench) return orgledger::bench::RunBench(bench_options);

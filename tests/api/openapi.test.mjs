@@ -17,7 +17,7 @@ let ajv;
 const checked = { ops: new Map(), views: new Map(), paths: new Set() };
 
 before(async () => {
-  server = await startServer();
+  server = await startServer(["--dev-login"]);
   const res = await fetch(server.base + "/v1/openapi.json");
   assert.equal(res.status, 200);
   doc = await res.json();
@@ -51,8 +51,8 @@ function responseSchema(method, path, status, type = "application/json") {
   return response.content?.[type]?.schema;
 }
 
-async function call(method, path, { body, auth } = {}) {
-  const headers = {};
+async function call(method, path, { body, auth, headers: extra } = {}) {
+  const headers = { ...extra };
   if (auth) headers.authorization = `Bearer ${auth}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(server.base + path, {
@@ -277,4 +277,47 @@ test("the events feed streams the log as Server-Sent Events", async () => {
   const first = JSON.parse(text.match(/(?:^|\n)id: 1\ndata: (.*)\n/)[1]);
   assert.equal(first.position, 1);
   assert.equal(first.type, "OrganizationCreated");
+});
+
+test("the pages' API validates against the document", async () => {
+  let r = await call("GET", "/app/v1/session");
+  assert.equal(r.json.signed_in, null);
+  assert.equal(r.json.dev_login, true);
+  r = await call("POST", "/app/v1/commands", { body: { op: "create_organization", org: "pages", edition: "team" } });
+  assert.equal(r.status, 401, r.text);
+  const origin = { origin: server.base };
+  r = await call("POST", "/app/v1/signin", { body: { id: "u-pat", email: "not-an-email", name: "Pat" }, headers: origin });
+  assert.equal(r.json.error.code, "invalid_argument", r.text);
+  const res = await fetch(server.base + "/app/v1/signin", {
+    method: "POST", headers: { "content-type": "application/json", ...origin },
+    body: JSON.stringify({ id: "u-pat", email: "pat@example.com", name: "Pat" }),
+  });
+  assert.equal(res.status, 200);
+  const setCookie = res.headers.get("set-cookie");
+  assert.match(setCookie, /HttpOnly/);
+  assert.match(setCookie, /SameSite=Strict/);
+  const cookie = { cookie: setCookie.split(";")[0] };
+  r = await call("GET", "/app/v1/session", { headers: cookie });
+  assert.deepEqual(r.json.signed_in, { id: "u-pat", email: "pat@example.com", name: "Pat" });
+  const signedIn = { ...cookie, ...origin, "x-csrf-token": r.json.csrf };
+  // Without the CSRF token, from another origin, or naming an actor: refused.
+  r = await call("POST", "/app/v1/commands", { body: { op: "create_organization", org: "pages", edition: "team" }, headers: { ...cookie, ...origin } });
+  assert.equal(r.json.error.code, "forbidden", r.text);
+  r = await call("POST", "/app/v1/commands", { body: { op: "create_organization", org: "pages", edition: "team" }, headers: { ...signedIn, origin: "http://evil.example" } });
+  assert.equal(r.json.error.code, "forbidden", r.text);
+  r = await call("POST", "/app/v1/commands", { body: { op: "create_organization", org: "pages", edition: "team", actor: alice }, headers: signedIn });
+  assert.equal(r.json.error.code, "invalid_request", r.text);
+  r = await call("POST", "/app/v1/commands", { body: { op: "create_organization", org: "pages", edition: "team" }, headers: signedIn });
+  assert.equal(r.json.ok, true, r.text);
+  r = await call("POST", "/app/v1/views", { body: { view: "billing_managers", org: "pages", min_position: r.json.position }, headers: signedIn });
+  assert.equal(r.json.ok, true, r.text);
+  validate("view.billing_managers.result", r.json, "the pages' billing_managers view");
+  r = await call("POST", "/app/v1/views", { body: { view: "nope", org: "pages" }, headers: signedIn });
+  assert.equal(r.json.error.code, "invalid_request", r.text);
+  r = await call("GET", "/app/v1/session", { headers: cookie });
+  assert.deepEqual(r.json.organizations, [{ org: "pages", role: "admin" }]);
+  r = await call("POST", "/app/v1/signout", { body: {}, headers: signedIn });
+  assert.equal(r.json.ok, true, r.text);
+  r = await call("HEAD", "/app/v1/session");
+  assert.equal(r.status, 200);
 });

@@ -127,7 +127,7 @@ TEST(Exec, SeedScenarios) {
                                    {{"user_id", "u-bill"}}))),
             "ok");
   EXPECT_EQ(json::serialize(exec.Send(View("billing_managers", kAlice))),
-            R"({"ok":true,"billing_managers":[],"pending":[]})");
+            R"({"ok":true,"billing_managers":[],"pending":[],"version":11})");
   EXPECT_EQ(exec.Close(), 0);
 }
 

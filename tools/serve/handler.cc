@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <chrono>
 
 #include "domain/context.h"
 #include "domain/validation.h"
+#include "projections/builtin.h"
 #include "tools/mail/message.h"
 #include "tools/serve/openapi_document.h"
 #include "tools/wire/request.h"
@@ -45,6 +47,9 @@ Handler::Handler(commands::Engine* engine, HandlerOptions options,
     : engine_(engine),
       options_(std::move(options)),
       access_log_(std::move(access_log)),
+      pages_(options_.pages.has_value()
+                 ? std::optional<Pages>(std::in_place, *options_.pages)
+                 : std::nullopt),
       latency_buckets_(std::size(kBucketsUs), 0),
       admin_(1) {}
 
@@ -95,6 +100,9 @@ constexpr Route kRoutes[] = {
     {"/v1/admin/rebuild", "POST"},     {"/v1/admin/backup", "POST"},
     {"/healthz", "GET, HEAD"},         {"/metrics", "GET, HEAD"},
     {"/v1/openapi.json", "GET, HEAD"}, {"/v1/events", "GET"},
+    {"/app/v1/session", "GET, HEAD"},  {"/app/v1/signin", "POST"},
+    {"/app/v1/signout", "POST"},       {"/app/v1/commands", "POST"},
+    {"/app/v1/views", "POST"},
 };
 
 }  // namespace
@@ -130,6 +138,12 @@ void Handler::Handle(const HttpRequest& request, Done done) {
   };
   // The routes table decides what exists and which methods each takes
   // (405 names them); HEAD is answered as GET (the server sends no body).
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (get && pages_.has_value()) {
+    std::optional<HttpResponse> page = pages_->Page(
+        std::string_view(request.target).substr(0, request.target.find('?')));
+    if (page.has_value()) return logged(std::move(*page));
+  }
   const Route* route = nullptr;
   for (const Route& r : kRoutes) {
     if (r.path == request.target) route = &r;
@@ -137,19 +151,22 @@ void Handler::Handle(const HttpRequest& request, Done done) {
   if (route == nullptr) {
     return logged(Error(NotFound("no such endpoint: " + request.target)));
   }
-  const bool get = request.method == "GET" || request.method == "HEAD";
   const bool takes = route->methods == "POST" ? request.method == "POST" : get;
   if (!takes) {
     return logged(
         MethodNotAllowed(request.target, std::string(route->methods)));
   }
   if (request.target == "/healthz") {
-    return logged(HttpResponse{200, "application/json", "{\"ok\":true}\n", ""});
+    return logged(
+        HttpResponse{200, "application/json", "{\"ok\":true}\n", "", {}});
   }
   // The API reference needs no secret: it holds no data.
   if (request.target == "/v1/openapi.json") {
-    return logged(HttpResponse{200, "application/json",
-                               std::string(OpenApiDocument()), ""});
+    return logged(HttpResponse{
+        200, "application/json", std::string(OpenApiDocument()), "", {}});
+  }
+  if (request.target.starts_with("/app/")) {
+    return App(request, std::move(logged));
   }
   const bool metrics = request.target == "/metrics";
   const bool host =
@@ -250,6 +267,76 @@ void Handler::Command(const HttpRequest& request, Done done) {
         }
         done(JsonResponse(std::move(answer)));
       });
+}
+
+void Handler::App(const HttpRequest& request, Done done) {
+  if (!pages_.has_value()) {
+    return done(Error(
+        NotFound("the pages are off on this server (no --session-key-file)")));
+  }
+  auto secured = [done = std::move(done)](HttpResponse response) {
+    Pages::Secure(response);
+    done(std::move(response));
+  };
+  if (request.target == "/app/v1/signin")
+    return secured(pages_->SignIn(request));
+  Result<SignedIn> person = pages_->Who(request);
+  if (request.target == "/app/v1/session") {
+    if (!person.ok() && person.status().code() == Code::kUnauthenticated) {
+      return secured(
+          JsonResponse(json::object{{"ok", true},
+                                    {"signed_in", nullptr},
+                                    {"dev_login", pages_->dev_login()},
+                                    {"why", person.status().message()}}));
+    }
+    return secured(person.ok() ? Session(*person) : Error(person.status()));
+  }
+  if (!person.ok()) return secured(Error(person.status()));
+  if (Status s = pages_->CheckChange(request, *person); !s.ok()) {
+    return secured(Error(s));
+  }
+  if (request.target == "/app/v1/signout") return secured(pages_->SignOut());
+  // The same bodies as /v1, without who acts: that is the session's.
+  const bool command = request.target == "/app/v1/commands";
+  const char* who = command ? "actor" : "viewer";
+  Result<json::value> parsed = wire::ParseStrictJson(request.body);
+  if (!parsed.ok()) return secured(Error(parsed.status()));
+  if (!parsed->is_object()) {
+    return secured(
+        Error(Status(Code::kInvalidRequest, "the body must be a JSON object")));
+  }
+  json::object& body = parsed->as_object();
+  if (body.contains(who)) {
+    return secured(Error(
+        Status(Code::kInvalidRequest,
+               std::string(
+                   "the pages' API takes who acts from the session: leave \"") +
+                   who + "\" out")));
+  }
+  body[who] = json::object{
+      {"id", person->id}, {"email", person->email}, {"name", person->name}};
+  HttpRequest inner;
+  inner.body = json::serialize(body);
+  return command ? Command(inner, std::move(secured))
+                 : View(inner, std::move(secured));
+}
+
+HttpResponse Handler::Session(const SignedIn& person) {
+  json::array orgs;
+  Result<std::vector<projections::OrgRole>> roles =
+      projections::OrganizationsOf(engine_->projections(), person.id, 1000);
+  if (!roles.ok()) return Error(roles.status());
+  for (const projections::OrgRole& r : *roles) {
+    orgs.push_back(json::object{{"org", r.org}, {"role", r.role}});
+  }
+  return JsonResponse(json::object{
+      {"ok", true},
+      {"signed_in",
+       json::object{
+           {"id", person.id}, {"email", person.email}, {"name", person.name}}},
+      {"dev_login", person.dev},
+      {"csrf", pages_->CsrfToken(person)},
+      {"organizations", std::move(orgs)}});
 }
 
 void Handler::View(const HttpRequest& request, Done done) {
@@ -437,7 +524,7 @@ HttpResponse Handler::Metrics() {
     out += "# TYPE orgledger_store_" + g.name + " gauge\n";
     out += "orgledger_store_" + g.name + " " + std::to_string(g.value) + "\n";
   }
-  return HttpResponse{200, "text/plain; version=0.0.4", out, ""};
+  return HttpResponse{200, "text/plain; version=0.0.4", out, "", {}};
 }
 
 }  // namespace orgledger::serve

@@ -22,26 +22,14 @@
 #include "commands/engine.h"
 #include "tools/mail/mailer.h"
 #include "tools/serve/feed.h"
+#include "tools/serve/http_types.h"
+#include "tools/serve/pages.h"
 
 namespace spdlog {
 class logger;
 }  // namespace spdlog
 
 namespace orgledger::serve {
-
-struct HttpRequest {
-  std::string method;         // "GET", "POST", ...
-  std::string target;         // "/v1/commands"
-  std::string authorization;  // the Authorization header, "" if none
-  std::string body;
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::string allow;  // the Allow header of a 405, else empty
-};
 
 // Who may use what. The host's secret opens /v1/commands and /v1/views;
 // the operator's opens /v1/admin/* and /metrics, and neither opens the
@@ -63,6 +51,8 @@ struct HandlerOptions {
   // serve's --public-url: a link creation's answer has the join page's
   // "url" too. Empty: no url.
   std::string public_url;
+  // The people's pages and their API (/app/v1/*); none: off (404).
+  std::optional<PagesOptions> pages;
 };
 
 // One path the server answers, and its methods ("POST"; "GET, HEAD").
@@ -104,6 +94,9 @@ class Handler {
 
  private:
   void Command(const HttpRequest& request, Done done);
+  // /app/v1/*: who acts comes from the session (pages.h).
+  void App(const HttpRequest& request, Done done);
+  HttpResponse Session(const SignedIn& person);
   void View(const HttpRequest& request, Done done);
   HttpResponse Admin(const HttpRequest& request);
   HttpResponse Metrics();
@@ -119,6 +112,7 @@ class Handler {
   commands::Engine* const engine_;
   const HandlerOptions options_;
   const std::shared_ptr<spdlog::logger> access_log_;
+  const std::optional<Pages> pages_;
 
   std::mutex metrics_mu_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> commands_;

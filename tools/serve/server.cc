@@ -111,6 +111,20 @@ class Session : public std::enable_shared_from_this<Session> {
     request.target = std::string(req.target());
     request.authorization = std::string(req[http::field::authorization]);
     request.body = req.body();
+    if (!request.target.starts_with("/v1/")) {
+      // The pages' requests: who is signed in, from where (pages.h).
+      beast::error_code ec;
+      const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+      if (!ec) request.peer = peer.address().to_string();
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (char& c : name) {
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        request.headers.emplace_back(std::move(name),
+                                     std::string(field.value()));
+      }
+    }
     if (PathOf(request.target) == "/v1/events") return Follow(request, req);
     ++shared_->in_flight;
     // The handler may answer on an engine thread: back to this
@@ -150,6 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, r.content_type);
     res->keep_alive(keep_alive_);
     if (!r.allow.empty()) res->set(http::field::allow, r.allow);
+    for (const auto& [name, value] : r.headers) res->insert(name, value);
     if (head_) {
       // The headers GET would have, without the body (RFC 9110 §9.3.2).
       res->content_length(r.body.size());
@@ -237,15 +252,15 @@ class Secret {
     s.value_ = std::move(*read);
     return s;
   }
-  // Writes a new secret where there was none.
-  Status Create() {
+  // Writes a new secret where there was none; shows it once unless it is
+  // a key no person types (the session key).
+  Status Create(bool show = true) {
     if (value_.has_value()) return Status::Ok();
     Result<std::string> made = CreateSecretFile(flag_, path_);
     if (!made.ok()) return made.status();
-    std::printf(
-        "orgledger: generated a new secret for %s in %s (shown once): "
-        "%s\n",
-        flag_.c_str(), path_.c_str(), made->c_str());
+    std::printf("orgledger: generated a new secret for %s in %s%s%s\n",
+                flag_.c_str(), path_.c_str(), show ? " (shown once): " : "",
+                show ? made->c_str() : "");
     std::fflush(stdout);
     value_ = std::move(*made);
     return Status::Ok();
@@ -418,6 +433,25 @@ int RunServe(const ServeOptions& options) {
     if (!read.ok()) return tools::Fail(read.status());
     admin_secret = std::move(*read);
   }
+  if (options.dev_login && !endpoint->address().is_loopback()) {
+    return tools::Fail(InvalidArgument(
+        "--dev-login lets anyone sign in as anyone: it answers on loopback "
+        "only (--listen 127.0.0.1:PORT), never on " +
+        options.listen));
+  }
+  if (!options.identity_header_prefix.empty() &&
+      options.trusted_proxies.empty()) {
+    return tools::Fail(InvalidArgument(
+        "--identity-header-prefix needs --trusted-proxy ADDRESS: the "
+        "identity headers are believed from the proxy's address only"));
+  }
+  std::optional<Secret> session_key;
+  if (!options.session_key_file.empty()) {
+    Result<Secret> read =
+        Secret::Read("--session-key-file", options.session_key_file);
+    if (!read.ok()) return tools::Fail(read.status());
+    session_key = std::move(*read);
+  }
   if (!options.backup_dir.empty()) {
     if (Status s = PrepareBackupDir(options.backup_dir); !s.ok()) {
       return tools::Fail(s);
@@ -478,7 +512,23 @@ int RunServe(const ServeOptions& options) {
           "operator's secret must be its own"));
     }
   }
+  PagesOptions pages;
+  if (session_key.has_value()) {
+    if (Status s = session_key->Create(false); !s.ok()) return tools::Fail(s);
+    pages.session_key = *session_key->value();
+  } else {
+    pages.session_key = commands::RandomBase64Url(32);
+    log->warn(
+        "no --session-key-file: the pages' sessions end when this server "
+        "stops, and other replicas do not accept them");
+  }
+  pages.dev_login = options.dev_login;
+  pages.identity_header_prefix = options.identity_header_prefix;
+  pages.trusted_proxies = options.trusted_proxies;
+  pages.public_url = options.public_url;
+  pages.session_lifetime = options.session_lifetime;
   HandlerOptions handler_options;
+  handler_options.pages = std::move(pages);
   handler_options.secret = *secret->value();
   if (admin_secret.has_value()) {
     handler_options.admin_secret = *admin_secret->value();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "tools/database.h"
 #include "tools/mail/smtp.h"
@@ -62,6 +63,16 @@ struct ServeOptions {
   // Without --smtp: write each invitation email to the log instead (a
   // development mail sink: nothing is sent).
   bool dev_mail_log = false;
+
+  // The people's pages (pages.h). Sessions are signed with the key in
+  // this file (created when missing); empty: a key of this process only.
+  std::string session_key_file;
+  std::chrono::seconds session_lifetime{std::chrono::hours(12)};
+  // A sign-in form for development, on a loopback address only.
+  bool dev_login = false;
+  // An authenticating proxy's identity headers, from these addresses.
+  std::string identity_header_prefix;
+  std::vector<std::string> trusted_proxies;
 };
 
 // Runs until SIGTERM or SIGINT, then stops accepting, lets requests in

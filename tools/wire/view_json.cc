@@ -115,6 +115,7 @@ json::object Json(const p::BillingManagersView& v) {
         return m;
       });
   if (v.pending.has_value()) o["pending"] = Array(*v.pending, Pending);
+  if (v.version.has_value()) o["version"] = *v.version;
   return o;
 }
 
