@@ -16,13 +16,14 @@ build: configure
 # The reference server on ./var/orgledger; the first run generates the
 # host's bearer secret in ./var/secret and the operator's (for /v1/admin/*
 # and /metrics) in ./var/admin-secret, and prints each once. Backups go
-# under ./var/backups.
+# under ./var/backups. The pages: http://127.0.0.1:8080/ with the
+# development sign-in (--dev-login), sessions signed with ./var/session-key.
 run: build
 	@mkdir -p var
 	./build/bin/orgledger serve --data var/orgledger --listen 127.0.0.1:8080 \
 	  --secret-file var/secret --admin-secret-file var/admin-secret \
-	  --backup-dir var/backups \
-	  --public-url http://127.0.0.1:8080 --dev-mail-log
+	  --backup-dir var/backups --session-key-file var/session-key \
+	  --dev-login --public-url http://127.0.0.1:8080 --dev-mail-log
 
 # Two replicas over one private PostgreSQL (scripts/cluster): :8080, :8081.
 cluster: build

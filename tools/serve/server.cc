@@ -550,6 +550,14 @@ int RunServe(const ServeOptions& options) {
   log->info("listening on {} ({} {}, {} durability)", bound,
             options.where.postgres() ? "store" : "data",
             options.where.Describe(), options.durability);
+  if (options.dev_login) {
+    log->info(
+        "the pages: open {} in a browser (development sign-in: anyone may "
+        "sign in as anyone, loopback only)",
+        mail::PublicUrl(
+            options.public_url.empty() ? "http://" + bound : options.public_url,
+            "/"));
+  }
   if (!acceptor.local_endpoint().address().is_loopback()) {
     log->warn(
         "listening on {}, not a loopback address: other machines can reach "

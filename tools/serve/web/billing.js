@@ -67,7 +67,11 @@ export async function billingPage(session, org) {
   // ---- Billing Managers ----
   function limitFacts() {
     const limit = state.billing?.limits?.billing_managers;
-    const used = state.billing?.billing_managers_used ?? state.bm.billing_managers.length;
+    // Admins count pending invitations too (they take a place); a Billing
+    // Manager sees the Billing Managers listed, no invitation.
+    const used = state.admin && state.billing
+      ? state.billing.billing_managers_used
+      : state.bm.billing_managers.length;
     const edition = editionName(state.billing?.edition ?? "");
     if (limit === 0) {
       return { text: `Billing Managers are not available on the ${edition} edition.`, full: true,
