@@ -141,6 +141,11 @@ int main(int argc, char** argv) {
                    "auto (STARTTLS when the server offers it; default) or "
                    "required (refuse a server that does not)")
       ->check(CLI::IsMember({"auto", "required"}));
+  serve
+      ->add_option("--smtp-ca-file", serve_options.smtp.ca_file,
+                   "The CA certificates (PEM) the SMTP server's certificate "
+                   "must chain to (default: the system's)")
+      ->check(CLI::ExistingFile);
   std::string mail_backlog = "7d";
   serve->add_option("--mail-backlog", mail_backlog,
                     "The first time emails are sent for a database with "

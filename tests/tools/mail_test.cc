@@ -245,6 +245,45 @@ TEST_F(Mail, StartTlsRequiredRefusesAServerWithoutIt) {
       << text.str();
 }
 
+// A server certificate for 127.0.0.1 (its own CA: self-signed, one day).
+std::string MakeCertificate(const TestDir& dir) {
+  const std::string cert = dir.Sub("smtp-cert.pem");
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1 "
+      "-keyout " +
+      dir.Sub("smtp-key.pem") + " -out " + cert + " 2>" +
+      dir.Sub("openssl.log");
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return cert;
+}
+
+TEST_F(Mail, StartTlsToACertificateOfTheGivenCaDeliversAndToAnUntrustedOneNot) {
+  const std::string cert = MakeCertificate(dir_);
+  SmtpServer smtp(dir_, "smtp", {"--tls", cert, dir_.Sub("smtp-key.pem")});
+  std::vector<std::string> flags = MailFlags(smtp);
+  flags.insert(flags.end(), {"--smtp-tls", "required"});
+  // Not trusted (the system's CAs): never sent in clear instead.
+  Start(flags);
+  Run("create_organization", {{"edition", "enterprise"}});
+  Invite("bill@example.com");
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(smtp.Messages().empty());
+  const std::string metrics = Metrics();
+  EXPECT_NE(metrics.find("orgledger_mail_sent_total 0"), std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("orgledger_mail_retried_total 0"), std::string::npos)
+      << "an untrusted certificate is tried again (an operator may fix it): "
+      << metrics;
+  // Trusted: the waiting email goes, over TLS (the server takes nothing
+  // before STARTTLS).
+  flags.insert(flags.end(), {"--smtp-ca-file", cert});
+  Start(flags);
+  const std::vector<std::string> got = smtp.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(To(got[0]), "bill@example.com");
+}
+
 TEST_F(Mail, TheFirstStartSendsOnlyRecentPendingInvitations) {
   // A database with invitations before mail was turned on.
   Start({});

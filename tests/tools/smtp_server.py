@@ -1,17 +1,20 @@
 """A real SMTP server for the mail tests (Debian's python3-aiosmtpd).
 
-    /usr/bin/python3 smtp_server.py DIR [--auth USER:PASSWORD]
+    /usr/bin/python3 smtp_server.py DIR [--auth USER:PASSWORD] [--tls CERT KEY]
 
 Listens on a free 127.0.0.1 port and prints "listening PORT" once it
 accepts connections. Each message accepted is written to DIR/NNNN.eml (in
 the order received). By recipient: reject-*@... is refused with 550 (a
 permanent refusal), flaky-*@... with 451 (transient) on its first two tries;
 every other one is accepted. With --auth, a client must authenticate with
-USER and PASSWORD (over the plain connection: a test server). Runs until
-killed.
+USER and PASSWORD (over the plain connection: a test server). With --tls,
+the server offers STARTTLS with that certificate and requires it before
+anything else. Runs until killed.
 """
+import argparse
 import os
 import socket
+import ssl
 import sys
 import threading
 
@@ -52,10 +55,13 @@ class Handler:
 
 
 def main():
-    directory = sys.argv[1]
-    auth = None
-    if len(sys.argv) > 3 and sys.argv[2] == "--auth":
-        auth = sys.argv[3].split(":", 1)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("directory")
+    parser.add_argument("--auth")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    args = parser.parse_args()
+    directory = args.directory
+    auth = args.auth.split(":", 1) if args.auth else None
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -67,6 +73,10 @@ def main():
             return AuthResult(success=ok)
         kwargs = dict(authenticator=authenticator, auth_required=True,
                       auth_require_tls=False)
+    if args.tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls[0], args.tls[1])
+        kwargs.update(tls_context=context, require_starttls=True)
     controller = Controller(Handler(directory), hostname="127.0.0.1",
                             port=port, **kwargs)
     controller.start()

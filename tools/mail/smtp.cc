@@ -88,6 +88,8 @@ SendResult SendSmtp(const SmtpOptions& o, const std::string& to,
                      o.tls_required ? static_cast<long>(CURLUSESSL_ALL)
                                     : static_cast<long>(CURLUSESSL_TRY));
   }
+  if (!o.ca_file.empty())
+    curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
   if (!o.user.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, o.user.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, o.password.c_str());

@@ -19,6 +19,9 @@ struct SmtpOptions {
   std::string user;  // empty: no authentication
   std::string password;
   bool tls_required = false;  // smtp://: refuse a server without STARTTLS
+  // The CA certificates (PEM) the server's certificate must chain to;
+  // empty: the system's (/etc/ssl/certs).
+  std::string ca_file;
   // Connecting, and the whole exchange of one message.
   std::chrono::milliseconds timeout{30000};
 };
