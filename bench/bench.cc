@@ -270,7 +270,7 @@ int RunBench(const BenchOptions& o) {
     engine = std::move(*opened);
     const long mixed_orgs = o.orgs > 0 ? o.orgs : 100000;
     MixedFigures m = Mixed(*engine, mixed_orgs, o.seconds > 0 ? o.seconds : 60,
-                           ProgressLine("W5 mixed"));
+                           o.steady, ProgressLine("W5 mixed"));
     EndProgress();
     std::string by_code;
     for (const auto& [code, n] : m.commands.rejections) {
@@ -290,20 +290,24 @@ int RunBench(const BenchOptions& o) {
     const CommandFigures& f = m.commands;
     report.Add(
         "mixed",
-        Fmt("\"writers\":64,\"readers\":4,\"durability\":\"%s\",\"orgs\":%ld,"
+        Fmt("\"writers\":64,\"readers\":4,\"steady\":%s,\"durability\":\"%s\","
+            "\"orgs\":%ld,"
             "\"seconds\":%.1f,\"commands_per_s\":%.0f,\"accepted_per_s\":%.0f,"
             "\"rejected_per_s\":%.0f,\"rejections\":{%s},\"p99_us\":%.0f,"
             "\"queries_per_s\":%.0f,\"query_p99_us\":%.0f,"
             "\"query_errors\":%llu,\"verify_projections\":%s,"
             "\"peak_rss_mb\":%.0f",
-            o.durability.c_str(), mixed_orgs, f.seconds, f.commands / f.seconds,
-            f.accepted / f.seconds, (f.commands - f.accepted) / f.seconds,
-            by_code.c_str(), f.p99_us, m.views.queries / m.views.seconds,
-            m.views.p99_us, static_cast<unsigned long long>(m.views.errors),
+            o.steady ? "true" : "false", o.durability.c_str(), mixed_orgs,
+            f.seconds, f.commands / f.seconds, f.accepted / f.seconds,
+            (f.commands - f.accepted) / f.seconds, by_code.c_str(), f.p99_us,
+            m.views.queries / m.views.seconds, m.views.p99_us,
+            static_cast<unsigned long long>(m.views.errors),
             verified ? "true" : "false", PeakRssMb()),
         Fmt("%-44s %.0f commands/s (%.0f accepted), p99 %.0f us, verify %s",
-            "W5 mixed, 64 writers + 4 readers", f.commands / f.seconds,
-            f.accepted / f.seconds, f.p99_us, verified ? "ok" : "FAILED"));
+            o.steady ? "W5 mixed --steady, 64 writers + 4 readers"
+                     : "W5 mixed, 64 writers + 4 readers",
+            f.commands / f.seconds, f.accepted / f.seconds, f.p99_us,
+            verified ? "ok" : "FAILED"));
     if (!verified || m.views.errors != 0) status = 1;
   }
   if (want("replicas") && !o.store.empty()) {

@@ -20,6 +20,8 @@ struct BenchOptions {
   // log lives there, `data` holds the projections' local state.
   std::string store;
   double seconds = 0;  // 0: views 5 s, mixed 60 s
+  // mixed: W5 --steady, organizations of a steady size (the soak's).
+  bool steady = false;
   bool allow_tmpfs = false;
 };
 

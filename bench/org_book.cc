@@ -15,7 +15,12 @@ OrgBook::Step OrgBook::Next(long org, const domain::Context& clock,
   domain::Actor actor = Admin(org);
   domain::Command command;
   std::lock_guard<std::mutex> lock(mu_);
-  switch (const auto choice = rng() % 10) {
+  auto choice = rng() % 10;
+  if (steady_ && (choice == 0 || choice == 2) &&
+      pending_.size() + joined_.size() >= kSteadyPeople) {
+    choice = joined_.empty() ? 4 : 5;  // full: someone leaves instead
+  }
+  switch (choice) {
     case 0:    // invite a member
     case 2: {  // invite a billing manager
       step.kind = Kind::kInvite;
@@ -74,15 +79,25 @@ OrgBook::Step OrgBook::Next(long org, const domain::Context& clock,
           static_cast<int>(1 + rng() % 12), 2030, "Card Holder"}};
       break;
     case 7:
+      step.kind = Kind::kCount;
+      step.targeted = true;
+      if (counts_in_flight_++ == 0) count_at_ = clock.Now();
       actor = domain::Actor::System("metering");
       command = domain::RecordResourceCount{
-          static_cast<std::int64_t>(rng() % 500), clock.Now()};
+          static_cast<std::int64_t>(rng() % 500), count_at_};
       break;
     case 8:
       actor = domain::Actor::System("payments");
-      command =
-          domain::RecordPayment{"pay-" + std::to_string(rng() % 100000), 4200,
-                                "USD", "succeeded", 1795000000000000};
+      if (steady_) {
+        // One of the book's payments, refunded or succeeded again.
+        command = domain::RecordPayment{
+            "pay-" + std::to_string(rng() % kSteadyPayments), 4200, "USD",
+            rng() % 2 ? "succeeded" : "refunded", 1795000000000000};
+      } else {
+        command =
+            domain::RecordPayment{"pay-" + std::to_string(rng() % 100000), 4200,
+                                  "USD", "succeeded", 1795000000000000};
+      }
       break;
     default:
       command = domain::ChangeSubscription{rng() % 2 ? "enterprise"
@@ -111,6 +126,9 @@ void OrgBook::Settle(const Step& step,
         // Still pending (a limit reached): the next revocation takes it.
         pending_.emplace(pending_.begin(), step.invite_id, step.who);
       }
+      break;
+    case Kind::kCount:
+      --counts_in_flight_;
       break;
     case Kind::kRevoke:  // gone either way
     case Kind::kRemove:

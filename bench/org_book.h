@@ -9,7 +9,18 @@
 // SPEC §1.6). Before the book worked this way, a billing manager at the
 // head of the list made every later removal fail (and a revoked invitation
 // every later revocation), and the organizations grew three times faster
-// than the mix says. Thread-safe.
+// than the mix says.
+//
+// Resource counts of one organization are handed one time while any is in
+// flight: a sample decided after a later one would be refused as earlier
+// than the organization's last (the two invalid_argument rejections of the
+// 2026-12-01 runs were these).
+//
+// Steady (W5 --steady, the soak's workload): an organization keeps a steady
+// size. Past kSteadyPeople people invited or joined, an invitation becomes
+// a removal of the longest-joined (or a revocation of the oldest pending),
+// and payments are pay-0..pay-99 whose status changes, never a 101st.
+// Thread-safe.
 #ifndef ORGLEDGER_TOOLS_BENCH_ORG_BOOK_H_
 #define ORGLEDGER_TOOLS_BENCH_ORG_BOOK_H_
 
@@ -33,7 +44,7 @@ class OrgBook {
   };
   // A chosen command, and what it claimed from the book.
   struct Step {
-    enum class Kind { kOther, kInvite, kAccept, kRevoke, kRemove };
+    enum class Kind { kOther, kInvite, kAccept, kRevoke, kRemove, kCount };
     commands::CommandRequest request;
     Kind kind = Kind::kOther;
     Invitee who;            // invited, accepting or removed
@@ -43,9 +54,18 @@ class OrgBook {
     bool targeted = false;
   };
 
+  // The people (pending or joined) a steady organization holds at most.
+  static constexpr std::size_t kSteadyPeople = 20;
+  // The payments a steady organization holds at most.
+  static constexpr int kSteadyPayments = 100;
+
+  // W5 --steady's book (before the first Next).
+  void SetSteady(bool steady) { steady_ = steady; }
+
   // The next command for organization `org`: one of the ten of BENCH.md's
   // W5, each with probability 1/10. A resource count is recorded at
-  // `clock`'s now (the engine's context, which checks it).
+  // `clock`'s now (the engine's context, which checks it), or at the time
+  // of the one still in flight.
   Step Next(long org, const domain::Context& clock, std::mt19937_64& rng);
   // Records what `step` did: an invitation sent is pending; an accepted one
   // joined; one whose acceptance failed goes back to be revoked.
@@ -62,6 +82,9 @@ class OrgBook {
   std::vector<std::pair<std::string, Invitee>> pending_;  // invite id, who
   std::vector<Invitee> joined_;
   int next_person_ = 0;
+  bool steady_ = false;
+  int counts_in_flight_ = 0;
+  domain::Micros count_at_ = 0;  // the time of the counts in flight
 };
 
 }  // namespace orgledger::bench

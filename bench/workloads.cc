@@ -235,7 +235,7 @@ class Zipf {
 }  // namespace
 
 MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
-                   const Progress& progress) {
+                   bool steady, const Progress& progress) {
   // Setup (not timed): the organizations, 80% enterprise.
   {
     std::vector<std::future<commands::CommandOutcome>> pending;
@@ -259,6 +259,7 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
   std::fprintf(stderr, "bench: W5 setup done; the timed run of %.0f s starts\n",
                seconds);
   std::vector<OrgBook> books(orgs);
+  for (OrgBook& book : books) book.SetSteady(steady);
   const Zipf zipf(orgs, 1.1);
   const domain::Context& clock = *engine.options().context;
   Recorder recorder;

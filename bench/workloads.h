@@ -55,8 +55,9 @@ struct MixedFigures {
   CommandFigures commands;
   QueryFigures views;
 };
+// `steady`: W5 --steady (OrgBook), organizations of a steady size.
 MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
-                   const Progress& progress);
+                   bool steady, const Progress& progress);
 
 }  // namespace orgledger::bench
 

@@ -297,6 +297,9 @@ int main(int argc, char** argv) {
                     "postgresql://...)");
   bench->add_option("--seconds", bench_options.seconds,
                     "Duration of views (5) and mixed (60)");
+  bench->add_flag("--steady", bench_options.steady,
+                  "mixed: organizations of a steady size (at most 20 people "
+                  "and 100 payments each), the soak's workload");
   bench->add_flag("--allow-tmpfs", bench_options.allow_tmpfs,
                   "Run on tmpfs although fsync costs nothing there");
 

@@ -79,5 +79,56 @@ TEST(OrgBook, NamesRealInvitationsAndPeopleAndAgreesWithTheViews) {
   }
 }
 
+// W5 --steady: however long it runs, an organization holds at most
+// kSteadyPeople people (pending or joined) and kSteadyPayments payments.
+TEST(OrgBook, ASteadyBookKeepsItsOrganizationsSize) {
+  orgledger::testing::TestDir dir;
+  commands::EngineOptions options;
+  options.data_dir = dir.Sub("db");
+  options.context = std::make_shared<commands::testing::TestContext>();
+  auto opened = commands::Engine::Open(std::move(options));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  commands::Engine& engine = **opened;
+  constexpr long kOrgs = 2;
+  for (long i = 0; i < kOrgs; ++i) {
+    ASSERT_TRUE(engine
+                    .Execute(Request(i, Admin(i),
+                                     domain::CreateOrganization{"enterprise"}))
+                    .ok());
+  }
+  std::vector<OrgBook> books(kOrgs);
+  for (OrgBook& book : books) book.SetSteady(true);
+  std::mt19937_64 rng(11);
+  eventstore::Position last = 0;
+  std::size_t most = 0;
+  for (int n = 0; n < 6000; ++n) {
+    const long i = static_cast<long>(rng() % kOrgs);
+    OrgBook::Step step = books[i].Next(i, *engine.options().context, rng);
+    commands::CommandOutcome o = engine.Execute(std::move(step.request));
+    if (o.ok()) {
+      last = std::max(last, o.position);
+    } else if (step.kind == Kind::kOther || step.kind == Kind::kCount) {
+      ADD_FAILURE() << "step " << n << ": " << o.error.ToString();
+    }
+    books[i].Settle(step, o);
+    most = std::max(most, books[i].pending() + books[i].joined());
+  }
+  EXPECT_LE(most, OrgBook::kSteadyPeople);
+  EXPECT_GE(most, OrgBook::kSteadyPeople - 2) << "the cap was reached";
+  for (long i = 0; i < kOrgs; ++i) {
+    projections::ViewRequest q;
+    q.org = Org(i);
+    q.viewer = Admin(i);
+    q.view = "payments";
+    q.limit = 1000;
+    auto payments = engine.Query(q, last);
+    ASSERT_TRUE(payments.ok()) << payments.status().ToString();
+    const std::size_t n =
+        std::get<projections::PaymentsView>(*payments).payments.size();
+    EXPECT_LE(n, static_cast<std::size_t>(OrgBook::kSteadyPayments));
+    EXPECT_GT(n, 50u);
+  }
+}
+
 }  // namespace
 }  // namespace orgledger::bench
