@@ -11,9 +11,19 @@ ViewReader::ViewReader(ProjectionSet& set, std::string org,
       viewer_(std::move(viewer)),
       snap_(set.store().state().Snapshot()) {}
 
+ViewReader::ViewReader(ProjectionSet& set, const FoldedOrg& folded,
+                       std::string org, domain::Actor viewer)
+    : set_(set),
+      org_name_(std::move(org)),
+      viewer_(std::move(viewer)),
+      folded_(&folded),
+      snap_(folded.state->Snapshot()),
+      live_(set.store().state().Snapshot()) {}
+
 template <class RowT>
-Result<std::optional<RowT>> ViewReader::Row(const std::string& key) {
-  Result<std::optional<std::string>> bytes = snap_->Get(key);
+Result<std::optional<RowT>> ViewReader::Row(eventstore::StateReader& from,
+                                            const std::string& key) {
+  Result<std::optional<std::string>> bytes = from.Get(key);
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return std::optional<RowT>();
   Result<RowT> row = DecodeRow<RowT>(**bytes);
@@ -22,10 +32,13 @@ Result<std::optional<RowT>> ViewReader::Row(const std::string& key) {
 }
 
 Status ViewReader::Load() {
-  Result<std::string> prefix = set_.Find(kOrganizations)->LivePrefix(*snap_);
+  eventstore::StateReader& live = folded_ != nullptr ? *live_ : *snap_;
+  Result<std::string> prefix = set_.Find(kOrganizations)->LivePrefix(live);
   if (!prefix.ok()) return prefix.status();
-  orgs_ = std::move(*prefix);
-  Result<std::optional<OrgRow>> org = Row<OrgRow>(orgs_ + keys::Org(org_name_));
+  const std::string live_orgs = std::move(*prefix);
+  orgs_ = folded_ != nullptr ? folded_->organizations_prefix : live_orgs;
+  Result<std::optional<OrgRow>> org =
+      Row<OrgRow>(*snap_, orgs_ + keys::Org(org_name_));
   if (!org.ok()) return org.status();
   if (!org->has_value()) {
     return NotFound("organization " + org_name_ + " does not exist");
@@ -36,7 +49,7 @@ Status ViewReader::Load() {
   state.exists = true;
   if (!viewer_.system) {
     Result<std::optional<PersonRow>> person =
-        Row<PersonRow>(orgs_ + keys::Person(org_name_, viewer_.id));
+        Row<PersonRow>(live, live_orgs + keys::Person(org_name_, viewer_.id));
     if (!person.ok()) return person.status();
     if (person->has_value()) {
       domain::Person p;
@@ -58,9 +71,10 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ViewReader::RawPage(
     std::string_view projection, char kind, std::int64_t limit,
     std::optional<std::uint64_t> before, std::optional<std::uint64_t>* next) {
   // Load() already read the organizations' prefix from this snapshot.
-  Result<std::string> live = projection == kOrganizations
-                                 ? Result<std::string>(orgs_)
-                                 : set_.Find(projection)->LivePrefix(*snap_);
+  Result<std::string> live =
+      projection == kOrganizations ? Result<std::string>(orgs_)
+      : folded_ != nullptr ? Result<std::string>(folded_->audit_log_prefix)
+                           : set_.Find(projection)->LivePrefix(*snap_);
   if (!live.ok()) return live.status();
   const std::string prefix = *live + keys::Prefix(kind, org_name_);
   const std::string end =
@@ -87,7 +101,7 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ViewReader::RawPage(
 
 Result<RumSummary> ViewReader::Rum(std::uint32_t month, domain::Micros now) {
   Result<std::optional<RumMonthRow>> row =
-      Row<RumMonthRow>(orgs_ + keys::RumMonth(org_name_, month));
+      Row<RumMonthRow>(*snap_, orgs_ + keys::RumMonth(org_name_, month));
   if (!row.ok()) return row.status();
   // A month without samples holds what the latest earlier month ended on.
   std::optional<RumMonthRow> earlier;

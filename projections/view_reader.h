@@ -15,6 +15,7 @@
 #include "base/result.h"
 #include "domain/authorization.h"
 #include "domain/state.h"
+#include "projections/as_of.h"
 #include "projections/projection_set.h"
 #include "projections/row_coding.h"
 #include "projections/rows.h"
@@ -26,6 +27,11 @@ class ViewReader {
  public:
   // `set` must outlive the reader.
   ViewReader(ProjectionSet& set, std::string org, domain::Actor viewer);
+  // The organization as of a moment: its rows from `folded` (which must
+  // outlive the reader), the viewer's role from `set`: permissions are
+  // today's.
+  ViewReader(ProjectionSet& set, const FoldedOrg& folded, std::string org,
+             domain::Actor viewer);
 
   ViewReader(const ViewReader&) = delete;
   ViewReader& operator=(const ViewReader&) = delete;
@@ -68,7 +74,8 @@ class ViewReader {
 
  private:
   template <class RowT>
-  Result<std::optional<RowT>> Row(const std::string& key);
+  Result<std::optional<RowT>> Row(eventstore::StateReader& from,
+                                  const std::string& key);
 
   Result<std::vector<std::pair<std::uint64_t, std::string>>> RawPage(
       std::string_view projection, char kind, std::int64_t limit,
@@ -77,8 +84,12 @@ class ViewReader {
   ProjectionSet& set_;
   const std::string org_name_;
   const domain::Actor viewer_;
+  const FoldedOrg* const folded_ = nullptr;
+  // The rows' state: the projections' (a snapshot), or the folded one.
   std::unique_ptr<eventstore::StateReader> snap_;
-  std::string orgs_;  // the organizations projection's live prefix
+  // The projections' snapshot for the viewer's role when folded_.
+  std::unique_ptr<eventstore::StateReader> live_;
+  std::string orgs_;  // the organizations projection's prefix in snap_
   OrgRow org_;
   domain::OrgState viewer_state_;
 };

@@ -257,6 +257,11 @@ Status Validate(const ViewRequest& r) {
   if (r.month.has_value() && !ParseMonth(*r.month).has_value()) {
     return InvalidArgument("month: must be YYYY-MM");
   }
+  if (r.as_of.has_value() && r.view == "authorize") {
+    return InvalidArgument(
+        "as_of: the authorize view answers about today's permissions (every "
+        "other view takes as_of)");
+  }
   if (r.view == "authorize") {
     if (!r.permission.has_value()) {
       return InvalidArgument("permission: required by the authorize view");
@@ -290,6 +295,14 @@ Result<View> QueryView(ProjectionSet& projections, const ViewRequest& request,
                   "unknown view \"" + request.view + "\"");
   }
   if (Status s = Validate(request); !s.ok()) return s;
+  if (request.as_of.has_value()) {
+    Result<FoldedOrg> folded =
+        FoldAsOf(projections.store(), request.org, *request.as_of, now);
+    if (!folded.ok()) return folded.status();
+    ViewReader reader(projections, *folded, request.org, request.viewer);
+    if (Status s = reader.Load(); !s.ok()) return s;
+    return entry->answer(Query{reader, request, editions, folded->moment});
+  }
   ViewReader reader(projections, request.org, request.viewer);
   if (Status s = reader.Load(); !s.ok()) return s;
   return entry->answer(Query{reader, request, editions, now});

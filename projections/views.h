@@ -15,6 +15,7 @@
 #include "base/result.h"
 #include "domain/editions.h"
 #include "domain/types.h"
+#include "projections/as_of.h"
 #include "projections/projection_set.h"
 #include "projections/view_types.h"
 
@@ -29,6 +30,9 @@ struct ViewRequest {
   std::optional<std::string> month;       // rum, billing: "YYYY-MM"
   std::optional<std::int64_t> limit;      // lists: 1..1000, default 100
   std::optional<std::uint64_t> before;    // lists: a `next` of a page
+  // Every view but authorize: the organization as it was at that moment
+  // (as_of.h), with the viewer's permissions of today.
+  std::optional<AsOf> as_of;
 };
 
 // Every view name, in the order of SPEC §2: member_count, members,

@@ -82,6 +82,30 @@ class Fields {
     }
     return t.value_or(0);
   }
+  // A moment: a position (an integer) or an RFC 3339 time (a string).
+  std::optional<projections::AsOf> AsOf(std::string_view name) {
+    const json::value* v = Take(name, false);
+    if (v == nullptr) return std::nullopt;
+    projections::AsOf out;
+    if (v->is_uint64() || (v->is_int64() && v->as_int64() >= 0)) {
+      out.position = v->is_uint64() ? v->as_uint64()
+                                    : static_cast<std::uint64_t>(v->as_int64());
+      return out;
+    }
+    if (!v->is_string()) {
+      Wrong(name, "a log position or an RFC 3339 time");
+      return std::nullopt;
+    }
+    std::optional<UnixMicros> t = ParseRfc3339(v->as_string());
+    if (!t.has_value()) {
+      Fail(InvalidArgument(std::string(name) +
+                           ": not a log position or an RFC 3339 time "
+                           "(2026-03-01T00:00:00Z)"));
+      return std::nullopt;
+    }
+    out.time = *t;
+    return out;
+  }
   bool Has(std::string_view name) const { return o_.contains(name); }
   // The first error so far.
   const Status& status() const { return status_; }
@@ -286,6 +310,7 @@ Result<Request> DecodeQueryRequest(const json::object& o) {
     return Shape("unknown view \"" + r.view +
                  "\" (the views: " + Join(projections::ViewNames()) + ")");
   }
+  if (r.view != "authorize") r.as_of = f.AsOf("as_of");
   if (r.view == "authorize") r.permission = f.String("permission", true);
   if (r.view == "rum" || r.view == "billing")
     r.month = f.String("month", false);
