@@ -310,6 +310,30 @@ int RunBench(const BenchOptions& o) {
             verified ? "ok" : "FAILED"));
     if (!verified || m.views.errors != 0) status = 1;
   }
+  if (want("history")) {
+    engine.reset();
+    fresh();
+    auto opened = OpenEngine(db, o.durability, o.store);
+    if (!opened.ok()) return 2;
+    engine = std::move(*opened);
+    const long history_orgs = o.orgs > 0 ? o.orgs : 1000;
+    HistoryFigures h =
+        History(*engine, history_orgs, 1000, 4, o.seconds > 0 ? o.seconds : 5,
+                ProgressLine("W7 history"));
+    EndProgress();
+    const QueryFigures& q = h.views;
+    report.Add(
+        "history",
+        Fmt("\"readers\":4,\"orgs\":%ld,\"events\":%llu,\"setup_s\":%.1f,"
+            "\"queries_per_s\":%.0f,\"p50_us\":%.0f,\"p99_us\":%.0f,"
+            "\"errors\":%llu",
+            history_orgs, static_cast<unsigned long long>(h.events),
+            h.setup_seconds, q.queries / q.seconds, q.p50_us, q.p99_us,
+            static_cast<unsigned long long>(q.errors)),
+        Fmt("%-44s %.0f queries/s, p99 %.0f us",
+            "W7 history (as_of), 4 readers", q.queries / q.seconds, q.p99_us));
+    if (q.errors != 0) status = 1;
+  }
   if (want("replicas") && !o.store.empty()) {
     engine.reset();
     const long w6_orgs = o.orgs > 0 ? o.orgs : 1000;

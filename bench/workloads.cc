@@ -327,4 +327,85 @@ MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
   return f;
 }
 
+HistoryFigures History(commands::Engine& engine, long orgs, long events,
+                       int readers, double seconds, const Progress& progress) {
+  const auto setup = Clock::now();
+  // Each organization's first and last positions.
+  std::vector<eventstore::Position> first(orgs, 0);
+  std::vector<eventstore::Position> last(orgs, 0);
+  std::vector<OrgBook> books(orgs);
+  const domain::Context& clock = *engine.options().context;
+  std::atomic<long> done{0};
+  std::atomic<std::uint64_t> failures{0};
+  std::vector<std::thread> writers;
+  constexpr int kWriters = 64;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      std::mt19937_64 rng(7000 + w);
+      for (long i = w; i < orgs; i += kWriters) {
+        commands::CommandOutcome created = engine.Execute(
+            Request(i, Admin(i), domain::CreateOrganization{"enterprise"}));
+        if (!created.ok()) {
+          ++failures;
+          continue;
+        }
+        first[i] = last[i] = created.position;
+        std::uint64_t version = created.version;
+        // The mix's rejections append nothing (but a failed acceptance):
+        // a bounded number of tries, so that a stuck book cannot spin.
+        for (long tries = 0;
+             version < static_cast<std::uint64_t>(events) && tries < events * 4;
+             ++tries) {
+          OrgBook::Step step = books[i].Next(i, clock, rng);
+          commands::CommandOutcome o = engine.Execute(std::move(step.request));
+          if (o.position > last[i]) last[i] = o.position;
+          if (o.ok() && o.version > version) version = o.version;
+          books[i].Settle(step, o);
+        }
+        if (progress) progress(++done, orgs);
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  HistoryFigures f;
+  f.events = engine.store().CommittedPosition();
+  f.setup_seconds = std::chrono::duration<double>(Clock::now() - setup).count();
+  engine.projections().WaitFor(engine.store().CommittedPosition(),
+                               std::chrono::minutes(5));
+
+  std::vector<LatencyHistogram> us(readers);
+  std::atomic<std::uint64_t> errors{failures.load()};
+  const auto t0 = Clock::now();
+  const auto deadline =
+      t0 + std::chrono::microseconds(static_cast<long>(seconds * 1e6));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < readers; ++r) {
+    threads.emplace_back([&, r] {
+      std::mt19937_64 rng(r + 11);
+      const char* views[] = {"billing_managers", "members", "billing"};
+      while (Clock::now() < deadline) {
+        const long i = static_cast<long>(rng() % orgs);
+        projections::ViewRequest q;
+        q.view = views[rng() % 3];
+        q.org = Org(i);
+        q.viewer = Admin(i);
+        q.as_of = projections::AsOf{first[i] + rng() % (last[i] - first[i] + 1),
+                                    std::nullopt};
+        const auto start = Clock::now();
+        if (!engine.Query(q).ok()) ++errors;
+        us[r].Add(Us(Clock::now() - start));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  LatencyHistogram all;
+  for (const auto& h : us) all.Merge(h);
+  f.views.queries = all.count();
+  f.views.errors = errors;
+  f.views.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  f.views.p50_us = all.Percentile(0.5);
+  f.views.p99_us = all.Percentile(0.99);
+  return f;
+}
+
 }  // namespace orgledger::bench

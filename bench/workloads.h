@@ -59,6 +59,19 @@ struct MixedFigures {
 MixedFigures Mixed(commands::Engine& engine, long orgs, double seconds,
                    bool steady, const Progress& progress);
 
+// W7: `orgs` organizations of `events` events each (W5's mix, each
+// organization's commands one at a time, 64 organizations at once; not
+// timed), then for `seconds` billing_managers, members and billing as of a
+// random past position of a random organization, `readers` threads, each
+// view as one of its admins.
+struct HistoryFigures {
+  std::uint64_t events = 0;  // in the log after the setup
+  double setup_seconds = 0;
+  QueryFigures views;
+};
+HistoryFigures History(commands::Engine& engine, long orgs, long events,
+                       int readers, double seconds, const Progress& progress);
+
 }  // namespace orgledger::bench
 
 #endif  // ORGLEDGER_TOOLS_BENCH_WORKLOADS_H_

@@ -277,9 +277,10 @@ int main(int argc, char** argv) {
       "JSON line per figure");
   bench
       ->add_option("--workload", bench_options.workload,
-                   "onboarding, replay, open, views, mixed or calibrate")
+                   "onboarding, replay, open, views, mixed, replicas, history "
+                   "or calibrate")
       ->check(CLI::IsMember({"onboarding", "replay", "open", "views", "mixed",
-                             "replicas", "calibrate"}));
+                             "replicas", "history", "calibrate"}));
   bench->add_flag("--all", bench_options.all,
                   "Every workload at default sizes");
   bench->add_option("--orgs", bench_options.orgs,
