@@ -272,7 +272,7 @@ void Handler::Command(const HttpRequest& request, Done done) {
 void Handler::App(const HttpRequest& request, Done done) {
   if (!pages_.has_value()) {
     return done(Error(
-        NotFound("the pages are off on this server (no --session-key-file)")));
+        NotFound("the pages and their API are off in this handler")));
   }
   auto secured = [done = std::move(done)](HttpResponse response) {
     Pages::Secure(response);
