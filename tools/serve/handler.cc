@@ -271,8 +271,8 @@ void Handler::Command(const HttpRequest& request, Done done) {
 
 void Handler::App(const HttpRequest& request, Done done) {
   if (!pages_.has_value()) {
-    return done(Error(
-        NotFound("the pages and their API are off in this handler")));
+    return done(
+        Error(NotFound("the pages and their API are off in this handler")));
   }
   auto secured = [done = std::move(done)](HttpResponse response) {
     Pages::Secure(response);
