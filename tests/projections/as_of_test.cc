@@ -231,6 +231,34 @@ TEST(AsOf, EveryViewAsOfACutIsTheViewOfTheLogCutThere) {
   EXPECT_GT(past, 150);
 }
 
+// An organization of more events than one read of its stream (512): the
+// fold reads on, and stops at the cut.
+TEST(AsOf, AFoldLongerThanOneReadOfTheStream) {
+  ProjectedLog log;
+  ProjectedLog prefix;
+  const domain::Actor admin = Admin(0);
+  log.Run(Org(0), admin, domain::CreateOrganization{"enterprise"});
+  prefix.Run(Org(0), admin, domain::CreateOrganization{"enterprise"});
+  constexpr int kTeams = 1200;
+  constexpr int kCut = 1100;
+  for (int t = 0; t < kTeams; ++t) {
+    domain::CreateTeam team{"t" + std::to_string(t), "Team"};
+    log.Run(Org(0), admin, team);
+    if (t < kCut) prefix.Run(Org(0), admin, team);
+  }
+  ViewRequest r;
+  r.view = "teams";
+  r.org = Org(0);
+  r.viewer = admin;
+  const std::string expected = Answer(prefix.Query(r));
+  r.as_of = AsOf{prefix.last_position(), std::nullopt};
+  EXPECT_EQ(Answer(log.Query(r)), expected);
+  Result<View> v = log.Query(r);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(std::get<TeamsView>(*v).teams.size(),
+            static_cast<std::size_t>(kCut));
+}
+
 TEST(AsOf, TheEdgesAreRefusedInWords) {
   ProjectedLog log;
   History history(9);
