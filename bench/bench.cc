@@ -175,6 +175,16 @@ int RunBench(const BenchOptions& o) {
     onboarding = {{o.writers, o.durability}};
   }
   std::unique_ptr<commands::Engine> engine;
+  // The engine closed, a fresh database (as above) and an engine on it at
+  // the run's durability; false when it does not open.
+  auto reopen_fresh = [&] {
+    engine.reset();
+    fresh();
+    auto opened = OpenEngine(db, o.durability, o.store);
+    if (!opened.ok()) return false;
+    engine = std::move(*opened);
+    return true;
+  };
   for (const auto& [writers, durability] : onboarding) {
     engine.reset();
     fresh();
@@ -263,11 +273,7 @@ int RunBench(const BenchOptions& o) {
   }
 
   if (want("mixed")) {
-    engine.reset();
-    fresh();
-    auto opened = OpenEngine(db, o.durability, o.store);
-    if (!opened.ok()) return 2;
-    engine = std::move(*opened);
+    if (!reopen_fresh()) return 2;
     const long mixed_orgs = o.orgs > 0 ? o.orgs : 100000;
     MixedFigures m = Mixed(*engine, mixed_orgs, o.seconds > 0 ? o.seconds : 60,
                            o.steady, ProgressLine("W5 mixed"));
@@ -311,11 +317,7 @@ int RunBench(const BenchOptions& o) {
     if (!verified || m.views.errors != 0) status = 1;
   }
   if (want("history")) {
-    engine.reset();
-    fresh();
-    auto opened = OpenEngine(db, o.durability, o.store);
-    if (!opened.ok()) return 2;
-    engine = std::move(*opened);
+    if (!reopen_fresh()) return 2;
     const long history_orgs = o.orgs > 0 ? o.orgs : 1000;
     HistoryFigures h =
         History(*engine, history_orgs, 1000, 4, o.seconds > 0 ? o.seconds : 5,

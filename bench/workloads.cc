@@ -177,24 +177,26 @@ CommandFigures Onboarding(commands::Engine& engine, long first, long orgs,
   return recorder.Figures(seconds);
 }
 
-QueryFigures Views(commands::Engine& engine, long orgs, int readers,
-                   double seconds, bool admins_only) {
+namespace {
+
+// `readers` threads asking the views `next` makes (from each thread's own
+// generator, seeded `seed` + its number) for `seconds`; `errors` starts
+// the count of failures.
+QueryFigures TimedReaders(
+    commands::Engine& engine, int readers, double seconds, int seed,
+    std::uint64_t errors_before,
+    const std::function<projections::ViewRequest(std::mt19937_64&)>& next) {
   std::vector<LatencyHistogram> us(readers);
-  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> errors{errors_before};
   const auto t0 = Clock::now();
   const auto deadline =
       t0 + std::chrono::microseconds(static_cast<long>(seconds * 1e6));
   std::vector<std::thread> threads;
   for (int r = 0; r < readers; ++r) {
     threads.emplace_back([&, r] {
-      std::mt19937_64 rng(r + 1);
-      const char* views[] = {"billing_managers", "member_count", "billing"};
+      std::mt19937_64 rng(r + seed);
       while (Clock::now() < deadline) {
-        const long i = static_cast<long>(rng() % orgs);
-        projections::ViewRequest q;
-        q.view = views[rng() % 3];
-        q.org = Org(i);
-        q.viewer = admins_only || rng() % 2 ? Admin(i) : Biller(i);
+        projections::ViewRequest q = next(rng);
         const auto start = Clock::now();
         if (!engine.Query(q).ok()) ++errors;
         us[r].Add(Us(Clock::now() - start));
@@ -211,6 +213,22 @@ QueryFigures Views(commands::Engine& engine, long orgs, int readers,
   f.p50_us = all.Percentile(0.5);
   f.p99_us = all.Percentile(0.99);
   return f;
+}
+
+}  // namespace
+
+QueryFigures Views(commands::Engine& engine, long orgs, int readers,
+                   double seconds, bool admins_only) {
+  return TimedReaders(
+      engine, readers, seconds, 1, 0, [&](std::mt19937_64& rng) {
+        const char* views[] = {"billing_managers", "member_count", "billing"};
+        const long i = static_cast<long>(rng() % orgs);
+        projections::ViewRequest q;
+        q.view = views[rng() % 3];
+        q.org = Org(i);
+        q.viewer = admins_only || rng() % 2 ? Admin(i) : Biller(i);
+        return q;
+      });
 }
 
 namespace {
@@ -373,17 +391,9 @@ HistoryFigures History(commands::Engine& engine, long orgs, long events,
   engine.projections().WaitFor(engine.store().CommittedPosition(),
                                std::chrono::minutes(5));
 
-  std::vector<LatencyHistogram> us(readers);
-  std::atomic<std::uint64_t> errors{failures.load()};
-  const auto t0 = Clock::now();
-  const auto deadline =
-      t0 + std::chrono::microseconds(static_cast<long>(seconds * 1e6));
-  std::vector<std::thread> threads;
-  for (int r = 0; r < readers; ++r) {
-    threads.emplace_back([&, r] {
-      std::mt19937_64 rng(r + 11);
-      const char* views[] = {"billing_managers", "members", "billing"};
-      while (Clock::now() < deadline) {
+  f.views = TimedReaders(
+      engine, readers, seconds, 11, failures.load(), [&](std::mt19937_64& rng) {
+        const char* views[] = {"billing_managers", "members", "billing"};
         const long i = static_cast<long>(rng() % orgs);
         projections::ViewRequest q;
         q.view = views[rng() % 3];
@@ -391,20 +401,8 @@ HistoryFigures History(commands::Engine& engine, long orgs, long events,
         q.viewer = Admin(i);
         q.as_of = projections::AsOf{first[i] + rng() % (last[i] - first[i] + 1),
                                     std::nullopt};
-        const auto start = Clock::now();
-        if (!engine.Query(q).ok()) ++errors;
-        us[r].Add(Us(Clock::now() - start));
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  LatencyHistogram all;
-  for (const auto& h : us) all.Merge(h);
-  f.views.queries = all.count();
-  f.views.errors = errors;
-  f.views.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  f.views.p50_us = all.Percentile(0.5);
-  f.views.p99_us = all.Percentile(0.99);
+        return q;
+      });
   return f;
 }
 

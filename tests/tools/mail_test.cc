@@ -116,6 +116,18 @@ class Mail : public ::testing::Test {
     return std::string(v.at("invite_id").as_string());
   }
   std::string Metrics() { return client_->Get("/metrics", kAdminBearer).body; }
+  // A moment later the invitation is neither delivered nor counted sent,
+  // and was tried again (it waits); `why` is said when it was not.
+  void ExpectWaitingAndTriedAgain(const SmtpServer& smtp,
+                                  const std::string& why) {
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_TRUE(smtp.Messages().empty());
+    const std::string metrics = Metrics();
+    EXPECT_NE(metrics.find("orgledger_mail_sent_total 0"), std::string::npos)
+        << metrics;
+    EXPECT_EQ(metrics.find("orgledger_mail_retried_total 0"), std::string::npos)
+        << why << ": " << metrics;
+  }
 
   TestDir dir_;
   std::unique_ptr<Server> server_;
@@ -231,13 +243,7 @@ TEST_F(Mail, StartTlsRequiredRefusesAServerWithoutIt) {
   Start(flags);
   Run("create_organization", {{"edition", "enterprise"}});
   Invite("bill@example.com");
-  std::this_thread::sleep_for(1500ms);
-  EXPECT_TRUE(smtp.Messages().empty());
-  const std::string metrics = Metrics();
-  EXPECT_NE(metrics.find("orgledger_mail_sent_total 0"), std::string::npos)
-      << metrics;
-  EXPECT_EQ(metrics.find("orgledger_mail_retried_total 0"), std::string::npos)
-      << "not tried again: " << metrics;
+  ExpectWaitingAndTriedAgain(smtp, "not tried again");
   std::ifstream log(dir_.Sub("server.log"));
   std::stringstream text;
   text << log.rdbuf();
@@ -267,14 +273,8 @@ TEST_F(Mail, StartTlsToACertificateOfTheGivenCaDeliversAndToAnUntrustedOneNot) {
   Start(flags);
   Run("create_organization", {{"edition", "enterprise"}});
   Invite("bill@example.com");
-  std::this_thread::sleep_for(1500ms);
-  EXPECT_TRUE(smtp.Messages().empty());
-  const std::string metrics = Metrics();
-  EXPECT_NE(metrics.find("orgledger_mail_sent_total 0"), std::string::npos)
-      << metrics;
-  EXPECT_EQ(metrics.find("orgledger_mail_retried_total 0"), std::string::npos)
-      << "an untrusted certificate is tried again (an operator may fix it): "
-      << metrics;
+  ExpectWaitingAndTriedAgain(
+      smtp, "an untrusted certificate is tried again (an operator may fix it)");
   // Trusted: the waiting email goes, over TLS (the server takes nothing
   // before STARTTLS).
   flags.insert(flags.end(), {"--smtp-ca-file", cert});
