@@ -38,6 +38,8 @@ std::size_t Heap(const domain::Invite& i) {
   return n;
 }
 
+std::size_t Heap(const domain::ClosedInvite& c) { return Heap(c.token_hash); }
+
 std::size_t Heap(const domain::Payment& p) {
   return Heap(p.payment_id) + Heap(p.currency);
 }
@@ -63,8 +65,8 @@ std::size_t MapBytes(const Map& map) {
 std::size_t ApproximateBytes(const CachedOrg& entry) {
   const domain::OrgState& s = entry.state;
   std::size_t n = sizeof(entry) + Heap(s.org) + Heap(s.edition);
-  n += MapBytes(s.people) + MapBytes(s.invites) + MapBytes(s.teams) +
-       MapBytes(s.payments);
+  n += MapBytes(s.people) + MapBytes(s.invites) + MapBytes(s.closed_invites) +
+       MapBytes(s.teams) + MapBytes(s.payments);
   if (s.card.has_value()) {
     n += Heap(s.card->processor_token) + Heap(s.card->brand) +
          Heap(s.card->last4) + Heap(s.card->holder_name);
@@ -75,8 +77,8 @@ std::size_t ApproximateBytes(const CachedOrg& entry) {
 }
 
 std::size_t MapEntries(const domain::OrgState& s) {
-  return s.people.size() + s.invites.size() + s.teams.size() +
-         s.payments.size() + s.index.people_by_email.size() +
+  return s.people.size() + s.invites.size() + s.closed_invites.size() +
+         s.teams.size() + s.payments.size() + s.index.people_by_email.size() +
          s.index.pending_by_email.size() + s.index.links_by_token_hash.size();
 }
 

@@ -82,17 +82,12 @@ Decision SendInvite(const CommandEnvelope& env, Role role, Channel channel,
   return d;
 }
 
-const Invite* FindInvite(const OrgState& s, const std::string& id) {
-  auto it = s.invites.find(id);
-  return it == s.invites.end() ? nullptr : &it->second;
-}
-
 Decision InviteNotFound() {
   return Reject(Code::kInviteNotFound, "invitation not found");
 }
 
 // Pending, or the code of why not.
-Status CheckPending(const Invite& inv) {
+Status CheckPending(const FoundInvite& inv) {
   switch (inv.status) {
     case InviteStatus::kPending:
       return Status::Ok();
@@ -114,9 +109,9 @@ Permission InvitePermission(Role role) {
 // unknown invitation is checked against the member one (both are admins').
 Status AllowedOnInvite(const OrgState& s, const Actor& a,
                        const std::string& invite_id) {
-  const Invite* inv = FindInvite(s, invite_id);
+  const std::optional<FoundInvite> inv = s.FindInvite(invite_id);
   return RequirePermission(
-      s, a, InvitePermission(inv != nullptr ? inv->role : Role::kMember));
+      s, a, InvitePermission(inv.has_value() ? inv->role : Role::kMember));
 }
 
 bool IsTokenChar(char c) {
@@ -215,8 +210,8 @@ Status Allowed(const OrgState& s, const Actor& a, const ResendInvite& c) {
 }
 Decision Rules(const OrgState& s, const CommandEnvelope&, const ResendInvite& c,
                Context& ctx) {
-  const Invite* inv = FindInvite(s, c.invite_id);
-  if (inv == nullptr) return InviteNotFound();
+  const std::optional<FoundInvite> inv = s.FindInvite(c.invite_id);
+  if (!inv.has_value()) return InviteNotFound();
   if (inv->channel == Channel::kLink) {
     return Reject(Code::kInvalidArgument,
                   "invite_id: " + c.invite_id +
@@ -226,7 +221,7 @@ Decision Rules(const OrgState& s, const CommandEnvelope&, const ResendInvite& c,
   if (Status st = CheckPending(*inv); !st.ok()) {
     return Reject(st.code(), st.message());
   }
-  return Accept({InviteResent{inv->invite_id, ctx.Now()}});
+  return Accept({InviteResent{c.invite_id, ctx.Now()}});
 }
 
 // --- record_invite_email_failure ------------------------------------------
@@ -246,14 +241,14 @@ Status Allowed(const OrgState&, const Actor& a,
 }
 Decision Rules(const OrgState& s, const CommandEnvelope&,
                const RecordInviteEmailFailure& c, Context& ctx) {
-  const Invite* inv = FindInvite(s, c.invite_id);
-  if (inv == nullptr || inv->channel != Channel::kEmail) {
+  const std::optional<FoundInvite> inv = s.FindInvite(c.invite_id);
+  if (!inv.has_value() || inv->channel != Channel::kEmail) {
     return InviteNotFound();
   }
   if (Status st = CheckPending(*inv); !st.ok()) {
     return Reject(st.code(), st.message());
   }
-  return Accept({InviteEmailFailed{inv->invite_id, c.reason, ctx.Now()}});
+  return Accept({InviteEmailFailed{c.invite_id, c.reason, ctx.Now()}});
 }
 
 // --- revoke_invite ---------------------------------------------------------
@@ -265,12 +260,12 @@ Status Allowed(const OrgState& s, const Actor& a, const RevokeInvite& c) {
 }
 Decision Rules(const OrgState& s, const CommandEnvelope& env,
                const RevokeInvite& c, Context&) {
-  const Invite* inv = FindInvite(s, c.invite_id);
-  if (inv == nullptr) return InviteNotFound();
+  const std::optional<FoundInvite> inv = s.FindInvite(c.invite_id);
+  if (!inv.has_value()) return InviteNotFound();
   if (Status st = CheckPending(*inv); !st.ok()) {
     return Reject(st.code(), st.message());
   }
-  return Accept({InviteRevoked{inv->invite_id, env.actor.id}});
+  return Accept({InviteRevoked{c.invite_id, env.actor.id}});
 }
 
 // --- accept_invite ---------------------------------------------------------
@@ -295,23 +290,24 @@ Status Allowed(const OrgState&, const Actor& a, const AcceptInvite&) {
 Decision Rules(const OrgState& s, const CommandEnvelope& env,
                const AcceptInvite& c, Context& ctx) {
   const Actor& actor = env.actor;
-  const Invite* inv = nullptr;
+  std::optional<FoundInvite> found;
   if (c.token.has_value()) {
     // Looked up by the token's SHA-256: what a lookup's timing could tell
     // is about the hash, which does not lead back to a token.
     const auto& links = s.index.links_by_token_hash;
     if (auto it = links.find(ctx.HashToken(*c.token)); it != links.end()) {
-      inv = FindInvite(s, it->second);
+      found = s.FindInvite(it->second);
     }
   } else {
-    inv = FindInvite(s, *c.invite_id);
+    found = s.FindInvite(*c.invite_id);
     // A link is accepted only with its token.
-    if (inv != nullptr && inv->channel == Channel::kLink) inv = nullptr;
+    if (found.has_value() && found->channel == Channel::kLink) found.reset();
   }
-  if (inv == nullptr) return InviteNotFound();
-  if (Status st = CheckPending(*inv); !st.ok()) {
+  if (!found.has_value()) return InviteNotFound();
+  if (Status st = CheckPending(*found); !st.ok()) {
     return Reject(st.code(), st.message());
   }
+  const Invite* inv = found->pending;
 
   const std::string actor_email = *ValidateEmail("actor.email", actor.email);
   const std::string normalized = NormalizeEmail(actor_email);

@@ -26,15 +26,19 @@ void IndexPerson(OrgIndex& x, const std::string& key, const Person& p,
   IndexByEmail(x.people_by_email, NormalizeEmail(p.email), key, sign);
 }
 
+void IndexLink(OrgIndex& x, const std::string& id, Channel channel,
+               const std::string& token_hash, int sign) {
+  if (channel != Channel::kLink || token_hash.empty()) return;
+  if (sign > 0) {
+    x.links_by_token_hash[token_hash] = id;
+  } else {
+    x.links_by_token_hash.erase(token_hash);
+  }
+}
+
 void IndexInvite(OrgIndex& x, const std::string& id, const Invite& inv,
                  int sign) {
-  if (inv.channel == Channel::kLink && !inv.token_hash.empty()) {
-    if (sign > 0) {
-      x.links_by_token_hash[inv.token_hash] = id;
-    } else {
-      x.links_by_token_hash.erase(inv.token_hash);
-    }
-  }
+  IndexLink(x, id, inv.channel, inv.token_hash, sign);
   if (inv.status != InviteStatus::kPending) return;
   std::uint64_t& pending = x.pending[inv.role == Role::kBillingManager ? 1 : 0];
   pending = sign > 0 ? pending + 1 : pending - 1;
@@ -59,12 +63,37 @@ void ErasePerson(OrgState& s, const std::string& key) {
   s.people.erase(it);
 }
 
+// Changes the pending invitation `id`, keeping the index; nothing when it
+// is not pending (events name the invitations they change, so only a log
+// written by hand gets here).
 template <class F>
-void ChangeInvite(OrgState& s, const std::string& id, F change) {
-  auto [it, inserted] = s.invites.try_emplace(id);
-  if (!inserted) IndexInvite(s.index, id, it->second, -1);
+void ChangePending(OrgState& s, const std::string& id, F change) {
+  auto it = s.invites.find(id);
+  if (it == s.invites.end()) return;
+  IndexInvite(s.index, id, it->second, -1);
   change(it->second);
   IndexInvite(s.index, id, it->second, +1);
+}
+
+// Moves the invitation `id` to the closed ones with `status`, keeping only
+// what deciding needs of it (ClosedInvite).
+void CloseInvite(OrgState& s, const std::string& id, InviteStatus status) {
+  ClosedInvite closed;
+  if (auto it = s.invites.find(id); it != s.invites.end()) {
+    IndexInvite(s.index, id, it->second, -1);
+    closed.role = it->second.role;
+    closed.channel = it->second.channel;
+    if (closed.channel == Channel::kLink) {
+      closed.token_hash = std::move(it->second.token_hash);
+    }
+    s.invites.erase(it);
+  } else if (auto c = s.closed_invites.find(id); c != s.closed_invites.end()) {
+    closed = std::move(c->second);
+    IndexLink(s.index, id, closed.channel, closed.token_hash, -1);
+  }
+  closed.status = status;
+  IndexLink(s.index, id, closed.channel, closed.token_hash, +1);
+  s.closed_invites[id] = std::move(closed);
 }
 
 }  // namespace
@@ -73,6 +102,21 @@ void OrgState::Reindex() {
   index = OrgIndex{};
   for (const auto& [key, p] : people) IndexPerson(index, key, p, +1);
   for (const auto& [id, inv] : invites) IndexInvite(index, id, inv, +1);
+  for (const auto& [id, c] : closed_invites) {
+    IndexLink(index, id, c.channel, c.token_hash, +1);
+  }
+}
+
+std::optional<FoundInvite> OrgState::FindInvite(const std::string& id) const {
+  if (auto it = invites.find(id); it != invites.end()) {
+    const Invite& inv = it->second;
+    return FoundInvite{inv.role, inv.channel, inv.status, &inv};
+  }
+  if (auto it = closed_invites.find(id); it != closed_invites.end()) {
+    const ClosedInvite& c = it->second;
+    return FoundInvite{c.role, c.channel, c.status, nullptr};
+  }
+  return std::nullopt;
 }
 
 const Person* OrgState::FindPerson(const std::string& user_id) const {
@@ -121,28 +165,26 @@ OrgState Evolve(OrgState s, const Event& event) {
             inv.invited_by = e.invited_by;
             inv.first_sent_at = e.sent_at;
             inv.sent_at = e.sent_at;
-            ChangeInvite(s, e.invite_id,
-                         [&](Invite& slot) { slot = std::move(inv); });
+            auto [it, inserted] = s.invites.try_emplace(e.invite_id);
+            if (!inserted) IndexInvite(s.index, e.invite_id, it->second, -1);
+            it->second = std::move(inv);
+            IndexInvite(s.index, e.invite_id, it->second, +1);
           },
           [&](const InviteResent& e) {
-            ChangeInvite(s, e.invite_id,
-                         [&](Invite& inv) { inv.sent_at = e.sent_at; });
+            ChangePending(s, e.invite_id,
+                          [&](Invite& inv) { inv.sent_at = e.sent_at; });
           },
           [&](const InviteRevoked& e) {
-            ChangeInvite(s, e.invite_id, [](Invite& inv) {
-              inv.status = InviteStatus::kRevoked;
-            });
+            CloseInvite(s, e.invite_id, InviteStatus::kRevoked);
           },
           [&](const InviteAccepted& e) {
-            ChangeInvite(s, e.invite_id, [](Invite& inv) {
-              inv.status = InviteStatus::kAccepted;
-            });
+            CloseInvite(s, e.invite_id, InviteStatus::kAccepted);
             ChangePerson(s, e.user_id, [&](Person& p) {
               p = Person{e.user_id, e.email, e.name, e.role, e.accepted_at};
             });
           },
           [&](const InviteAcceptFailed& e) {
-            ChangeInvite(s, e.invite_id, [&](Invite& inv) {
+            ChangePending(s, e.invite_id, [&](Invite& inv) {
               inv.last_error =
                   AcceptError{e.code, e.at, e.actor_id, e.actor_email};
             });

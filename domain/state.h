@@ -47,6 +47,29 @@ struct Invite {
   friend bool operator==(const Invite&, const Invite&) = default;
 };
 
+// What deciding still needs of an accepted or revoked invitation: a later
+// command naming it answers invite_already_used or invite_revoked, checked
+// against the permission of its role, and a link's token still finds it.
+// Kept small, so that an organization that has sent many invitations has a
+// state (and a snapshot) the size of its pending ones plus a few bytes
+// each for the closed (docs/reliability.md, W5 --steady).
+struct ClosedInvite {
+  Role role = Role::kMember;
+  Channel channel = Channel::kEmail;
+  InviteStatus status = InviteStatus::kAccepted;
+  std::string token_hash;  // links only
+  friend bool operator==(const ClosedInvite&, const ClosedInvite&) = default;
+};
+
+// An invitation of any status, as FindInvite answers: the facts every
+// status has, and the whole invitation while it is pending.
+struct FoundInvite {
+  Role role = Role::kMember;
+  Channel channel = Channel::kEmail;
+  InviteStatus status = InviteStatus::kPending;
+  const Invite* pending = nullptr;  // set exactly when status is pending
+};
+
 // What a state derives from its people and invitations, so that deciding
 // needs no scan: a command costs O(log n) in an organization of any size.
 // Kept by Evolve (and rebuilt by OrgState::Reindex after a snapshot is
@@ -73,9 +96,10 @@ struct OrgState {
   std::string edition;
   // The stream version this state was folded to (set by the loader).
   std::uint64_t version = 0;
-  std::map<std::string, Person> people;      // by user id
-  std::map<std::string, Invite> invites;     // by invite id, every status
-  std::map<std::string, std::string> teams;  // team -> display name
+  std::map<std::string, Person> people;                // by user id
+  std::map<std::string, Invite> invites;               // pending, by invite id
+  std::map<std::string, ClosedInvite> closed_invites;  // by invite id
+  std::map<std::string, std::string> teams;            // team -> display name
   std::optional<CreditCard> card;
   std::map<std::string, Payment> payments;  // by payment id
   std::optional<ResourceCountRecorded> last_rum;
@@ -88,6 +112,8 @@ struct OrgState {
   void Reindex();
 
   const Person* FindPerson(const std::string& user_id) const;
+  // The invitation `id` of any status, or nullopt when none was sent.
+  std::optional<FoundInvite> FindInvite(const std::string& id) const;
   // By normalized (lower-cased) email.
   const Person* FindPersonByEmail(const std::string& normalized) const;
   std::uint64_t CountRole(Role role) const;

@@ -258,9 +258,16 @@ void serialize(A& ar, Invite& i, std::uint32_t) {
   ar(i.last_error);
 }
 template <class A>
+void serialize(A& ar, ClosedInvite& c, std::uint32_t) {
+  codec::internal::EnumByte(ar, c.role, Role::kBillingManager);
+  codec::internal::EnumByte(ar, c.channel, Channel::kLink);
+  codec::internal::EnumByte(ar, c.status, InviteStatus::kRevoked);
+  ar(c.token_hash);
+}
+template <class A>
 void serialize(A& ar, OrgState& s, std::uint32_t) {
-  ar(s.exists, s.org, s.edition, s.version, s.people, s.invites, s.teams,
-     s.card, s.payments, s.last_rum);
+  ar(s.exists, s.org, s.edition, s.version, s.people, s.invites,
+     s.closed_invites, s.teams, s.card, s.payments, s.last_rum);
 }
 template <class A>
 void serialize(A& ar, Violation& v, std::uint32_t) {
@@ -403,6 +410,7 @@ CEREAL_CLASS_VERSION(orgledger::domain::InviteEmailFailed, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Person, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::AcceptError, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Invite, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::ClosedInvite, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::OrgState, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Violation, 1)
 CEREAL_CLASS_VERSION(orgledger::codec::EventMetadata, 1)

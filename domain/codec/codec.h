@@ -52,7 +52,7 @@ Result<EventMetadata> DecodeMetadata(std::string_view bytes);
 
 // The schema of OrgState snapshots. Bump it whenever OrgState or Evolve
 // changes meaning: older snapshots are then discarded and rebuilt.
-inline constexpr std::uint32_t kStateSchemaVersion = 1;
+inline constexpr std::uint32_t kStateSchemaVersion = 2;
 
 // A snapshot: the state (with its version) under kStateSchemaVersion.
 std::string EncodeState(const domain::OrgState& state);

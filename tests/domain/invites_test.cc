@@ -316,5 +316,35 @@ TEST(Accept, NeedsExactlyOneOfIdAndToken) {
       .ThenRejected(Code::kInvalidArgument);
 }
 
+// A closed invitation keeps only what later commands need of it: its role,
+// channel, outcome and (for a link) its token's hash; it answers as before.
+TEST(Invites, AClosedInvitationKeepsOnlyItsOutcome) {
+  Scenario s =
+      Given({Created(), EmailInvite("inv-x", Role::kMember, "x@example.com"),
+             LinkInvite("inv-l", Role::kBillingManager, "h")});
+  s.When(Alice(), RevokeInvite{"inv-x"})
+      .ThenEvents({InviteRevoked{"inv-x", "u-alice"}});
+  s.AndApply();
+  s.When(Alice(), RevokeInvite{"inv-l"})
+      .ThenEvents({InviteRevoked{"inv-l", "u-alice"}});
+  s.AndApply();
+  EXPECT_TRUE(s.state().invites.empty());
+  EXPECT_EQ(s.state().PendingInvites(false), 0u);
+  EXPECT_EQ(s.state().PendingInvites(true), 0u);
+  EXPECT_EQ(s.state().closed_invites.at("inv-x"),
+            (ClosedInvite{Role::kMember, Channel::kEmail,
+                          InviteStatus::kRevoked, ""}));
+  EXPECT_EQ(s.state().closed_invites.at("inv-l"),
+            (ClosedInvite{Role::kBillingManager, Channel::kLink,
+                          InviteStatus::kRevoked, "h"}));
+  EXPECT_EQ(s.state().index.links_by_token_hash.at("h"), "inv-l");
+  s.When(Alice(), ResendInvite{"inv-x"}).ThenRejected(Code::kInviteRevoked);
+  s.When(Alice(), ResendInvite{"inv-l"}).ThenRejected(Code::kInvalidArgument);
+  s.When(Dave(), AcceptInvite{"inv-x", std::nullopt})
+      .ThenRejected(Code::kInviteRevoked);
+  s.When(Dave(), AcceptInvite{"inv-l", std::nullopt})
+      .ThenRejected(Code::kInviteNotFound);
+}
+
 }  // namespace
 }  // namespace orgledger::domain::testing

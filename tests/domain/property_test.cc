@@ -77,11 +77,16 @@ class Generator {
     const char* e[] = {"individual", "team", "enterprise", "business_critical"};
     return e[Pick(4)];
   }
+  // Pending and closed alike (a closed one answers revoked or used).
   std::string AnyInviteId(const OrgState& s) {
-    if (s.invites.empty() || Chance(10)) return "inv-unknown";
-    auto it = s.invites.begin();
-    std::advance(it, Pick(static_cast<int>(s.invites.size())));
-    return it->first;
+    const auto n = static_cast<int>(s.invites.size() + s.closed_invites.size());
+    if (n == 0 || Chance(10)) return "inv-unknown";
+    const int i = Pick(n);
+    if (i < static_cast<int>(s.invites.size())) {
+      return std::next(s.invites.begin(), i)->first;
+    }
+    const int j = i - static_cast<int>(s.invites.size());
+    return std::next(s.closed_invites.begin(), j)->first;
   }
   std::string FreeText(const std::string& plain) {
     return Chance(5) ? plain + " " + kCard : plain;
