@@ -23,6 +23,9 @@ struct BenchOptions {
   // mixed: W5 --steady, organizations of a steady size (the soak's).
   bool steady = false;
   bool allow_tmpfs = false;
+  // replay: the rebuild's memory for rows (MiB); 0 writes them batch by
+  // batch, as before sorted files (for A/B runs).
+  long rebuild_memory_mb = 64;
 };
 
 int RunBench(const BenchOptions& options);

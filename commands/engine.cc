@@ -650,6 +650,7 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
   projections::ProjectionOptions popts;
   popts.logger = options.logger;
   popts.follow = options.follow_projections;
+  popts.rebuild_memory_bytes = options.rebuild_memory_bytes;
   Result<std::unique_ptr<projections::ProjectionSet>> projections =
       projections::ProjectionSet::Open(store.get(), popts);
   if (!projections.ok()) return projections.status();

@@ -68,6 +68,11 @@ struct EngineOptions {
   // cache bounded by state_cache_entries alone.
   std::size_t memory_budget_bytes = 256 << 20;
 
+  // The memory a rebuild of the projections gathers rows in before it
+  // writes them to the store as sorted files (on top of the budget above;
+  // projections::ProjectionOptions). Default: 64 MiB.
+  std::size_t rebuild_memory_bytes = std::size_t{64} << 20;
+
   // Organizations whose folded state is kept in memory, at most (within
   // the budget above). Default: 100,000. A miss costs a snapshot read plus
   // the events after it.

@@ -278,8 +278,26 @@ Status RocksDbHandle::Open() {
       Close();
       return FromRocksDb(got, "cannot initialize event store at " + path_);
     }
+    if (Status s = ClearIngestDir(); !s.ok()) {
+      Close();
+      return s;
+    }
   }
   return Status::Ok();
+}
+
+Status RocksDbHandle::ClearIngestDir() {
+  rocksdb::Env* env = db_->GetEnv();
+  const std::string dir = ingest_dir();
+  rocksdb::Status s = env->CreateDirIfMissing(dir);
+  std::vector<std::string> children;
+  if (s.ok()) s = env->GetChildren(dir, &children);
+  for (const std::string& name : children) {
+    if (!s.ok()) break;
+    if (name == "." || name == "..") continue;
+    s = env->DeleteFile(dir + "/" + name);
+  }
+  return FromRocksDb(s, "cannot empty " + dir);
 }
 
 void RocksDbHandle::Close() {

@@ -44,6 +44,10 @@ class RocksDbHandle {
   bool is_open() const { return db_ != nullptr; }
 
   rocksdb::DB* db() const { return db_; }
+  // Where sorted files are written before they are ingested (a folder of
+  // the database directory, emptied at every primary open: a file found
+  // there was never ingested).
+  std::string ingest_dir() const { return path_ + "/ingest"; }
   // db()->Write: every write goes through here. Thread-safe; in a
   // ThreadSanitizer build writes take one mutex in turn (see the .cc).
   rocksdb::Status Write(const rocksdb::WriteOptions& options,
@@ -73,6 +77,8 @@ class RocksDbHandle {
   Result<LogHead> ReadLogHead(const rocksdb::ReadOptions& ro) const;
 
  private:
+  Status ClearIngestDir();
+
   RocksDbOptions options_;
   std::string path_;
   Mode mode_;

@@ -1,6 +1,9 @@
 #include "eventstore/rocksdb_state_store.h"
 
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
+
+#include <atomic>
 
 #include "eventstore/rocksdb_event_store.h"
 
@@ -99,7 +102,81 @@ class RocksDbStateSnapshot final : public StateReader {
   const std::uint64_t epoch_;
 };
 
+// An SST file of the state column family, written in the database's
+// ingest folder and moved into the database by Ingest.
+class RocksDbSortedFile final : public SortedStateFile {
+ public:
+  RocksDbSortedFile(RocksDbHandle* handle, std::shared_mutex* db_mu,
+                    std::string path, const rocksdb::Options& options)
+      : handle_(handle),
+        db_mu_(db_mu),
+        path_(std::move(path)),
+        env_(options.env),
+        writer_(rocksdb::EnvOptions(options), options, handle->state()) {}
+  ~RocksDbSortedFile() override {
+    if (!ingested_) env_->DeleteFile(path_).PermitUncheckedError();
+  }
+
+  Status Open() { return FromRocksDb(writer_.Open(path_), "open " + path_); }
+
+  Status Put(std::string_view key, std::string_view value) override {
+    ++entries_;
+    return FromRocksDb(writer_.Put(ToSlice(key), ToSlice(value)),
+                       "write " + path_);
+  }
+  Status Delete(std::string_view key) override {
+    ++entries_;
+    return FromRocksDb(writer_.Delete(ToSlice(key)), "write " + path_);
+  }
+  std::size_t entries() const override { return entries_; }
+
+  Status Ingest() override {
+    if (entries_ == 0) return Status::Ok();
+    // Finish syncs the file; IngestExternalFile links it in and records it
+    // in the MANIFEST, atomically.
+    if (rocksdb::Status s = writer_.Finish(); !s.ok()) {
+      return FromRocksDb(s, "finish " + path_);
+    }
+    std::shared_lock<std::shared_mutex> lock(*db_mu_);
+    if (!handle_->is_open()) return Unavailable("event store is not open");
+    // The log records the file's rows were computed from, and every state
+    // write before them, durable first (the state store's rule).
+    if (rocksdb::Status s = handle_->db()->SyncWAL(); !s.ok()) {
+      return FromRocksDb(s, "sync the write-ahead log before ingesting");
+    }
+    rocksdb::IngestExternalFileOptions options;
+    options.move_files = true;
+    rocksdb::Status s =
+        handle_->db()->IngestExternalFile(handle_->state(), {path_}, options);
+    if (!s.ok()) return FromRocksDb(s, "ingest " + path_);
+    ingested_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  RocksDbHandle* const handle_;
+  std::shared_mutex* const db_mu_;
+  const std::string path_;
+  rocksdb::Env* const env_;
+  rocksdb::SstFileWriter writer_;
+  std::size_t entries_ = 0;
+  bool ingested_ = false;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<SortedStateFile>> RocksDbStateStore::NewSortedFile() {
+  static std::atomic<std::uint64_t> next{0};
+  if (read_only_) return Unavailable("event store is opened read-only");
+  std::shared_lock<std::shared_mutex> lock(*db_mu_);
+  if (!handle_->is_open()) return Unavailable("event store is not open");
+  const std::string path =
+      handle_->ingest_dir() + "/" + std::to_string(++next) + ".sst";
+  auto file = std::make_unique<RocksDbSortedFile>(
+      handle_, db_mu_, path, handle_->db()->GetOptions(handle_->state()));
+  if (Status s = file->Open(); !s.ok()) return s;
+  return std::unique_ptr<SortedStateFile>(std::move(file));
+}
 
 Result<std::optional<std::string>> RocksDbStateStore::Get(
     std::string_view key) {
@@ -170,6 +247,10 @@ class LocalStateStore final : public StateStore {
   }
   Status Write(const StateBatch& batch) override { return state_.Write(batch); }
   std::unique_ptr<StateReader> Snapshot() override { return state_.Snapshot(); }
+  bool can_bulk_load() const override { return state_.can_bulk_load(); }
+  Result<std::unique_ptr<SortedStateFile>> NewSortedFile() override {
+    return state_.NewSortedFile();
+  }
 
  private:
   RocksDbHandle handle_;

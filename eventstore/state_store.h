@@ -66,6 +66,26 @@ class StateReader {
                                              bool reverse) = 0;
 };
 
+// Writes gathered in key order and added to a store at once: bulk loading,
+// for state no reader looks at yet (a projection's generation being
+// rebuilt). The store takes the file whole, without its memtables,
+// write-ahead log or the compactions that rows written in random key order
+// cost. Not thread-safe; one use.
+class SortedStateFile {
+ public:
+  virtual ~SortedStateFile() = default;
+  // Keys in strictly ascending bytewise order, each once.
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+  virtual std::size_t entries() const = 0;
+  // Adds every entry to the store, atomically and durably, once everything
+  // written to the store before is durable too: state added this way is
+  // never ahead of the log records it was computed from (as for Write).
+  // Nothing happens for a file without entries. A file not ingested is
+  // deleted when destroyed.
+  virtual Status Ingest() = 0;
+};
+
 class StateStore : public StateReader {
  public:
   // Applies `batch` atomically. kUnavailable on a storage failure or a
@@ -74,6 +94,13 @@ class StateStore : public StateReader {
 
   // A consistent view of the state as of now, unaffected by later writes.
   virtual std::unique_ptr<StateReader> Snapshot() = 0;
+
+  // Whether NewSortedFile works (otherwise Write is the way).
+  virtual bool can_bulk_load() const { return false; }
+  // A new sorted file for this store.
+  virtual Result<std::unique_ptr<SortedStateFile>> NewSortedFile() {
+    return Unavailable("this state store has no bulk loading");
+  }
 };
 
 // An in-memory StateStore (tests, and in-memory rebuilds for verification).

@@ -21,6 +21,9 @@ Result<std::unique_ptr<ProjectionSet>> ProjectionSet::Open(
   set->runners_.push_back(std::make_unique<ProjectionRunner>(
       store, NewAuditLogProjection(), options.logger));
   for (auto& runner : set->runners_) {
+    // The rebuild's memory, shared by the projections.
+    runner->set_rebuild_budget(options.rebuild_memory_bytes /
+                               set->runners_.size());
     if (Status s = runner->Start(options.follow); !s.ok()) return s;
   }
   return set;

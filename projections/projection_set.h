@@ -20,6 +20,10 @@ struct ProjectionOptions {
   bool follow = true;
   // Where projection failures are logged. Default: null = nowhere.
   std::shared_ptr<spdlog::logger> logger;
+  // The memory a rebuild gathers rows in (shared by the projections)
+  // before it writes them as one sorted file per projection. Default:
+  // 64 MiB. 0: batch by batch through the store's writes.
+  std::size_t rebuild_memory_bytes = std::size_t{64} << 20;
 };
 
 class ProjectionSet {

@@ -272,6 +272,19 @@ Status ProjectionRunner::CatchUp(eventstore::StateStore& target,
 }
 
 Result<ProjectionRunner::RebuildCursor> ProjectionRunner::BeginRebuild() {
+  Result<RebuildCursor> cursor = ClaimGeneration();
+  if (!cursor.ok()) return cursor.status();
+  eventstore::StateStore& state = store_->state();
+  if (state.can_bulk_load() && rebuild_budget_ > 0) {
+    // Nothing of a generation is stored before its first checkpoint.
+    cursor->bulk = std::make_unique<BulkGeneration>(
+        &state, GenPrefix(cursor->gen), cursor->checkpoint == 0,
+        rebuild_budget_);
+  }
+  return cursor;
+}
+
+Result<ProjectionRunner::RebuildCursor> ProjectionRunner::ClaimGeneration() {
   RebuildCursor cursor;
   cursor.lock = std::unique_lock<std::mutex>(rebuild_mu_);
   eventstore::StateStore& state = store_->state();
@@ -303,13 +316,22 @@ Result<ProjectionRunner::RebuildCursor> ProjectionRunner::BeginRebuild() {
 Status ProjectionRunner::ApplyRebuild(RebuildCursor& cursor,
                                       const std::vector<ProjectedEvent>& events,
                                       eventstore::Position until) {
-  return ApplyDecoded(store_->state(), cursor.gen, events, &cursor.checkpoint,
-                      until);
+  return ApplyDecoded(RebuildTarget(cursor), cursor.gen, events,
+                      &cursor.checkpoint, until);
+}
+
+eventstore::StateStore& ProjectionRunner::RebuildTarget(RebuildCursor& cursor) {
+  if (cursor.bulk != nullptr) return *cursor.bulk;
+  return store_->state();
 }
 
 Status ProjectionRunner::FinishRebuild(RebuildCursor& cursor,
                                        const ProgressFn& progress) {
   eventstore::StateStore& state = store_->state();
+  if (cursor.bulk != nullptr) {
+    if (Status s = cursor.bulk->Flush(); !s.ok()) return s;
+    cursor.bulk.reset();
+  }
   // The tail and the swap, with the live follower held (no progress
   // callback here: the callback must not wait for the projections).
   std::unique_lock<std::mutex> apply_lock(apply_mu_);
@@ -344,8 +366,9 @@ Status ProjectionRunner::Rebuild(const ProgressFn& progress) {
   Result<RebuildCursor> cursor = BeginRebuild();
   if (!cursor.ok()) return cursor.status();
   // The bulk, while the live rows keep following the log.
-  if (Status s = CatchUp(store_->state(), cursor->gen, &cursor->checkpoint,
-                         store_->CommittedPosition(), progress);
+  if (Status s =
+          CatchUp(RebuildTarget(*cursor), cursor->gen, &cursor->checkpoint,
+                  store_->CommittedPosition(), progress);
       !s.ok()) {
     return s;
   }

@@ -19,6 +19,7 @@
 
 #include "eventstore/event_store.h"
 #include "eventstore/position_notifier.h"
+#include "projections/bulk_generation.h"
 #include "projections/projection.h"
 
 namespace spdlog {
@@ -58,6 +59,11 @@ class ProjectionRunner {
 
   const Projection& projection() const { return *projection_; }
 
+  // The memory a rebuild gathers rows in before writing them (set before
+  // Start). Default: 32 MiB. 0: rows are written batch by batch.
+  void set_rebuild_budget(std::size_t bytes) { rebuild_budget_ = bytes; }
+  std::size_t rebuild_budget() const { return rebuild_budget_; }
+
   // The position up to which the live rows include every event.
   eventstore::Position checkpoint() const { return notifier_.Get(); }
   bool WaitFor(eventstore::Position p, std::chrono::milliseconds timeout) {
@@ -77,10 +83,16 @@ class ProjectionRunner {
   // interrupted one; holds this runner's rebuild lock), Apply (decoded
   // events in position order; those already applied are skipped), Finish
   // (the tail and the atomic swap; releases the lock).
+  //
+  // The bulk of a rebuild is written through a BulkGeneration when the
+  // state store can bulk-load (rebuild_budget() bytes of rows gathered in
+  // memory per sorted file ingested).
   struct RebuildCursor {
     std::unique_lock<std::mutex> lock;
     std::uint32_t gen = 0;
     eventstore::Position checkpoint = 0;
+    std::unique_ptr<BulkGeneration> bulk;  // null: rows are written batch
+                                           // by batch
   };
   Result<RebuildCursor> BeginRebuild();
   Status ApplyRebuild(RebuildCursor& cursor,
@@ -98,6 +110,11 @@ class ProjectionRunner {
     std::uint32_t building = 0;  // generation being rebuilt, 0 = none
     std::uint32_t building_version = 0;
   };
+
+  // BeginRebuild's claim: the generation and where it stands.
+  Result<RebuildCursor> ClaimGeneration();
+  // Where a rebuild's bulk is written: its BulkGeneration, or the store.
+  eventstore::StateStore& RebuildTarget(RebuildCursor& cursor);
 
   std::string MetaKey() const;
   std::string GenPrefix(std::uint32_t gen) const;
@@ -127,6 +144,7 @@ class ProjectionRunner {
   const std::unique_ptr<Projection> projection_;
   const std::shared_ptr<spdlog::logger> logger_;
 
+  std::size_t rebuild_budget_ = std::size_t{32} << 20;
   std::mutex rebuild_mu_;  // one rebuild at a time
   std::mutex apply_mu_;    // guards live_ and live_checkpoint_
   std::uint32_t live_ = 0;

@@ -301,6 +301,9 @@ int main(int argc, char** argv) {
   bench->add_flag("--steady", bench_options.steady,
                   "mixed: organizations of a steady size (at most 20 people "
                   "and 100 payments each), the soak's workload");
+  bench->add_option("--rebuild-memory", bench_options.rebuild_memory_mb,
+                    "replay: MiB of rows a rebuild gathers before each sorted "
+                    "file (64; 0: rows written batch by batch)");
   bench->add_flag("--allow-tmpfs", bench_options.allow_tmpfs,
                   "Run on tmpfs although fsync costs nothing there");
 

@@ -152,6 +152,10 @@ std::unique_ptr<commands::Engine> OpenEngine(
   if (std::getenv("ORGLEDGER_CRASH_CHILD_UNSAFE") != nullptr) {
     options.store.durability = eventstore::Durability::kBuffered;
   }
+  if (scenario == "rebuild") {
+    // Many sorted files per rebuild, so that cuts fall between ingestions.
+    options.rebuild_memory_bytes = 64 << 10;
+  }
   if (scenario == "snapshot") {
     options.snapshot_every = 1;
     options.snapshot_entries_per_event = 0;  // every command, at any size

@@ -1,0 +1,92 @@
+#include "projections/bulk_generation.h"
+
+#include <utility>
+
+namespace orgledger::projections {
+namespace {
+
+// What one gathered entry costs beside its key and value: the map node
+// (links, key and optional value objects) and the allocator's rounding.
+constexpr std::size_t kEntryOverhead = 128;
+
+}  // namespace
+
+BulkGeneration::BulkGeneration(eventstore::StateStore* store,
+                               std::string prefix, bool fresh,
+                               std::size_t budget)
+    : store_(store),
+      prefix_(std::move(prefix)),
+      budget_(budget),
+      fresh_(fresh) {}
+
+Result<std::optional<std::string>> BulkGeneration::Get(std::string_view key) {
+  if (auto it = gathered_.find(key); it != gathered_.end()) return it->second;
+  if (fresh_ && InGeneration(key)) return std::optional<std::string>();
+  return store_->Get(key);
+}
+
+Result<std::vector<eventstore::KeyValue>> BulkGeneration::Scan(
+    std::string_view begin, std::string_view end, std::size_t limit,
+    bool reverse) {
+  if (Status s = Flush(); !s.ok()) return s;
+  return store_->Scan(begin, end, limit, reverse);
+}
+
+std::unique_ptr<eventstore::StateReader> BulkGeneration::Snapshot() {
+  // A failed flush leaves the rows gathered; the snapshot then lacks them,
+  // and the next Write or Flush reports the failure.
+  (void)Flush();
+  return store_->Snapshot();
+}
+
+Status BulkGeneration::Write(const eventstore::StateBatch& batch) {
+  using Kind = eventstore::StateBatch::Kind;
+  for (const eventstore::StateBatch::Op& op : batch.ops()) {
+    if (op.kind == Kind::kDeleteRange) {
+      // Not a rebuild's write: everything goes to the store, in order.
+      if (Status s = Flush(); !s.ok()) return s;
+      fresh_ = false;
+      return store_->Write(batch);
+    }
+  }
+  for (const eventstore::StateBatch::Op& op : batch.ops()) {
+    auto [it, inserted] = gathered_.try_emplace(op.key);
+    if (inserted) {
+      bytes_ += op.key.size() + kEntryOverhead;
+    } else if (it->second.has_value()) {
+      bytes_ -= it->second->size();
+    }
+    if (op.kind == Kind::kPut) {
+      it->second = op.value;
+      bytes_ += op.value.size();
+    } else if (fresh_ && InGeneration(op.key)) {
+      // Nothing of the generation is stored yet: nothing to hide.
+      bytes_ -= op.key.size() + kEntryOverhead;
+      gathered_.erase(it);
+    } else {
+      it->second.reset();
+    }
+  }
+  if (bytes_ >= budget_) return Flush();
+  return Status::Ok();
+}
+
+Status BulkGeneration::Flush() {
+  if (gathered_.empty()) return Status::Ok();
+  Result<std::unique_ptr<eventstore::SortedStateFile>> file =
+      store_->NewSortedFile();
+  if (!file.ok()) return file.status();
+  for (const auto& [key, value] : gathered_) {
+    Status s =
+        value.has_value() ? (*file)->Put(key, *value) : (*file)->Delete(key);
+    if (!s.ok()) return s;
+  }
+  if (Status s = (*file)->Ingest(); !s.ok()) return s;
+  gathered_.clear();
+  bytes_ = 0;
+  fresh_ = false;
+  ++files_;
+  return Status::Ok();
+}
+
+}  // namespace orgledger::projections
