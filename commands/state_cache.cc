@@ -65,7 +65,8 @@ std::size_t MapBytes(const Map& map) {
 std::size_t ApproximateBytes(const CachedOrg& entry) {
   const domain::OrgState& s = entry.state;
   std::size_t n = sizeof(entry) + Heap(s.org) + Heap(s.edition);
-  n += MapBytes(s.people) + MapBytes(s.invites) + MapBytes(s.closed_invites) +
+  n += MapBytes(s.people) + MapBytes(s.invites) +
+       MapBytes(s.closed_invites.others) + Heap(s.closed_invites.packed) +
        MapBytes(s.teams) + MapBytes(s.payments);
   if (s.card.has_value()) {
     n += Heap(s.card->processor_token) + Heap(s.card->brand) +

@@ -87,13 +87,13 @@ void CloseInvite(OrgState& s, const std::string& id, InviteStatus status) {
       closed.token_hash = std::move(it->second.token_hash);
     }
     s.invites.erase(it);
-  } else if (auto c = s.closed_invites.find(id); c != s.closed_invites.end()) {
-    closed = std::move(c->second);
+  } else if (std::optional<ClosedInvite> c = s.closed_invites.Find(id)) {
+    closed = std::move(*c);
     IndexLink(s.index, id, closed.channel, closed.token_hash, -1);
   }
   closed.status = status;
   IndexLink(s.index, id, closed.channel, closed.token_hash, +1);
-  s.closed_invites[id] = std::move(closed);
+  s.closed_invites.Put(id, closed);
 }
 
 }  // namespace
@@ -102,7 +102,8 @@ void OrgState::Reindex() {
   index = OrgIndex{};
   for (const auto& [key, p] : people) IndexPerson(index, key, p, +1);
   for (const auto& [id, inv] : invites) IndexInvite(index, id, inv, +1);
-  for (const auto& [id, c] : closed_invites) {
+  // Only links are indexed, and they are never packed.
+  for (const auto& [id, c] : closed_invites.others) {
     IndexLink(index, id, c.channel, c.token_hash, +1);
   }
 }
@@ -112,9 +113,8 @@ std::optional<FoundInvite> OrgState::FindInvite(const std::string& id) const {
     const Invite& inv = it->second;
     return FoundInvite{inv.role, inv.channel, inv.status, &inv};
   }
-  if (auto it = closed_invites.find(id); it != closed_invites.end()) {
-    const ClosedInvite& c = it->second;
-    return FoundInvite{c.role, c.channel, c.status, nullptr};
+  if (std::optional<ClosedInvite> c = closed_invites.Find(id)) {
+    return FoundInvite{c->role, c->channel, c->status, nullptr};
   }
   return std::nullopt;
 }

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "domain/closed_invites.h"
 #include "domain/events.h"
 #include "domain/types.h"
 
@@ -45,20 +46,6 @@ struct Invite {
   InviteStatus status = InviteStatus::kPending;
   std::optional<AcceptError> last_error;
   friend bool operator==(const Invite&, const Invite&) = default;
-};
-
-// What deciding still needs of an accepted or revoked invitation: a later
-// command naming it answers invite_already_used or invite_revoked, checked
-// against the permission of its role, and a link's token still finds it.
-// Kept small, so that an organization that has sent many invitations has a
-// state (and a snapshot) the size of its pending ones plus a few bytes
-// each for the closed (docs/reliability.md, W5 --steady).
-struct ClosedInvite {
-  Role role = Role::kMember;
-  Channel channel = Channel::kEmail;
-  InviteStatus status = InviteStatus::kAccepted;
-  std::string token_hash;  // links only
-  friend bool operator==(const ClosedInvite&, const ClosedInvite&) = default;
 };
 
 // An invitation of any status, as FindInvite answers: the facts every
@@ -96,10 +83,10 @@ struct OrgState {
   std::string edition;
   // The stream version this state was folded to (set by the loader).
   std::uint64_t version = 0;
-  std::map<std::string, Person> people;                // by user id
-  std::map<std::string, Invite> invites;               // pending, by invite id
-  std::map<std::string, ClosedInvite> closed_invites;  // by invite id
-  std::map<std::string, std::string> teams;            // team -> display name
+  std::map<std::string, Person> people;   // by user id
+  std::map<std::string, Invite> invites;  // pending, by invite id
+  ClosedInvites closed_invites;
+  std::map<std::string, std::string> teams;  // team -> display name
   std::optional<CreditCard> card;
   std::map<std::string, Payment> payments;  // by payment id
   std::optional<ResourceCountRecorded> last_rum;

@@ -100,12 +100,20 @@ Status ProjectionSet::Rebuild(std::string_view name,
     if (batch->empty()) break;
     from = batch->back().position + 1;
     if (from <= until) next = std::async(std::launch::async, read, from);
-    for (std::size_t i = 0; i < runners_.size(); ++i) {
-      if (Status s = runners_[i]->ApplyRebuild(cursors[i], *batch, until);
-          !s.ok()) {
-        return s;  // after `next` is done: its destructor waits
-      }
+    // The projections are independent: each folds the batch on its own
+    // thread (the first on this one).
+    std::vector<std::future<Status>> others;
+    for (std::size_t i = 1; i < runners_.size(); ++i) {
+      others.push_back(std::async(std::launch::async, [&, i] {
+        return runners_[i]->ApplyRebuild(cursors[i], *batch, until);
+      }));
     }
+    Status first = runners_[0]->ApplyRebuild(cursors[0], *batch, until);
+    for (std::future<Status>& other : others) {
+      Status s = other.get();
+      if (first.ok()) first = s;
+    }
+    if (!first.ok()) return first;  // after `next` is done: it waits
     if (progress) progress(std::min(from - 1, until), until);
   }
   for (std::size_t i = 0; i < runners_.size(); ++i) {

@@ -265,6 +265,10 @@ void serialize(A& ar, ClosedInvite& c, std::uint32_t) {
   ar(c.token_hash);
 }
 template <class A>
+void serialize(A& ar, ClosedInvites& c, std::uint32_t) {
+  ar(c.packed, c.others);
+}
+template <class A>
 void serialize(A& ar, OrgState& s, std::uint32_t) {
   ar(s.exists, s.org, s.edition, s.version, s.people, s.invites,
      s.closed_invites, s.teams, s.card, s.payments, s.last_rum);
@@ -411,6 +415,7 @@ CEREAL_CLASS_VERSION(orgledger::domain::Person, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::AcceptError, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Invite, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::ClosedInvite, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::ClosedInvites, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::OrgState, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Violation, 1)
 CEREAL_CLASS_VERSION(orgledger::codec::EventMetadata, 1)

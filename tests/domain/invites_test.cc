@@ -331,10 +331,10 @@ TEST(Invites, AClosedInvitationKeepsOnlyItsOutcome) {
   EXPECT_TRUE(s.state().invites.empty());
   EXPECT_EQ(s.state().PendingInvites(false), 0u);
   EXPECT_EQ(s.state().PendingInvites(true), 0u);
-  EXPECT_EQ(s.state().closed_invites.at("inv-x"),
+  EXPECT_EQ(s.state().closed_invites.Find("inv-x"),
             (ClosedInvite{Role::kMember, Channel::kEmail,
                           InviteStatus::kRevoked, ""}));
-  EXPECT_EQ(s.state().closed_invites.at("inv-l"),
+  EXPECT_EQ(s.state().closed_invites.Find("inv-l"),
             (ClosedInvite{Role::kBillingManager, Channel::kLink,
                           InviteStatus::kRevoked, "h"}));
   EXPECT_EQ(s.state().index.links_by_token_hash.at("h"), "inv-l");

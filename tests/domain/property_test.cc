@@ -85,8 +85,7 @@ class Generator {
     if (i < static_cast<int>(s.invites.size())) {
       return std::next(s.invites.begin(), i)->first;
     }
-    const int j = i - static_cast<int>(s.invites.size());
-    return std::next(s.closed_invites.begin(), j)->first;
+    return s.closed_invites.Ids()[i - static_cast<int>(s.invites.size())];
   }
   std::string FreeText(const std::string& plain) {
     return Chance(5) ? plain + " " + kCard : plain;

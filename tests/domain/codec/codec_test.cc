@@ -210,8 +210,13 @@ TEST(Codec, SnapshotRoundTripsAndAnotherSchemaIsNotFound) {
   inv.invite_id = "inv-1";
   inv.last_error = AcceptError{"email_mismatch", 9, "u-2", "x@y.z"};
   s.invites["inv-1"] = inv;
-  s.closed_invites["inv-2"] = ClosedInvite{
-      Role::kBillingManager, Channel::kLink, InviteStatus::kRevoked, "ab12"};
+  s.closed_invites.Put("inv-2",
+                       ClosedInvite{Role::kBillingManager, Channel::kLink,
+                                    InviteStatus::kRevoked, "ab12"});
+  s.closed_invites.Put("inv_q83vEjRWeJASNFZ4kBI0Vg",
+                       ClosedInvite{Role::kMember, Channel::kEmail,
+                                    InviteStatus::kAccepted, ""});
+  ASSERT_EQ(s.closed_invites.packed.size(), ClosedInvites::kPackedSize);
   s.teams["core"] = "Core";
   s.card = CreditCard{"tok", "visa", "4242", 1, 2031, "A"};
   s.payments["p"] = Payment{"p", 1, "EUR", PaymentStatus::kFailed, 3};
