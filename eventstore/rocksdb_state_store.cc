@@ -115,6 +115,7 @@ class RocksDbSortedFile final : public SortedStateFile {
         db_mu_(db_mu),
         path_(std::move(path)),
         env_(options.env),
+        epoch_(handle->epoch()),
         writer_(rocksdb::EnvOptions(options), options, handle->state()) {}
   ~RocksDbSortedFile() override {
     if (!ingested_) env_->DeleteFile(path_).PermitUncheckedError();
@@ -142,6 +143,11 @@ class RocksDbSortedFile final : public SortedStateFile {
     }
     std::shared_lock<std::shared_mutex> lock(*db_mu_);
     if (!handle_->is_open()) return Unavailable("event store is not open");
+    if (handle_->epoch() != epoch_) {
+      // Reopened after a failure since this file was begun: the caller
+      // gathers again from its last checkpoint taken in.
+      return Unavailable("the database was reopened since this file began");
+    }
     // The log records the file's rows were computed from, and every state
     // write before them, durable first (the state store's rule): a synced
     // write syncs the whole write-ahead log. (Through the write path, not
@@ -169,6 +175,7 @@ class RocksDbSortedFile final : public SortedStateFile {
   std::shared_mutex* const db_mu_;
   const std::string path_;
   rocksdb::Env* const env_;
+  const std::uint64_t epoch_;
   rocksdb::SstFileWriter writer_;
   std::size_t entries_ = 0;
   bool ingested_ = false;
