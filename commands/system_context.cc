@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "base/base64url.h"
 #include "eventstore/event_store.h"
 
 namespace orgledger::commands {
@@ -58,22 +59,8 @@ std::string RandomBase64Url(std::size_t n) {
     std::fprintf(stderr, "orgledger: the CSPRNG failed; aborting\n");
     std::abort();
   }
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((n * 4 + 2) / 3);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
+  return Base64UrlEncode(std::string_view(
+      reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace orgledger::commands

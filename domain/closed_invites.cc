@@ -1,67 +1,27 @@
 #include "domain/closed_invites.h"
 
-#include <array>
 #include <cstring>
+
+#include "base/base64url.h"
 
 namespace orgledger::domain {
 namespace {
 
 constexpr std::string_view kPrefix = "inv_";
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-using PackedId = std::array<char, 16>;
-
-int Sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
+using PackedId = std::string;  // 16 bytes
 
 // The 16 bytes of an id of the engine's form, or nullopt for any other id.
+// Base64UrlDecode refuses a last character with its low bits set, which
+// would otherwise pack like another id.
 std::optional<PackedId> Pack(std::string_view id) {
-  if (id.size() != kPrefix.size() + 22 ||
-      id.substr(0, kPrefix.size()) != kPrefix) {
+  if (id.size() != kPrefix.size() + 22 || !id.starts_with(kPrefix)) {
     return std::nullopt;
   }
-  PackedId out{};
-  unsigned acc = 0;
-  int bits = 0;
-  std::size_t n = 0;
-  for (char c : id.substr(kPrefix.size())) {
-    const int v = Sextet(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[n++] = static_cast<char>((acc >> bits) & 0xFF);
-      acc &= (1u << bits) - 1;
-    }
-  }
-  // 22 characters are 132 bits: 16 bytes, and 4 bits that must be zero
-  // (otherwise another id would pack to the same bytes).
-  if (acc != 0) return std::nullopt;
-  return out;
+  return Base64UrlDecode(id.substr(kPrefix.size()));
 }
 
 std::string Unpack(const char* bytes) {
-  std::string id(kPrefix);
-  unsigned acc = 0;
-  int bits = 0;
-  for (int i = 0; i < 16; ++i) {
-    acc = (acc << 8) | static_cast<unsigned char>(bytes[i]);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      id.push_back(kAlphabet[(acc >> bits) & 63]);
-    }
-    acc &= (1u << bits) - 1;
-  }
-  id.push_back(kAlphabet[(acc << (6 - bits)) & 63]);  // the last 4 bits
-  return id;
+  return std::string(kPrefix) + Base64UrlEncode(std::string_view(bytes, 16));
 }
 
 char Facts(const ClosedInvite& c) {

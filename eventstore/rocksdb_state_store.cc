@@ -12,7 +12,7 @@ namespace {
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 
-// Outside every key range of docs/format.md ("s" is no prefix there).
+// Never present: deleted to sync the write-ahead log (docs/format.md).
 constexpr char kSyncKey[] = "s";
 
 // REQUIRES: the caller holds db_mu shared and the handle is open.
@@ -132,8 +132,6 @@ class RocksDbSortedFile final : public SortedStateFile {
     ++entries_;
     return FromRocksDb(writer_.Delete(ToSlice(key)), "write " + path_);
   }
-  std::size_t entries() const override { return entries_; }
-
   Status Ingest() override {
     if (entries_ == 0) return Status::Ok();
     // Finish syncs the file; IngestExternalFile links it in and records it

@@ -77,7 +77,6 @@ class SortedStateFile {
   // Keys in strictly ascending bytewise order, each once.
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   virtual Status Delete(std::string_view key) = 0;
-  virtual std::size_t entries() const = 0;
   // Adds every entry to the store, atomically and durably, once everything
   // written to the store before is durable too: state added this way is
   // never ahead of the log records it was computed from (as for Write).

@@ -2,7 +2,7 @@
 // rows through. A rebuild folds the log in position order, so its rows come
 // in random key order; written one batch at a time they would pass through
 // the memtables and be rewritten by compaction at every level (the profile
-// in docs/benchmarks.md). Here they gather in memory, in key order, and
+// in bench/README.md). Here they gather in memory, in key order, and
 // every `budget` bytes (and at Flush) go to the store as one sorted file
 // (SortedStateFile), ingested atomically. The generation's checkpoint is
 // written in the same batches as its rows, so each file carries the

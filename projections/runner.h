@@ -62,7 +62,6 @@ class ProjectionRunner {
   // The memory a rebuild gathers rows in before writing them (set before
   // Start). Default: 32 MiB. 0: rows are written batch by batch.
   void set_rebuild_budget(std::size_t bytes) { rebuild_budget_ = bytes; }
-  std::size_t rebuild_budget() const { return rebuild_budget_; }
 
   // The position up to which the live rows include every event.
   eventstore::Position checkpoint() const { return notifier_.Get(); }
@@ -85,8 +84,8 @@ class ProjectionRunner {
   // (the tail and the atomic swap; releases the lock).
   //
   // The bulk of a rebuild is written through a BulkGeneration when the
-  // state store can bulk-load (rebuild_budget() bytes of rows gathered in
-  // memory per sorted file ingested).
+  // state store can bulk-load (set_rebuild_budget's bytes of rows gathered
+  // in memory per sorted file ingested).
   struct RebuildCursor {
     std::unique_lock<std::mutex> lock;
     std::uint32_t gen = 0;

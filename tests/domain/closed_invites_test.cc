@@ -8,18 +8,17 @@
 #include <random>
 #include <set>
 
+#include "base/base64url.h"
+
 namespace orgledger::domain {
 namespace {
 
 // An id as commands/system_context.cc makes them: "inv_" and the unpadded
 // base64url of 16 random bytes.
 std::string EngineId(std::mt19937_64& rng) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string id = "inv_";
-  for (int i = 0; i < 21; ++i) id.push_back(kAlphabet[rng() % 64]);
-  id.push_back(kAlphabet[(rng() % 4) * 16]);  // 2 bits, then 4 zero bits
-  return id;
+  std::string bytes(16, '\0');
+  for (char& b : bytes) b = static_cast<char>(rng());
+  return "inv_" + Base64UrlEncode(bytes);
 }
 
 const ClosedInvite kAccepted{Role::kMember, Channel::kEmail,

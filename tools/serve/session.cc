@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include "base/base64url.h"
 #include "commands/system_context.h"
 #include "domain/context.h"
 
@@ -15,45 +16,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kVersion = "v1.";
-
-std::string Base64Url(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
-std::optional<std::string> FromBase64Url(std::string_view text) {
-  std::string padded(text);
-  for (char& c : padded) {
-    if (c == '-') {
-      c = '+';
-    } else if (c == '_') {
-      c = '/';
-    } else if (c == '+' || c == '/' || c == '=') {
-      return std::nullopt;  // not base64url
-    }
-  }
-  const std::size_t pad = (4 - padded.size() % 4) % 4;
-  if (pad == 3) return std::nullopt;
-  padded.append(pad, '=');
-  std::string out(padded.size() / 4 * 3, '\0');
-  const int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(padded.data()),
-                      static_cast<int>(padded.size()));
-  if (n < 0) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
-}
 
 std::optional<std::string> StringField(const json::object& o,
                                        std::string_view key) {
@@ -72,7 +34,7 @@ std::string SessionKeys::Mac(std::string_view data) const {
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
        &size);
-  return Base64Url(std::string_view(reinterpret_cast<char*>(mac), size));
+  return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(mac), size));
 }
 
 std::string SessionKeys::Seal(SignedIn person,
@@ -88,7 +50,7 @@ std::string SessionKeys::Seal(SignedIn person,
                              {"n", commands::RandomBase64Url(16)},
                              {"exp", now + lifetime.count()}};
   const std::string signed_part =
-      std::string(kVersion) + Base64Url(json::serialize(payload));
+      std::string(kVersion) + Base64UrlEncode(json::serialize(payload));
   return signed_part + "." + Mac(signed_part);
 }
 
@@ -102,7 +64,7 @@ std::optional<SignedIn> SessionKeys::Open(std::string_view cookie,
     return std::nullopt;
   }
   std::optional<std::string> text =
-      FromBase64Url(signed_part.substr(kVersion.size()));
+      Base64UrlDecode(signed_part.substr(kVersion.size()));
   if (!text.has_value()) return std::nullopt;
   boost::system::error_code ec;
   json::value parsed = json::parse(*text, ec);
