@@ -10,8 +10,9 @@ target_link_libraries(orgledger_library INTERFACE orgledger::commands)
 
 set(orgledger_installed
   orgledger_base orgledger_domain orgledger_codec orgledger_eventstore
-  orgledger_postgres orgledger_projections orgledger_commands orgledger_library orgledger_warnings)
-foreach(t base domain codec eventstore postgres projections commands warnings)
+  orgledger_postgres orgledger_privacy orgledger_projections orgledger_commands
+  orgledger_library orgledger_warnings)
+foreach(t base domain codec eventstore postgres privacy projections commands warnings)
   set_target_properties(orgledger_${t} PROPERTIES EXPORT_NAME ${t})
 endforeach()
 set_target_properties(orgledger_library PROPERTIES EXPORT_NAME orgledger)
@@ -19,7 +20,7 @@ set_target_properties(orgledger_library PROPERTIES EXPORT_NAME orgledger)
 install(TARGETS ${orgledger_installed} EXPORT orgledgerTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY base domain eventstore projections commands
+install(DIRECTORY base domain eventstore privacy projections commands
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/orgledger
   FILES_MATCHING PATTERN "*.h")
 install(EXPORT orgledgerTargets NAMESPACE orgledger::

@@ -39,6 +39,8 @@
 #include "commands/system_context.h"
 #include "domain/codec/codec.h"
 #include "domain/validation.h"
+#include "privacy/person_keys.h"
+#include "privacy/sealing.h"
 #include "projections/builtin.h"
 
 namespace orgledger::commands {
@@ -183,6 +185,14 @@ class EngineImpl final : public Engine {
     return outcome;
   }
 
+  Result<EraseReport> Erase(const EraseRequest& request) override {
+    return commands::Erase(ErasurePartsOf(), request);
+  }
+
+  Status FinishInterruptedErasures() {
+    return commands::FinishInterruptedErasures(ErasurePartsOf());
+  }
+
   eventstore::EventStore& store() override { return *store_; }
   projections::ProjectionSet& projections() override { return *projections_; }
   const EngineOptions& options() const override { return options_; }
@@ -191,6 +201,20 @@ class EngineImpl final : public Engine {
   }
 
  private:
+  ErasureParts ErasurePartsOf() {
+    ErasureParts parts;
+    parts.store = store_.get();
+    parts.projections = projections_.get();
+    parts.context = options_.context.get();
+    parts.follow = options_.follow_projections;
+    parts.evict = [this](const std::string& org) {
+      if (std::optional<CachedOrg> hit = cache_.Take(org)) {
+        cache_.Release(*hit);
+      }
+    };
+    return parts;
+  }
+
   // REQUIRES: mu_ held; `queue` is the queue of `org`, not empty.
   void StartFront(const std::string& org, std::deque<Pending>& queue) {
     auto run = std::make_shared<Running>();
@@ -310,24 +334,39 @@ class EngineImpl final : public Engine {
     append.expected = eventstore::ExpectedVersion::Exact(entry->state.version);
     const domain::Micros now = context.Now();
     const std::string causation = "cmd_" + RandomBase64Url(12);
+    // Personal fields are sealed with their person's key (SPEC §10) in
+    // everything written: the records and the kept outcome.
+    privacy::PersonKeys& keys = privacy::KeysOf(*store_);
+    codec::EventMetadata meta;
+    meta.recorded_at = now;
+    meta.actor = envelope.actor;
+    if (Status s = privacy::SealActor(keys, run->org, meta.actor); !s.ok()) {
+      return Finish(run, StorageFailure(s));
+    }
+    meta.correlation_id = run->request.correlation_id.empty()
+                              ? causation
+                              : run->request.correlation_id;
+    meta.causation_id = causation;
+    meta.idempotency_key = key.value_or("");
     for (const domain::Event& e : decision->events) {
-      codec::EventMetadata meta;
+      domain::Event sealed = e;
+      if (Status s = privacy::SealEvent(keys, run->org, entry->state,
+                                        envelope.actor, sealed);
+          !s.ok()) {
+        return Finish(run, StorageFailure(s));
+      }
       meta.schema_version = codec::SchemaVersion(e);
-      meta.recorded_at = now;
-      meta.actor = envelope.actor;
-      meta.correlation_id = run->request.correlation_id.empty()
-                                ? causation
-                                : run->request.correlation_id;
-      meta.causation_id = causation;
-      meta.idempotency_key = key.value_or("");
       append.events.push_back({std::string(domain::EventTypeName(e)),
                                codec::EncodeMetadata(meta),
-                               codec::EncodeEvent(e)});
+                               codec::EncodeEvent(sealed)});
     }
     if (keep) {
+      codec::KeptOutcome kept = KeepableOutcome(*decision);
+      if (Status s = SealKept(keys, run->org, envelope, &kept); !s.ok()) {
+        return Finish(run, StorageFailure(s));
+      }
       append.idempotency = eventstore::IdempotencyInput{
-          *key, run->fingerprint,
-          codec::EncodeOutcome(KeepableOutcome(*decision))};
+          *key, run->fingerprint, codec::EncodeOutcome(kept)};
     }
     if (run->on_caller) {
       const Result<eventstore::AppendResult> r =
@@ -387,7 +426,7 @@ class EngineImpl final : public Engine {
       // The state it was decided on is unchanged: still good to cache,
       // unless it was guessed (the organization exists).
       if (!run->guessing) cache_.Put(run->org, std::move(*entry));
-      Result<codec::KeptOutcome> kept = codec::DecodeOutcome(r->outcome);
+      Result<codec::KeptOutcome> kept = OpenKept(r->outcome);
       if (!kept.ok()) return Finish(run, StorageFailure(kept.status()));
       return Finish(run, ReplayedOutcome(*kept, *r));
     }
@@ -406,10 +445,21 @@ class EngineImpl final : public Engine {
     if (found.fingerprint != run->fingerprint) {
       return Rejected(KeyConflict(run));
     }
-    Result<codec::KeptOutcome> kept =
-        codec::DecodeOutcome(found.result.outcome);
+    Result<codec::KeptOutcome> kept = OpenKept(found.result.outcome);
     if (!kept.ok()) return StorageFailure(kept.status());
     return ReplayedOutcome(*kept, found.result);
+  }
+
+  // A kept outcome as the caller gets it again: its message opened (an
+  // erased person's reads as "[erased]").
+  Result<codec::KeptOutcome> OpenKept(std::string_view bytes) {
+    Result<codec::KeptOutcome> kept = codec::DecodeOutcome(bytes);
+    if (!kept.ok()) return kept;
+    if (Status s = privacy::OpenText(privacy::KeysOf(*store_), kept->message);
+        !s.ok()) {
+      return s;
+    }
+    return kept;
   }
 
   static Status KeyConflict(const std::shared_ptr<Running>& run) {
@@ -424,11 +474,16 @@ class EngineImpl final : public Engine {
     CachedOrg behind;
     behind.state = std::move(stale.state);
     behind.snapshot_version = stale.snapshot_version;
+    behind.keys_epoch = stale.keys_epoch;
     return behind;
   }
 
   // `entry` with the events of `org` after its version folded in.
   Result<CachedOrg> CatchUp(const std::string& org, CachedOrg entry) {
+    if (entry.keys_epoch != privacy::KeysOf(*store_).epoch()) {
+      bool unused = false;
+      return Load(org, /*guess_new=*/false, &unused);
+    }
     const auto all = std::numeric_limits<eventstore::Version>::max();
     if (Status s = ReadOn(org, all, &entry.state); !s.ok()) return s;
     MaybeSnapshot(org, &entry);
@@ -449,8 +504,9 @@ class EngineImpl final : public Engine {
     return Status::Ok();
   }
 
-  static Status Fold(const std::vector<eventstore::RecordedEvent>& events,
-                     domain::OrgState* state) {
+  Status Fold(const std::vector<eventstore::RecordedEvent>& events,
+              domain::OrgState* state) {
+    privacy::PersonKeys& keys = privacy::KeysOf(*store_);
     for (const eventstore::RecordedEvent& recorded : events) {
       Result<domain::Event> e =
           codec::DecodeEvent(recorded.type, recorded.payload);
@@ -458,6 +514,11 @@ class EngineImpl final : public Engine {
         return Corruption("event at position " +
                           std::to_string(recorded.position) +
                           " does not decode: " + e.status().message());
+      }
+      if (Status s = privacy::OpenEvent(keys, *e); !s.ok()) {
+        return Status(s.code(), "event at position " +
+                                    std::to_string(recorded.position) + ": " +
+                                    s.message());
       }
       *state = domain::Evolve(std::move(*state), *e);
       state->version = recorded.version;
@@ -469,8 +530,13 @@ class EngineImpl final : public Engine {
   // or, on a miss with `guess_new`, the empty state unread (`*guessed`).
   Result<CachedOrg> Load(const std::string& org, bool guess_new,
                          bool* guessed) {
-    if (std::optional<CachedOrg> hit = cache_.Take(org)) return *std::move(hit);
+    const std::uint64_t epoch = privacy::KeysOf(*store_).epoch();
+    if (std::optional<CachedOrg> hit = cache_.Take(org)) {
+      if (hit->keys_epoch == epoch) return *std::move(hit);
+      cache_.Release(*hit);  // folded before an erasure: fold again
+    }
     CachedOrg entry;
+    entry.keys_epoch = epoch;
     if (guess_new) {
       *guessed = true;
       return entry;
@@ -505,6 +571,8 @@ class EngineImpl final : public Engine {
   void MaybeSnapshot(const std::string& org, CachedOrg* entry) {
     std::uint64_t every = options_.snapshot_every;
     if (every == 0) return;
+    // Never a state folded before an erasure (it may hold plaintext).
+    if (entry->keys_epoch != privacy::KeysOf(*store_).epoch()) return;
     if (const std::uint64_t ratio = options_.snapshot_entries_per_event) {
       every = std::max<std::uint64_t>(every, MapEntries(entry->state) / ratio);
     }
@@ -676,9 +744,18 @@ Result<std::unique_ptr<Engine>> Engine::OpenWithStore(
     if (!started.ok()) return started.status();
     outbox = std::move(*started);
   }
-  return std::unique_ptr<Engine>(
-      new EngineImpl(std::move(options), std::move(store),
-                     std::move(*projections), std::move(outbox)));
+  // Before any record is appended: records from here on seal personal
+  // fields (an older database's earlier ones may not).
+  if (Result<eventstore::Position> before =
+          privacy::KeysOf(*store).PlaintextBefore();
+      !before.ok()) {
+    return before.status();
+  }
+  auto engine =
+      std::make_unique<EngineImpl>(std::move(options), std::move(store),
+                                   std::move(*projections), std::move(outbox));
+  if (Status s = engine->FinishInterruptedErasures(); !s.ok()) return s;
+  return std::unique_ptr<Engine>(std::move(engine));
 }
 
 Result<projections::View> Engine::Query(

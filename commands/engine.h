@@ -21,6 +21,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "commands/erasure.h"
 #include "domain/commands.h"
 #include "domain/context.h"
 #include "domain/decide.h"
@@ -237,6 +238,14 @@ class Engine {
   virtual void QueryAsync(projections::ViewRequest request,
                           std::optional<eventstore::Position> min_position,
                           ViewCallback done) = 0;
+
+  // Erases a person everywhere in the log (SPEC §10, commands/erasure.h):
+  // when it returns, their email and name are in no file of the database
+  // (nor any key that would open them), the projections show them as
+  // erased, and PersonErased is in the stream `_erasures`. A person named
+  // in plaintext records (written before sealing existed) is erased
+  // everywhere else; the report lists those positions.
+  virtual Result<EraseReport> Erase(const EraseRequest& request) = 0;
 
   // The log, for readers (projections, tools).
   virtual eventstore::EventStore& store() = 0;

@@ -3,6 +3,8 @@
 #include <openssl/sha.h>
 
 #include "domain/events.h"
+#include "domain/validation.h"
+#include "privacy/sealing.h"
 
 namespace orgledger::commands {
 
@@ -18,6 +20,30 @@ codec::KeptOutcome KeepableOutcome(const domain::Decision& decision) {
   }
   kept.invite_id = decision.invite_id;
   return kept;
+}
+
+Status SealKept(privacy::PersonKeys& keys, const std::string& org,
+                const domain::CommandEnvelope& envelope,
+                codec::KeptOutcome* kept) {
+  if (kept->message.empty()) return Status::Ok();
+  const std::string* email = std::visit(
+      [](const auto& c) -> const std::string* {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, domain::InviteMember> ||
+                      std::is_same_v<T, domain::InviteBillingManager>) {
+          return &c.email;
+        } else {
+          return nullptr;
+        }
+      },
+      envelope.command);
+  if (email == nullptr || email->empty()) return Status::Ok();
+  // Only a message that quotes the address is about the person.
+  if (domain::NormalizeEmail(kept->message)
+          .find(domain::NormalizeEmail(*email)) == std::string::npos) {
+    return Status::Ok();
+  }
+  return privacy::SealText(keys, org, *email, kept->message);
 }
 
 namespace {

@@ -9,12 +9,20 @@
 #include "domain/codec/codec.h"
 #include "domain/decide.h"
 #include "eventstore/event_store.h"
+#include "privacy/person_keys.h"
 
 namespace orgledger::commands {
 
 // What is kept with a key before the store assigns positions: the code,
 // message, violations, invite id and event types. Never a token.
 codec::KeptOutcome KeepableOutcome(const domain::Decision& decision);
+
+// Seals `kept`'s message with the key of the email `envelope`'s command
+// names (an invitation's: what a rejection's message may quote), when it
+// names one (SPEC §10).
+Status SealKept(privacy::PersonKeys& keys, const std::string& org,
+                const domain::CommandEnvelope& envelope,
+                codec::KeptOutcome* kept);
 
 // The outcome of a decision whose append returned `appended`.
 CommandOutcome OutcomeOf(const domain::Decision& decision,

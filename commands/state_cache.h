@@ -31,6 +31,9 @@ struct CachedOrg {
   // The bytes the cache still counts for this entry while it is taken out
   // (StateCache::Take); given back by Put or Release.
   std::size_t charged = 0;
+  // privacy::PersonKeys::epoch() when its fold began: a state of an
+  // earlier epoch may hold an erased person's plaintext.
+  std::uint64_t keys_epoch = 0;
 };
 
 // The approximate heap bytes of a cached state: strings, map nodes and the

@@ -167,23 +167,38 @@ struct InviteEmailFailed {
                          const InviteEmailFailed&) = default;
 };
 
+// A person was erased (SPEC §10): recorded in the stream kErasuresStream,
+// never an organization's, with nothing that identifies the person. The
+// organizations they were in are kept beside the log with the id
+// (privacy/person_keys.h), for the projections that fold them again.
+struct PersonErased {
+  std::string erasure_id;
+  std::string by;  // the operator, as given
+  Micros at = 0;
+  friend bool operator==(const PersonErased&, const PersonErased&) = default;
+};
+
+// The stream of PersonErased: no organization can take the name (an org
+// id never starts with '_').
+inline constexpr char kErasuresStream[] = "_erasures";
+
 using Event =
     std::variant<OrganizationCreated, InviteSent, InviteResent, InviteRevoked,
                  InviteAccepted, InviteAcceptFailed, MemberRemoved, RoleChanged,
                  BillingManagerRemoved, TeamCreated, TeamDeleted,
                  CreditCardUpdated, SubscriptionChanged, PaymentRecorded,
-                 PaymentStatusChanged, ResourceCountRecorded,
-                 InviteEmailFailed>;
+                 PaymentStatusChanged, ResourceCountRecorded, InviteEmailFailed,
+                 PersonErased>;
 
 // The fixed type names of the events, in the order of the Event variant:
 // the one list (the codec, replay's --type and the fuzzers read it).
-inline constexpr std::array<std::string_view, 17> kEventTypeNames = {
-    "OrganizationCreated",   "InviteSent",       "InviteResent",
-    "InviteRevoked",         "InviteAccepted",   "InviteAcceptFailed",
-    "MemberRemoved",         "RoleChanged",      "BillingManagerRemoved",
-    "TeamCreated",           "TeamDeleted",      "CreditCardUpdated",
-    "SubscriptionChanged",   "PaymentRecorded",  "PaymentStatusChanged",
-    "ResourceCountRecorded", "InviteEmailFailed"};
+inline constexpr std::array<std::string_view, 18> kEventTypeNames = {
+    "OrganizationCreated",   "InviteSent",        "InviteResent",
+    "InviteRevoked",         "InviteAccepted",    "InviteAcceptFailed",
+    "MemberRemoved",         "RoleChanged",       "BillingManagerRemoved",
+    "TeamCreated",           "TeamDeleted",       "CreditCardUpdated",
+    "SubscriptionChanged",   "PaymentRecorded",   "PaymentStatusChanged",
+    "ResourceCountRecorded", "InviteEmailFailed", "PersonErased"};
 static_assert(kEventTypeNames.size() == std::variant_size_v<Event>);
 
 // The fixed type name of an event ("OrganizationCreated", ...).

@@ -207,6 +207,7 @@ OrgState Evolve(OrgState s, const Event& event) {
           [&](const ResourceCountRecorded& e) { s.last_rum = e; },
           // The views show it; deciding needs nothing of it.
           [&](const InviteEmailFailed&) {},
+          [&](const PersonErased&) {},  // never in an organization's stream
       },
       event);
   return s;

@@ -13,7 +13,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -349,6 +351,27 @@ class EventStore {
 
   virtual StoreStats Stats() const = 0;
 
+  // Key rows: a small ordered table of bytes beside the log, one for every
+  // process on the store, that holds the per-person keys of SPEC §10
+  // (privacy/person_keys.h) and nothing a person can be recognised by.
+  //
+  // GetKeyRow reads one row; ScanKeyRows every row starting with `prefix`,
+  // in key order. WriteKeyRows applies the puts and deletes of `batch`
+  // (no range deletes) atomically; with `sync` it is durable on return,
+  // otherwise it is durable before any record appended after it. kUnavailable
+  // on a storage failure or a read-only instance.
+  virtual Result<std::optional<std::string>> GetKeyRow(
+      std::string_view key) = 0;
+  virtual Result<std::vector<KeyValue>> ScanKeyRows(
+      std::string_view prefix) = 0;
+  virtual Status WriteKeyRows(const StateBatch& batch, bool sync) = 0;
+
+  // Makes what was deleted or overwritten before this call unrecoverable
+  // from the database's files (its write-ahead log, its table files; on
+  // PostgreSQL its dead rows): key rows, snapshots, idempotency outcomes and
+  // the state beside the log. Slow (it rewrites files); for erasure.
+  virtual Status PurgeDeleted() = 0;
+
   // The key-value state kept beside the log in the same database
   // (projections). Lives as long as the store.
   virtual StateStore& state() = 0;
@@ -362,6 +385,18 @@ class EventStore {
   std::unique_ptr<Subscription> SubscribeBatches(Position from,
                                                  BatchHandler handler);
 
+  // An object of a layer above kept with the store and destroyed with it
+  // (privacy's key cache, one for every reader of the store in a process):
+  // the one attached under `name`, made by `make` on first use.
+  // Thread-safe.
+  template <class T, class Make>
+  T& Attached(const std::string& name, Make make) {
+    std::lock_guard<std::mutex> lock(attached_mu_);
+    std::shared_ptr<void>& slot = attached_[name];
+    if (slot == nullptr) slot = std::shared_ptr<T>(make());
+    return *static_cast<T*>(slot.get());
+  }
+
  protected:
   // Makes appends through `position` readable and wakes their waiters; a
   // position below an earlier call's changes nothing.
@@ -369,6 +404,8 @@ class EventStore {
 
  private:
   PositionNotifier committed_;
+  std::mutex attached_mu_;
+  std::map<std::string, std::shared_ptr<void>> attached_;
 };
 
 // The in-memory store: the same semantics, nothing durable. For tests.

@@ -130,6 +130,18 @@ class MemoryEventStore final : public EventStore, private CommittedState {
 
   StateStore& state() override { return *state_; }
 
+  Result<std::optional<std::string>> GetKeyRow(std::string_view key) override {
+    return keys_->Get(key);
+  }
+  Result<std::vector<KeyValue>> ScanKeyRows(std::string_view prefix) override {
+    return keys_->Scan(prefix, PrefixEnd(prefix), SIZE_MAX, false);
+  }
+  Status WriteKeyRows(const StateBatch& batch, bool /*sync*/) override {
+    return keys_->Write(batch);
+  }
+  // Nothing of memory outlives a delete.
+  Status PurgeDeleted() override { return Status::Ok(); }
+
  private:
   // CommittedState, called with mu_ held.
   Result<StreamHead> LoadHead(std::string_view stream) override {
@@ -163,6 +175,7 @@ class MemoryEventStore final : public EventStore, private CommittedState {
   LogHead head_;
   StoreStats stats_;
   std::unique_ptr<StateStore> state_ = NewMemoryStateStore();
+  std::unique_ptr<StateStore> keys_ = NewMemoryStateStore();
 };
 
 }  // namespace

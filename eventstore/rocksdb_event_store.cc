@@ -23,6 +23,7 @@
 #include "eventstore/planner.h"
 #include "eventstore/record.h"
 #include "eventstore/rocksdb_handle.h"
+#include "eventstore/rocksdb_key_rows.h"
 #include "eventstore/rocksdb_layout.h"
 #include "eventstore/rocksdb_state_store.h"
 #include "eventstore/verifier.h"
@@ -242,6 +243,29 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   }
 
   StateStore& state() override { return state_; }
+
+  Result<std::optional<std::string>> GetKeyRow(std::string_view key) override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    return GetKeyRowIn(handle_, key);
+  }
+  Result<std::vector<KeyValue>> ScanKeyRows(std::string_view prefix) override {
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    return ScanKeyRowsIn(handle_, prefix);
+  }
+  Status WriteKeyRows(const StateBatch& batch, bool sync) override {
+    if (read_only_) return Unavailable("event store is opened read-only");
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    return WriteKeyRowsIn(handle_, batch, sync);
+  }
+  Status PurgeDeleted() override {
+    if (read_only_) return Unavailable("event store is opened read-only");
+    std::shared_lock<std::shared_mutex> lock(db_mu_);
+    if (!handle_.is_open()) return Unavailable("event store is not open");
+    return PurgeDeletedIn(handle_);
+  }
 
   Status Checkpoint(const std::string& dir) override {
     if (std::filesystem::exists(dir)) {

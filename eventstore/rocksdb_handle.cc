@@ -176,7 +176,7 @@ Status RocksDbHandle::Open() {
       rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory = filtered;
-  // Eight column families: each memtable a sixteenth of the budget, so the
+  // Nine column families: each memtable a sixteenth of the budget, so the
   // busy ones (log, streams, state) flush before the manager must step in.
   cf_options.write_buffer_size =
       std::max<std::size_t>(options_.memory_bytes / 16, std::size_t{1} << 20);
@@ -195,7 +195,8 @@ Status RocksDbHandle::Open() {
   for (const char* needed :
        {rocksdb::kDefaultColumnFamilyName.c_str(), layout::kLogCf,
         layout::kStreamsCf, layout::kHeadsCf, layout::kIdempotencyCf,
-        layout::kMetaCf, layout::kSnapshotsCf, layout::kStateCf}) {
+        layout::kMetaCf, layout::kSnapshotsCf, layout::kStateCf,
+        layout::kKeysCf}) {
     if (std::find(names.begin(), names.end(), needed) == names.end()) {
       names.emplace_back(needed);
     }
@@ -249,6 +250,7 @@ Status RocksDbHandle::Open() {
     if (name == layout::kMetaCf) meta_ = h;
     if (name == layout::kSnapshotsCf) snapshots_ = h;
     if (name == layout::kStateCf) state_ = h;
+    if (name == layout::kKeysCf) keys_ = h;
   }
   if (state_ == nullptr) {
     // A secondary instance of a database written before the state column
@@ -319,7 +321,7 @@ void RocksDbHandle::Close() {
   delete db_;
   db_ = nullptr;
   log_ = streams_ = heads_ = idempotency_ = meta_ = snapshots_ = state_ =
-      nullptr;
+      keys_ = nullptr;
 }
 
 Result<LogHead> RocksDbHandle::ReadLogHead(

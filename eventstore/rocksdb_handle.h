@@ -59,6 +59,8 @@ class RocksDbHandle {
   rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
   rocksdb::ColumnFamilyHandle* snapshots() const { return snapshots_; }
   rocksdb::ColumnFamilyHandle* state() const { return state_; }
+  // nullptr on a secondary instance of a database without key rows yet.
+  rocksdb::ColumnFamilyHandle* keys() const { return keys_; }
   // Counts successful opens: a RocksDB snapshot taken under one epoch must
   // not be released under another (the database it belonged to is gone).
   std::uint64_t epoch() const { return epoch_; }
@@ -98,6 +100,7 @@ class RocksDbHandle {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
   rocksdb::ColumnFamilyHandle* state_ = nullptr;
+  rocksdb::ColumnFamilyHandle* keys_ = nullptr;
   std::uint64_t epoch_ = 0;
   std::mutex tsan_write_mu_;  // used by ThreadSanitizer builds only
 };

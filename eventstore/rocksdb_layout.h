@@ -21,6 +21,7 @@ inline constexpr char kMetaCf[] = "meta";  // see below
 inline constexpr char kSnapshotsCf[] =
     "snapshots";                             // stream -> version:fixed64 bytes
 inline constexpr char kStateCf[] = "state";  // StateStore: bytes -> bytes
+inline constexpr char kKeysCf[] = "keys";    // key rows: bytes -> bytes
 
 // Keys of the meta column family.
 inline constexpr char kMetaFormat[] = "format";  // "1"

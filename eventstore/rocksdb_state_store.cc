@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "eventstore/rocksdb_event_store.h"
+#include "eventstore/rocksdb_key_rows.h"
 
 namespace orgledger::eventstore {
 namespace {
@@ -217,6 +218,13 @@ Result<std::vector<KeyValue>> RocksDbStateStore::Scan(std::string_view begin,
   std::shared_lock<std::shared_mutex> lock(*db_mu_);
   if (!handle_->is_open()) return Unavailable("event store is not open");
   return ScanAt(handle_, nullptr, begin, end, limit, reverse);
+}
+
+Status RocksDbStateStore::PurgeDeleted() {
+  if (read_only_) return Unavailable("event store is opened read-only");
+  std::shared_lock<std::shared_mutex> lock(*db_mu_);
+  if (!handle_->is_open()) return Unavailable("event store is not open");
+  return PurgeDeletedIn(*handle_);
 }
 
 Status RocksDbStateStore::Write(const StateBatch& batch) {

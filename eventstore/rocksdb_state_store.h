@@ -24,6 +24,7 @@ class RocksDbStateStore final : public StateStore {
                                      bool reverse) override;
   Status Write(const StateBatch& batch) override;
   std::unique_ptr<StateReader> Snapshot() override;
+  Status PurgeDeleted() override;
   // An SST file (rocksdb::SstFileWriter) in the database's ingest/ folder,
   // ingested into the state column family (docs/format.md).
   bool can_bulk_load() const override { return !read_only_; }

@@ -94,6 +94,11 @@ class StateStore : public StateReader {
   // A consistent view of the state as of now, unaffected by later writes.
   virtual std::unique_ptr<StateReader> Snapshot() = 0;
 
+  // Makes what was deleted or overwritten before this call unrecoverable
+  // from the store's files (EventStore::PurgeDeleted). Default (memory):
+  // nothing to do.
+  virtual Status PurgeDeleted() { return Status::Ok(); }
+
   // Whether NewSortedFile works (otherwise Write is the way).
   virtual bool can_bulk_load() const { return false; }
   // A new sorted file for this store.

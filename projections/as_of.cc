@@ -35,7 +35,8 @@ Result<FoldedOrg> FoldAsOf(eventstore::EventStore& store,
         store.ReadAll(*as_of.position, 1);
     if (!at.ok()) return at.status();
     if (at->empty()) return Unavailable("as_of: the log ended early");
-    Result<ProjectedEvent> e = DecodeProjected(at->front());
+    Result<ProjectedEvent> e =
+        DecodeProjected(at->front(), privacy::KeysOf(store));
     if (!e.ok()) return e.status();
     out.moment = e->meta.recorded_at;
   } else {
@@ -66,7 +67,8 @@ Result<FoldedOrg> FoldAsOf(eventstore::EventStore& store,
         done = true;
         break;
       }
-      Result<ProjectedEvent> e = DecodeProjected(record);
+      Result<ProjectedEvent> e =
+          DecodeProjected(record, privacy::KeysOf(store));
       if (!e.ok()) return e.status();
       if (as_of.time.has_value() && e->meta.recorded_at > *as_of.time) {
         done = true;

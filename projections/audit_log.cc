@@ -36,7 +36,14 @@ class AuditLogProjection final : public Projection {
   std::string_view name() const override { return kAuditLog; }
   std::uint32_t version() const override { return 1; }
 
+  std::vector<std::pair<std::string, std::string>> OrgRanges(
+      const std::string& org) const override {
+    return keys::OrgRanges(org, "a", /*with_org_row=*/false);
+  }
+
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
+    // Not an organization's: replay shows it.
+    if (std::holds_alternative<PersonErased>(e.event)) return Status::Ok();
     AuditRow row{e.meta.recorded_at, std::string(EventTypeName(e.event)),
                  Who(e.meta.actor), AuditSummary(e)};
     tx.PutRow(keys::Positioned('a', e.org, e.position), row);
@@ -125,6 +132,9 @@ std::string AuditSummary(const ProjectedEvent& e) {
           [&](const InviteEmailFailed& c) {
             return "the email of invitation " + c.invite_id +
                    " was given up: " + c.reason;
+          },
+          [&](const PersonErased& c) {
+            return "a person was erased by " + c.by + " (" + c.erasure_id + ")";
           },
       },
       e.event);

@@ -21,7 +21,14 @@ class OrganizationsProjection final : public Projection {
   // organization's version and the people's index (keys::UserOrg).
   std::uint32_t version() const override { return 4; }
 
+  std::vector<std::pair<std::string, std::string>> OrgRanges(
+      const std::string& org) const override {
+    return keys::OrgRanges(org, "pmyYr", /*with_org_row=*/true);
+  }
+
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
+    // The runner folds the organizations an erasure names again.
+    if (std::holds_alternative<PersonErased>(e.event)) return Status::Ok();
     const bool creating = std::holds_alternative<OrganizationCreated>(e.event);
     Result<OrgRow*> row = tx.Mutable<OrgRow>(keys::Org(e.org), creating);
     if (!row.ok()) return row.status();
@@ -56,6 +63,7 @@ class OrganizationsProjection final : public Projection {
               }
               return Status::Ok();
             },
+            [&](const PersonErased&) { return Status::Ok(); },
             [&](const InviteEmailFailed& c) {
               if (PendingInvite* p = FindPending(org, c.invite_id)) {
                 p->email_error = EmailError{c.reason, c.at};

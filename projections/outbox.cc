@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "privacy/sealing.h"
 #include "projections/projection.h"
 
 namespace orgledger::projections {
@@ -30,6 +31,8 @@ std::string InviteKey(const std::string& name, const std::string& org,
 
 struct PendingEmail {
   std::string role;
+  // As the record holds it: sealed with the invitee's key (SPEC §10), so
+  // that erasing them leaves nothing here to read.
   std::string email;
   std::string invited_by;
   template <class IO>
@@ -206,7 +209,8 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
   bool all = true;
   for (const eventstore::RecordedEvent& recorded : batch) {
     if (recorded.position <= done) continue;
-    Result<ProjectedEvent> e = DecodeProjected(recorded);
+    Result<ProjectedEvent> e =
+        DecodeProjected(recorded, privacy::KeysOf(*store_));
     if (!e.ok()) {
       if (logger_)
         logger_->error("outbox {}: {}", name_, e.status().ToString());
@@ -217,11 +221,18 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
     std::optional<std::string> closed;  // an invitation accepted or revoked
     if (const auto* sent = std::get_if<domain::InviteSent>(&e->event)) {
       if (sent->channel == domain::Channel::kEmail) {
-        PendingEmail p{std::string(domain::RoleName(sent->role)), sent->email,
+        Result<domain::Event> raw =
+            codec::DecodeEvent(recorded.type, recorded.payload);
+        if (!raw.ok()) {
+          all = false;
+          break;
+        }
+        PendingEmail p{std::string(domain::RoleName(sent->role)),
+                       std::get<domain::InviteSent>(*raw).email,
                        sent->invited_by};
         tx.PutRow(InviteKey(name_, e->org, sent->invite_id), p);
         email = InviteEmail{e->position, e->org,       sent->invite_id, p.role,
-                            p.email,     p.invited_by, sent->sent_at,   false};
+                            sent->email, p.invited_by, sent->sent_at,   false};
       }
     } else if (const auto* resent =
                    std::get_if<domain::InviteResent>(&e->event)) {
@@ -231,7 +242,13 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
         all = false;
         break;
       }
-      if (p->has_value()) {
+      if (p->has_value() &&
+          !privacy::OpenText(privacy::KeysOf(*store_), (*p)->email).ok()) {
+        all = false;
+        break;
+      }
+      // An erased invitee's address reads as empty: nothing to send.
+      if (p->has_value() && !(*p)->email.empty()) {
         email = InviteEmail{e->position,     e->org,      resent->invite_id,
                             (*p)->role,      (*p)->email, (*p)->invited_by,
                             resent->sent_at, true};

@@ -1,8 +1,19 @@
 #include "projections/projection.h"
 
-namespace orgledger::projections {
+#include "privacy/sealing.h"
 
-Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e) {
+namespace orgledger::projections {
+namespace {
+
+Status At(eventstore::Position position, const Status& s) {
+  return Status(s.code(), "event at position " + std::to_string(position) +
+                              ": " + s.message());
+}
+
+}  // namespace
+
+Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e,
+                                       privacy::PersonKeys& keys) {
   Result<domain::Event> event = codec::DecodeEvent(e.type, e.payload);
   if (!event.ok()) {
     return Corruption("event at position " + std::to_string(e.position) +
@@ -13,6 +24,12 @@ Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e) {
     return Corruption("metadata at position " + std::to_string(e.position) +
                       " does not decode: " + meta.status().message());
   }
+  if (Status s = privacy::OpenEvent(keys, *event); !s.ok()) {
+    return At(e.position, s);
+  }
+  if (Status s = privacy::OpenActor(keys, meta->actor); !s.ok()) {
+    return At(e.position, s);
+  }
   return ProjectedEvent{e.position, e.stream, e.version, std::move(*event),
                         std::move(*meta)};
 }
@@ -20,6 +37,30 @@ Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e) {
 Result<std::optional<std::string>> StateTx::Get(const std::string& key) {
   if (auto it = writes_.find(key); it != writes_.end()) return it->second;
   return base_->Get(prefix_ + key);
+}
+
+Status StateTx::ForgetRange(const std::string& begin, const std::string& end) {
+  for (auto it = rows_.lower_bound(begin); it != rows_.end() && it->first < end;
+       it = rows_.erase(it)) {
+  }
+  for (auto it = writes_.lower_bound(begin);
+       it != writes_.end() && it->first < end; ++it) {
+    it->second = std::nullopt;
+  }
+  constexpr std::size_t kChunk = 1024;
+  std::string from = prefix_ + begin;
+  const std::string until = prefix_ + end;
+  while (true) {
+    Result<std::vector<eventstore::KeyValue>> rows =
+        base_->Scan(from, until, kChunk, false);
+    if (!rows.ok()) return rows.status();
+    for (const auto& [key, unused] : *rows) {
+      writes_[key.substr(prefix_.size())] = std::nullopt;
+    }
+    if (rows->size() < kChunk) return Status::Ok();
+    from = rows->back().first;
+    from.push_back('\0');
+  }
 }
 
 void StateTx::CommitTo(eventstore::StateBatch* batch) const {

@@ -12,11 +12,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "domain/codec/codec.h"
 #include "domain/events.h"
 #include "eventstore/event_store.h"
+#include "privacy/person_keys.h"
 #include "projections/row_coding.h"
 
 namespace orgledger::projections {
@@ -30,9 +33,11 @@ struct ProjectedEvent {
   codec::EventMetadata meta;
 };
 
-// Decodes a log record. kCorruption when its payload or metadata does not
-// decode.
-Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e);
+// Decodes a log record, its personal fields opened with `keys` (what an
+// erased person's read as: privacy/cipher.h). kCorruption when its payload
+// or metadata does not decode; kUnavailable when the keys cannot be read.
+Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e,
+                                       privacy::PersonKeys& keys);
 
 // The writes of one batch of events, over a base reader: reads see the
 // batch's own writes first. Keys are relative to the projection's
@@ -48,6 +53,9 @@ class StateTx {
     writes_[key] = std::move(value);
   }
   void Delete(const std::string& key) { writes_[key] = std::nullopt; }
+  // Deletes every key in [begin, end): the base's, and this batch's own
+  // writes and kept rows.
+  Status ForgetRange(const std::string& begin, const std::string& end);
 
   template <class Row>
   Result<std::optional<Row>> GetRow(const std::string& key) {
@@ -78,6 +86,7 @@ class StateTx {
     auto row = std::make_shared<Row>(loaded->value_or(Row{}));
     Row* raw = row.get();
     rows_[key] = KeptRow{row, [raw] { return EncodeRow(*raw); }};
+    writes_.erase(key);  // a row forgotten earlier in the batch, made anew
     return raw;
   }
 
@@ -106,6 +115,12 @@ class Projection {
   virtual std::uint32_t version() const = 0;
   // Folds one event. Errors are storage failures or damaged rows only.
   virtual Status Apply(const ProjectedEvent& e, StateTx& tx) = 0;
+
+  // The key ranges [first, second) of `org`'s rows, relative to the
+  // generation: what an erasure deletes before it folds the organization's
+  // stream again (SPEC §10). Rows outside them are folded again on top.
+  virtual std::vector<std::pair<std::string, std::string>> OrgRanges(
+      const std::string& org) const = 0;
 };
 
 }  // namespace orgledger::projections

@@ -86,7 +86,7 @@ Status ProjectionSet::Rebuild(std::string_view name,
     Batch batch;
     batch.reserve(records->size());
     for (const eventstore::RecordedEvent& r : *records) {
-      Result<ProjectedEvent> e = DecodeProjected(r);
+      Result<ProjectedEvent> e = DecodeProjected(r, privacy::KeysOf(*store_));
       if (!e.ok()) return e.status();
       batch.push_back(std::move(*e));
     }

@@ -9,9 +9,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "eventstore/coding.h"
+#include "eventstore/state_store.h"
 
 namespace orgledger::projections {
 
@@ -229,6 +231,18 @@ inline std::string UserOrg(std::string_view user_id, std::string_view org) {
   k.push_back('\0');
   k.append(org);
   return k;
+}
+// The key ranges of an organization's rows of the given kinds ("o" and
+// the Prefix kinds), for Projection::OrgRanges.
+inline std::vector<std::pair<std::string, std::string>> OrgRanges(
+    std::string_view org, std::string_view prefix_kinds, bool with_org_row) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (with_org_row) out.emplace_back(Org(org), Org(org) + '\0');
+  for (char kind : prefix_kinds) {
+    const std::string p = Prefix(kind, org);
+    out.emplace_back(p, eventstore::PrefixEnd(p));
+  }
+  return out;
 }
 inline std::string RumMonth(std::string_view org, std::uint32_t month) {
   std::string k = Prefix('r', org);

@@ -3,6 +3,10 @@
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <variant>
+
+#include "privacy/erasure_record.h"
+#include "privacy/person_keys.h"
 
 namespace orgledger::projections {
 namespace {
@@ -218,7 +222,8 @@ Status ProjectionRunner::ApplyBatch(
   for (const eventstore::RecordedEvent& recorded : events) {
     if (recorded.position <= *checkpoint) continue;  // applied before
     if (recorded.position > until) break;
-    Result<ProjectedEvent> e = DecodeProjected(recorded);
+    Result<ProjectedEvent> e =
+        DecodeProjected(recorded, privacy::KeysOf(*store_));
     if (!e.ok()) return e.status();
     decoded.push_back(std::move(*e));
   }
@@ -232,6 +237,7 @@ Status ProjectionRunner::ApplyDecoded(eventstore::StateStore& target,
                                       eventstore::Position until) {
   StateTx tx(&target, GenPrefix(gen));
   eventstore::Position last = *checkpoint;
+  bool purge = false;
   for (const ProjectedEvent& e : events) {
     if (e.position <= last) continue;  // applied before (a swap)
     if (e.position > until) break;
@@ -239,6 +245,15 @@ Status ProjectionRunner::ApplyDecoded(eventstore::StateStore& target,
       return Internal("projection " + std::string(projection_->name()) +
                       " expected position " + std::to_string(last + 1) +
                       ", got " + std::to_string(e.position));
+    }
+    if (const auto* erased = std::get_if<domain::PersonErased>(&e.event)) {
+      if (Status s = FoldErasedAgain(*erased, e.position, tx); !s.ok()) {
+        return s;
+      }
+      // The rows it replaced leave the files too, unless the erasure runs
+      // here and purges once every projection is done.
+      purge =
+          purge || !privacy::KeysOf(*store_).IsLocalErasure(erased->erasure_id);
     }
     if (Status s = projection_->Apply(e, tx); !s.ok()) return s;
     last = e.position;
@@ -249,6 +264,48 @@ Status ProjectionRunner::ApplyDecoded(eventstore::StateStore& target,
   batch.Put(CheckpointKey(gen), eventstore::EncodeFixed64BE(last));
   if (Status s = target.Write(batch); !s.ok()) return s;
   *checkpoint = last;
+  if (purge) return target.PurgeDeleted();
+  return Status::Ok();
+}
+
+Status ProjectionRunner::FoldErasedAgain(const domain::PersonErased& erased,
+                                         eventstore::Position position,
+                                         StateTx& tx) {
+  // Another process may have destroyed the keys: none cached is trusted.
+  privacy::PersonKeys& keys = privacy::KeysOf(*store_);
+  keys.ForgetCached();
+  Result<std::optional<privacy::ErasureRecord>> record =
+      privacy::ReadErasure(*store_, erased.erasure_id);
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) {
+    return Corruption("erasure " + erased.erasure_id + " at position " +
+                      std::to_string(position) + " has no record");
+  }
+  for (const std::string& org : (*record)->orgs) {
+    for (const auto& [begin, end] : projection_->OrgRanges(org)) {
+      if (Status s = tx.ForgetRange(begin, end); !s.ok()) return s;
+    }
+    // The organization's events before the erasure, their personal fields
+    // now read as erased.
+    eventstore::Version from = 1;
+    bool past = false;
+    while (!past) {
+      Result<std::vector<eventstore::RecordedEvent>> events =
+          store_->ReadStream(org, from, kCatchUpBatch);
+      if (!events.ok()) return events.status();
+      for (const eventstore::RecordedEvent& r : *events) {
+        if (r.position >= position) {
+          past = true;
+          break;
+        }
+        Result<ProjectedEvent> e = DecodeProjected(r, keys);
+        if (!e.ok()) return e.status();
+        if (Status s = projection_->Apply(*e, tx); !s.ok()) return s;
+        from = r.version + 1;
+      }
+      if (events->size() < kCatchUpBatch) break;
+    }
+  }
   return Status::Ok();
 }
 

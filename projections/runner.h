@@ -129,6 +129,10 @@ class ProjectionRunner {
                     const std::vector<eventstore::RecordedEvent>& events,
                     eventstore::Position* checkpoint,
                     eventstore::Position until);
+  // An erasure reached (SPEC §10): the rows of the organizations it names
+  // deleted in `tx` and folded again from their streams up to `position`.
+  Status FoldErasedAgain(const domain::PersonErased& erased,
+                         eventstore::Position position, StateTx& tx);
   Status ApplyDecoded(eventstore::StateStore& target, std::uint32_t gen,
                       const std::vector<ProjectedEvent>& events,
                       eventstore::Position* checkpoint,

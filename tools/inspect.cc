@@ -111,7 +111,7 @@ Status PrintFrom(eventstore::EventStore& store, const ReplayOptions& o,
       if (o.to != 0 && r.position > o.to) break;
       if (!o.org.empty() && r.stream != o.org) continue;
       if (!o.type.empty() && r.type != o.type) continue;
-      auto e = projections::DecodeProjected(r);
+      auto e = projections::DecodeProjected(r, privacy::KeysOf(store));
       if (!e.ok()) return e.status();
       if (since && e->meta.recorded_at < *since) continue;
       if (until && e->meta.recorded_at > *until) continue;

@@ -261,6 +261,23 @@ int main(int argc, char** argv) {
   rebuild->add_option("--projection", projection,
                       "organizations or audit_log (default: all)");
 
+  orgledger::commands::EraseRequest erase_request;
+  std::string erase_user, erase_email;
+  auto* erase = app.add_subcommand(
+      "erase",
+      "Erase a person everywhere in the log (SPEC §10): their email and name "
+      "become unrecoverable; exit 1 if records from before sealing name them");
+  add_data(erase);
+  auto* erase_by_user =
+      erase->add_option("--user-id", erase_user, "The person's user id");
+  auto* erase_by_email =
+      erase->add_option("--email", erase_email, "The person's email");
+  erase_by_user->excludes(erase_by_email);
+  erase
+      ->add_option("--by", erase_request.by,
+                   "The operator who erases (recorded in PersonErased)")
+      ->required();
+
   std::string backup_to;
   auto* backup = app.add_subcommand(
       "backup",
@@ -381,6 +398,15 @@ int main(int argc, char** argv) {
   }
   if (*rebuild) return RunRebuild(where, projection);
   if (*backup) return RunBackup(where, backup_to);
+  if (*erase) {
+    if (erase_user.empty() == erase_email.empty()) {
+      return Fail(orgledger::InvalidArgument(
+          "erase needs --user-id ID or --email EMAIL (one of them)"));
+    }
+    if (!erase_user.empty()) erase_request.user_id = erase_user;
+    if (!erase_email.empty()) erase_request.email = erase_email;
+    return RunErase(where, erase_request);
+  }
   if (*migrate) return RunMigrate(where);
   return kExitUsage;
 }

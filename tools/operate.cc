@@ -8,6 +8,7 @@
 
 #include "projections/outbox.h"
 #include "tools/database.h"
+#include "tools/wire/response.h"
 
 namespace orgledger::tools {
 namespace {
@@ -87,6 +88,31 @@ int RunRebuild(const Where& where, const std::string& projection) {
   if (!projection.empty() && set.Find(projection) == nullptr) {
     return Fail(NotFound("no projection named " + projection +
                          " (known: organizations, audit_log)"));
+  }
+  return kExitOk;
+}
+
+int RunErase(const Where& where, const commands::EraseRequest& request) {
+  commands::EngineOptions options;
+  ApplyWhere(where, &options);
+  auto engine = OpenEngine(options, "erase", IfMissing::kRefuse);
+  if (!engine.ok()) {
+    return Fail(Status(engine.status().code(),
+                       engine.status().message() +
+                           "; a running server erases with POST "
+                           "/v1/admin/erase"));
+  }
+  Result<commands::EraseReport> report = (*engine)->Erase(request);
+  if (!report.ok()) return Fail(report.status());
+  std::printf("%s\n", wire::ToLine(wire::EncodeEraseReport(*report)).c_str());
+  if (!report->plaintext.empty()) {
+    std::fprintf(stderr,
+                 "erase: %zu records written before personal fields were "
+                 "sealed name this person in plaintext and cannot be erased "
+                 "without breaking the hash chain (listed in "
+                 "\"plaintext_positions\"); everything else is erased\n",
+                 report->plaintext.size());
+    return kExitCheckFailed;
   }
   return kExitOk;
 }

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "commands/erasure.h"
 #include "tools/database.h"
 
 namespace orgledger::tools {
@@ -12,6 +13,11 @@ namespace orgledger::tools {
 // Rebuilds `projection` (empty: all) with a progress bar on a terminal,
 // plain lines otherwise.
 int RunRebuild(const Where& where, const std::string& projection);
+
+// Erases a person (SPEC §10) and prints what was done, one JSON object:
+// exit 0, or 1 when plaintext records name them (listed), or when nothing
+// names them (not_found).
+int RunErase(const Where& where, const commands::EraseRequest& request);
 
 // A consistent copy of `where` in `to` (a RocksDB checkpoint), verified.
 // A PostgreSQL store is backed up with PostgreSQL's own tools.

@@ -182,6 +182,10 @@ void serialize(A& ar, InviteEmailFailed& e, std::uint32_t) {
   ar(e.invite_id, e.reason, e.at);
 }
 template <class A>
+void serialize(A& ar, PersonErased& e, std::uint32_t) {
+  ar(e.erasure_id, e.by, e.at);
+}
+template <class A>
 void serialize(A& ar, MemberRemoved& e, std::uint32_t) {
   ar(e.user_id, e.removed_by, e.left);
 }
@@ -390,27 +394,31 @@ inline void CEREAL_LOAD_FUNCTION_NAME(
 }  // namespace cereal
 
 // Version 1 of everything: the first release. A new field means a new
-// number here and an `if (version >= N)` above.
+// number here and an `if (version >= N)` above. Version 2 of the events
+// with personal fields, of the metadata (its actor) and of kept outcomes
+// (their message): the same layout, but a personal string field may hold
+// a sealed value (privacy/cipher.h) in place of its plaintext.
 CEREAL_CLASS_VERSION(orgledger::domain::Actor, 1)
-CEREAL_CLASS_VERSION(orgledger::domain::OrganizationCreated, 1)
-CEREAL_CLASS_VERSION(orgledger::domain::InviteSent, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::OrganizationCreated, 2)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteSent, 2)
 CEREAL_CLASS_VERSION(orgledger::domain::InviteResent, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::InviteRevoked, 1)
-CEREAL_CLASS_VERSION(orgledger::domain::InviteAccepted, 1)
-CEREAL_CLASS_VERSION(orgledger::domain::InviteAcceptFailed, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteAccepted, 2)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteAcceptFailed, 2)
 CEREAL_CLASS_VERSION(orgledger::domain::MemberRemoved, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::RoleChanged, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::BillingManagerRemoved, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::TeamCreated, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::TeamDeleted, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::CreditCard, 1)
-CEREAL_CLASS_VERSION(orgledger::domain::CreditCardUpdated, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::CreditCardUpdated, 2)
 CEREAL_CLASS_VERSION(orgledger::domain::SubscriptionChanged, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Payment, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::PaymentRecorded, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::PaymentStatusChanged, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::ResourceCountRecorded, 1)
-CEREAL_CLASS_VERSION(orgledger::domain::InviteEmailFailed, 1)
+CEREAL_CLASS_VERSION(orgledger::domain::InviteEmailFailed, 2)
+CEREAL_CLASS_VERSION(orgledger::domain::PersonErased, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Person, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::AcceptError, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Invite, 1)
@@ -418,8 +426,8 @@ CEREAL_CLASS_VERSION(orgledger::domain::ClosedInvite, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::ClosedInvites, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::OrgState, 1)
 CEREAL_CLASS_VERSION(orgledger::domain::Violation, 1)
-CEREAL_CLASS_VERSION(orgledger::codec::EventMetadata, 1)
+CEREAL_CLASS_VERSION(orgledger::codec::EventMetadata, 2)
 CEREAL_CLASS_VERSION(orgledger::codec::KeptOutcome::EventRef, 1)
-CEREAL_CLASS_VERSION(orgledger::codec::KeptOutcome, 1)
+CEREAL_CLASS_VERSION(orgledger::codec::KeptOutcome, 2)
 
 #endif  // ORGLEDGER_DOMAIN_CODEC_ARCHIVE_H_

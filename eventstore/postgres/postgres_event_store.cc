@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "eventstore/planner.h"
+#include "eventstore/postgres/key_rows.h"
 #include "eventstore/postgres/pg.h"
 #include "eventstore/postgres/recent_records.h"
 #include "eventstore/postgres/schema.h"
@@ -422,6 +423,31 @@ class PostgresEventStore final : public EventStore {
   // local RocksDB (state_dir) or in memory (docs/postgres.md).
   StateStore& state() override { return *state_; }
 
+  Result<std::optional<std::string>> GetKeyRow(std::string_view key) override {
+    Result<Pool::Lease> c = TakeUnhalted();
+    if (!c.ok()) return c.status();
+    return pg::GetKeyRow(**c, key);
+  }
+  Result<std::vector<KeyValue>> ScanKeyRows(std::string_view prefix) override {
+    Result<Pool::Lease> c = TakeUnhalted();
+    if (!c.ok()) return c.status();
+    return pg::ScanKeyRows(**c, prefix);
+  }
+  Status WriteKeyRows(const StateBatch& batch, bool /*sync*/) override {
+    Result<Pool::Lease> c = TakeUnhalted();
+    if (!c.ok()) return c.status();
+    return pg::WriteKeyRows(**c, batch);
+  }
+  // The shared tables, then this replica's own state.
+  Status PurgeDeleted() override {
+    {
+      Result<Pool::Lease> c = TakeUnhalted();
+      if (!c.ok()) return c.status();
+      if (Status s = pg::VacuumErased(**c); !s.ok()) return s;
+    }
+    return state_->PurgeDeleted();
+  }
+
  private:
   using Pending = PendingAppend;
 
@@ -431,10 +457,14 @@ class PostgresEventStore final : public EventStore {
   }
 
   Result<pg::Rows> Read(const Statement& s) {
-    if (Status halted = Halted(); !halted.ok()) return halted;
-    Result<Pool::Lease> c = pool_.Take();
+    Result<Pool::Lease> c = TakeUnhalted();
     if (!c.ok()) return c.status();
     return (*c)->Exec(s);
+  }
+
+  Result<Pool::Lease> TakeUnhalted() {
+    if (Status halted = Halted(); !halted.ok()) return halted;
+    return pool_.Take();
   }
 
   static Result<std::vector<RecordedEvent>> Decode(const pg::Rows& rows) {

@@ -49,11 +49,14 @@ CREATE SEQUENCE IF NOT EXISTS orgledger_test_position_seq;
 // in one statement (orgledger_write: its records, its keys' outcomes, the
 // head when `head_hash` is given, the notification), whose statements the
 // server plans once per session; and the leases (EventStore::TakeLease),
-// one row each: holder, expiry by the server's clock, checkpoint. The
-// script is idempotent and upgrades a
-// version 1 database.
+// one row each: holder, expiry by the server's clock, checkpoint; and the
+// key rows (EventStore::GetKeyRow), which a database made before them gains
+// when opened. The script is idempotent and upgrades a version 1 database.
 constexpr char kCreateV2[] = R"sql(
 DROP TABLE IF EXISTS orgledger_streams;
+CREATE TABLE IF NOT EXISTS orgledger_keys (
+  key   bytea PRIMARY KEY,
+  value bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS orgledger_leases (
   name       text PRIMARY KEY,
   holder     text NOT NULL,

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "domain/codec/codec.h"
+#include "privacy/person_keys.h"
+#include "privacy/sealing.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/testing/test_dir.h"
 
@@ -96,12 +98,18 @@ TEST_F(EngineTest, EventsCarryTheirMetadata) {
   EXPECT_EQ(e.type, "OrganizationCreated");
   Result<codec::EventMetadata> meta = codec::DecodeMetadata(e.metadata);
   ASSERT_TRUE(meta.ok());
+  // The actor's email and name are sealed in the record (SPEC §10) and
+  // open with their key.
+  EXPECT_NE(meta->actor, Admin("acme"));
+  EXPECT_EQ(meta->actor.id, Admin("acme").id);
+  ASSERT_TRUE(
+      privacy::OpenActor(privacy::KeysOf(engine_->store()), meta->actor).ok());
   EXPECT_EQ(meta->actor, Admin("acme"));
   EXPECT_EQ(meta->recorded_at, kT0);
   EXPECT_EQ(meta->correlation_id, "corr-42");
   EXPECT_FALSE(meta->causation_id.empty());
   EXPECT_EQ(meta->idempotency_key, "create-acme");
-  EXPECT_EQ(meta->schema_version, 1u);
+  EXPECT_EQ(meta->schema_version, 2u);
 }
 
 TEST_F(EngineTest, RejectionLeavesTheLogAsItWas) {

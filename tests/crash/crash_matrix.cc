@@ -36,6 +36,8 @@
 
 #include "commands/engine.h"
 #include "domain/codec/codec.h"
+#include "privacy/person_keys.h"
+#include "privacy/sealing.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/files.h"
 
@@ -214,6 +216,9 @@ long CheckSnapshots(eventstore::EventStore& store,
     for (const eventstore::RecordedEvent& recorded : *events) {
       auto e = codec::DecodeEvent(recorded.type, recorded.payload);
       if (!e.ok()) Fail(where, "event does not decode");
+      if (!privacy::OpenEvent(privacy::KeysOf(store), *e).ok()) {
+        Fail(where, "event does not open with its keys");
+      }
       folded = domain::Evolve(std::move(folded), *e);
       folded.version = recorded.version;
     }

@@ -57,6 +57,16 @@ struct MemoryStoreFactory {
     Result<StreamHead> GetStreamHead(std::string_view s) override {
       return s_->GetStreamHead(s);
     }
+    Result<std::optional<std::string>> GetKeyRow(std::string_view k) override {
+      return s_->GetKeyRow(k);
+    }
+    Result<std::vector<KeyValue>> ScanKeyRows(std::string_view p) override {
+      return s_->ScanKeyRows(p);
+    }
+    Status WriteKeyRows(const StateBatch& b, bool sync) override {
+      return s_->WriteKeyRows(b, sync);
+    }
+    Status PurgeDeleted() override { return s_->PurgeDeleted(); }
     Position CommittedPosition() const override {
       return s_->CommittedPosition();
     }

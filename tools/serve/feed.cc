@@ -99,11 +99,12 @@ Result<FeedRequest> ParseFeedRequest(std::string_view target,
 
 Result<std::string> FeedMessages(
     const std::vector<eventstore::RecordedEvent>& records,
-    const std::string& org) {
+    const std::string& org, privacy::PersonKeys& keys) {
   std::string out;
   for (const eventstore::RecordedEvent& r : records) {
     if (!org.empty() && r.stream != org) continue;
-    Result<projections::ProjectedEvent> e = projections::DecodeProjected(r);
+    Result<projections::ProjectedEvent> e =
+        projections::DecodeProjected(r, keys);
     if (!e.ok()) return e.status();
     out += "id: ";
     out += std::to_string(r.position);

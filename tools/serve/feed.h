@@ -19,6 +19,7 @@
 
 #include "base/result.h"
 #include "eventstore/event_store.h"
+#include "privacy/person_keys.h"
 
 namespace orgledger::serve {
 
@@ -36,10 +37,11 @@ Result<FeedRequest> ParseFeedRequest(std::string_view target,
 
 // The messages of `records` that `org` follows ("id: P\ndata: JSON\n\n"
 // each, JSON as `replay --format json`: never a token or its hash).
-// kCorruption when a record does not decode.
+// Personal fields opened with `keys`. kCorruption when a record does not
+// decode.
 Result<std::string> FeedMessages(
     const std::vector<eventstore::RecordedEvent>& records,
-    const std::string& org);
+    const std::string& org, privacy::PersonKeys& keys);
 
 // Reads the log for the followers on threads of its own (a read may wait
 // on PostgreSQL) and keeps the idle ones in a table, not on a thread each:
@@ -54,6 +56,7 @@ class FeedHub {
   FeedHub& operator=(const FeedHub&) = delete;
 
   eventstore::Position committed() const { return store_->CommittedPosition(); }
+  privacy::PersonKeys& keys() { return privacy::KeysOf(*store_); }
   // The records from `from` (at most `max`) read on a reader thread, given
   // to `done` there.
   using ReadDone =

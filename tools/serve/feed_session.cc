@@ -71,9 +71,9 @@ class FeedSession : public std::enable_shared_from_this<FeedSession> {
 
   void OnRecords(Result<std::vector<eventstore::RecordedEvent>> records) {
     if (closed_) return;
-    Result<std::string> text = records.ok()
-                                   ? FeedMessages(*records, request_.org)
-                                   : Result<std::string>(records.status());
+    Result<std::string> text =
+        records.ok() ? FeedMessages(*records, request_.org, hub_->keys())
+                     : Result<std::string>(records.status());
     if (!text.ok()) {
       // Said on the stream (a comment: no event), and the follower may
       // come back with its Last-Event-ID.

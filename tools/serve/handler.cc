@@ -96,13 +96,13 @@ HttpResponse MethodNotAllowed(const std::string& target,
 namespace {
 
 constexpr Route kRoutes[] = {
-    {"/v1/commands", "POST"},          {"/v1/views", "POST"},
-    {"/v1/admin/rebuild", "POST"},     {"/v1/admin/backup", "POST"},
-    {"/healthz", "GET, HEAD"},         {"/metrics", "GET, HEAD"},
-    {"/v1/openapi.json", "GET, HEAD"}, {"/v1/events", "GET"},
-    {"/app/v1/session", "GET, HEAD"},  {"/app/v1/signin", "POST"},
-    {"/app/v1/signout", "POST"},       {"/app/v1/commands", "POST"},
-    {"/app/v1/views", "POST"},
+    {"/v1/commands", "POST"},      {"/v1/views", "POST"},
+    {"/v1/admin/rebuild", "POST"}, {"/v1/admin/backup", "POST"},
+    {"/v1/admin/erase", "POST"},   {"/healthz", "GET, HEAD"},
+    {"/metrics", "GET, HEAD"},     {"/v1/openapi.json", "GET, HEAD"},
+    {"/v1/events", "GET"},         {"/app/v1/session", "GET, HEAD"},
+    {"/app/v1/signin", "POST"},    {"/app/v1/signout", "POST"},
+    {"/app/v1/commands", "POST"},  {"/app/v1/views", "POST"},
 };
 
 }  // namespace
@@ -389,7 +389,32 @@ HttpResponse Handler::Admin(const HttpRequest& request) {
                      {"projection", projection.empty() ? "all" : projection},
                      {"position", engine_->projections().checkpoint()}});
   }
+  if (request.target == "/v1/admin/erase") return Erase(o);
   return Backup(o);
+}
+
+HttpResponse Handler::Erase(const json::object& body) {
+  commands::EraseRequest request;
+  const char* usage =
+      "erase takes {\"user_id\": ID} or {\"email\": EMAIL}, with "
+      "\"by\": the operator who erases";
+  for (const auto& kv : body) {
+    if (!kv.value().is_string())
+      return Error(Status(Code::kInvalidRequest, usage));
+    std::string value(kv.value().as_string());
+    if (kv.key() == "user_id") {
+      request.user_id = std::move(value);
+    } else if (kv.key() == "email") {
+      request.email = std::move(value);
+    } else if (kv.key() == "by") {
+      request.by = std::move(value);
+    } else {
+      return Error(Status(Code::kInvalidRequest, usage));
+    }
+  }
+  Result<commands::EraseReport> report = engine_->Erase(request);
+  if (!report.ok()) return Error(report.status());
+  return JsonResponse(wire::EncodeEraseReport(*report));
 }
 
 HttpResponse Handler::Backup(const json::object& body) {

@@ -104,6 +104,7 @@ class Handler {
   // RFC 7235; the secret compared in constant time).
   static bool Bears(const HttpRequest& request, std::string_view secret);
   HttpResponse Backup(const boost::json::object& body);
+  HttpResponse Erase(const boost::json::object& body);
   void Count(const std::string& op, const std::string& outcome,
              double latency_us);
   void CountView(const std::string& view, std::string_view outcome);

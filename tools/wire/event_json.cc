@@ -110,6 +110,10 @@ json::object Data(const Event& event) {
                     {"reason", c.reason},
                     {"at", Time(c.at)}};
           },
+          [](const PersonErased& c) -> json::object {
+            return {
+                {"erasure_id", c.erasure_id}, {"by", c.by}, {"at", Time(c.at)}};
+          },
       },
       event);
 }

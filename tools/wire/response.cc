@@ -146,4 +146,20 @@ std::string ToLine(const json::object& response) {
   return out;
 }
 
+json::object EncodeEraseReport(const commands::EraseReport& report) {
+  json::array plaintext;
+  for (eventstore::Position p : report.plaintext) plaintext.push_back(p);
+  auto ms = [](std::chrono::microseconds d) {
+    return static_cast<double>(d.count()) / 1000.0;
+  };
+  return json::object{{"ok", true},
+                      {"erasure_id", report.erasure_id},
+                      {"position", report.position},
+                      {"keys", report.keys},
+                      {"organizations", report.orgs.size()},
+                      {"plaintext_positions", std::move(plaintext)},
+                      {"logical_ms", ms(report.logical)},
+                      {"purge_ms", ms(report.purge)}};
+}
+
 }  // namespace orgledger::wire

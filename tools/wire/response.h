@@ -19,6 +19,10 @@ boost::json::object EncodeOutcome(const commands::CommandOutcome& outcome);
 // {"ok": true, ...the view's fields} (tools/wire/view_json.h).
 boost::json::object EncodeView(const projections::View& view);
 boost::json::object EncodeError(const Status& error);
+// {"ok": true, "erasure_id", "position", "keys", "organizations",
+//  "plaintext_positions", "logical_ms", "purge_ms"}: what `erase` and
+// POST /v1/admin/erase answer. Nothing that identifies the person.
+boost::json::object EncodeEraseReport(const commands::EraseReport& report);
 
 // The HTTP status of an error code (SPEC §3.3); 200 for ok.
 int HttpStatus(Code code);

@@ -1,0 +1,107 @@
+// The per-person keys of SPEC §10, in the event store's key rows
+// (EventStore::GetKeyRow; docs/format.md, "Key rows"). A person is an email
+// (normalized): their fields are sealed with their key, and the user ids
+// and organizations they were seen with are linked to it, so that erasing
+// them by email or by user id finds every key and organization without
+// reading the log. Thread-safe; keys are cached in memory, bounded.
+#ifndef ORGLEDGER_PRIVACY_PERSON_KEYS_H_
+#define ORGLEDGER_PRIVACY_PERSON_KEYS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "eventstore/event_store.h"
+#include "privacy/cipher.h"
+
+namespace orgledger::privacy {
+
+struct PersonKey {
+  KeyId id{};
+  KeyBytes key{};
+};
+
+// Everything erasing one person destroys and rewrites.
+struct ErasurePlan {
+  std::vector<KeyId> keys;
+  std::set<std::string> orgs;      // where their keys sealed fields
+  std::set<std::string> user_ids;  // linked to their keys
+  // The key rows to delete (keys, links, the email index).
+  std::vector<std::string> rows;
+};
+
+class PersonKeys {
+ public:
+  explicit PersonKeys(eventstore::EventStore* store,
+                      std::size_t cache_entries = 1 << 16);
+
+  // The key that seals `email`'s fields (created when they have none),
+  // linked to `user_id` (when not empty) and to `org`. kInvalidArgument for
+  // an empty email; kUnavailable from the store.
+  Result<PersonKey> ForPerson(std::string_view email, std::string_view user_id,
+                              std::string_view org);
+
+  // The key `id`, or nullopt when it was destroyed (or never made).
+  Result<std::optional<KeyBytes>> Find(const KeyId& id);
+
+  // Every key of the person with `email` or `user_id` (exactly one set),
+  // following links both ways (an email's user ids, their other emails).
+  Result<ErasurePlan> Plan(const std::optional<std::string>& user_id,
+                           const std::optional<std::string>& email);
+  // Deletes the plan's rows, synced, and forgets the cached keys.
+  Status Destroy(const ErasurePlan& plan);
+  // Forgets every cached key and link (another process may have destroyed
+  // some: an erasure read from the log), and moves epoch() on.
+  void ForgetCached();
+  // How many times the caches were forgotten: a state folded from the log
+  // under an earlier epoch may hold an erased person's plaintext, and is
+  // folded again rather than kept or snapshotted.
+  std::uint64_t epoch() const { return epoch_.load(); }
+
+  // Erasures this process runs, which purge the files themselves once
+  // every projection folded them (a projection that reaches another one,
+  // from another process or after a restart, purges what it rewrote).
+  void BeginLocalErasure(const std::string& id);
+  void EndLocalErasure(const std::string& id);
+  bool IsLocalErasure(const std::string& id);
+
+  // Records before this position may hold personal fields in plaintext
+  // (written before keys existed); 1 for a database that never had any.
+  // Recorded at the first call on a database.
+  Result<eventstore::Position> PlaintextBefore();
+
+ private:
+  struct Cached {
+    KeyId id{};
+    KeyBytes key{};
+  };
+  Result<std::optional<PersonKey>> Lookup(const std::string& email_hash);
+  void Remember(const std::string& email_hash, const PersonKey& key);
+
+  eventstore::EventStore* const store_;
+  const std::size_t cache_entries_;
+  std::mutex mu_;
+  std::map<std::string, PersonKey> by_email_;  // email hash -> key
+  std::map<KeyId, KeyBytes> by_id_;
+  std::set<std::string> links_;  // link rows known written
+  std::atomic<std::uint64_t> epoch_{0};
+  std::set<std::string> local_erasures_;
+};
+
+// The keys of `store`: one PersonKeys for every reader of it in the
+// process (a destroyed key leaves every cache at once), kept with it.
+PersonKeys& KeysOf(eventstore::EventStore& store);
+
+// The email index's hash of an email (SHA-256 of its normalized form).
+std::string EmailHash(std::string_view email);
+
+}  // namespace orgledger::privacy
+
+#endif  // ORGLEDGER_PRIVACY_PERSON_KEYS_H_
