@@ -280,6 +280,7 @@ class LocalStateStore final : public StateStore {
   }
   Status Write(const StateBatch& batch) override { return state_.Write(batch); }
   std::unique_ptr<StateReader> Snapshot() override { return state_.Snapshot(); }
+  Status PurgeDeleted() override { return state_.PurgeDeleted(); }
   bool can_bulk_load() const override { return state_.can_bulk_load(); }
   Result<std::unique_ptr<SortedStateFile>> NewSortedFile() override {
     return state_.NewSortedFile();

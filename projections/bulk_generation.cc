@@ -39,6 +39,11 @@ std::unique_ptr<eventstore::StateReader> BulkGeneration::Snapshot() {
   return store_->Snapshot();
 }
 
+Status BulkGeneration::PurgeDeleted() {
+  if (Status s = Flush(); !s.ok()) return s;
+  return store_->PurgeDeleted();
+}
+
 Status BulkGeneration::Write(const eventstore::StateBatch& batch) {
   using Kind = eventstore::StateBatch::Kind;
   for (const eventstore::StateBatch::Op& op : batch.ops()) {

@@ -45,6 +45,8 @@ class BulkGeneration final : public eventstore::StateStore {
   Status Write(const eventstore::StateBatch& batch) override;
   // Flushes first.
   std::unique_ptr<eventstore::StateReader> Snapshot() override;
+  // Flushes first, then purges the store.
+  Status PurgeDeleted() override;
 
   // Writes what is gathered to the store (one ingested file).
   Status Flush();
