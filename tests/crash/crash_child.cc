@@ -16,7 +16,9 @@
 // time; the projections are not followed), failover (the same with 8
 // writers, two on each organization, and a URL naming a primary and its
 // standby: a command answered unavailable is sent again with its key until
-// it is answered; a log that forked ends the process).
+// it is answered; a log that forked ends the process), erase (writers
+// while, over and over, a new person is invited to e-0, accepts, and is
+// erased by email).
 // FAULT: kill (the parent sends SIGKILL) or power (DELAY_MS after "ready"
 // this process makes every write fail, drops every unsynced byte through
 // FaultInjectionFs and exits 0 without closing anything).
@@ -25,7 +27,7 @@
 //   ready | send ORG KEY | ack ORG KEY VERSION | conflict ORG KEY |
 //   unavailable ORG KEY |
 //   backup-start N |
-//   backup N PATH | cut
+//   backup N PATH | erase-start EMAIL | erased EMAIL | cut
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -219,6 +221,37 @@ int main(int argc, char** argv) {
   if (scenario == "rebuild") {
     threads.emplace_back([&] {
       while (!stop.load()) (void)engine->projections().Rebuild("", nullptr);
+    });
+  }
+  if (scenario == "erase") {
+    threads.emplace_back([&] {
+      for (long n = 0; !stop.load(); ++n) {
+        const std::string user = "u-" + tag + "-" + std::to_string(n);
+        const std::string email =
+            "erased-" + tag + "-" + std::to_string(n) + "@example.com";
+        commands::CommandRequest invite;
+        invite.envelope.org = "e-0";
+        invite.envelope.actor = Admin();
+        invite.envelope.command = domain::InviteMember{email, "member"};
+        commands::CommandOutcome sent = engine->Execute(invite);
+        if (!sent.ok()) break;  // the cut came first (writers say why not)
+        commands::CommandRequest accept;
+        accept.envelope.org = "e-0";
+        accept.envelope.actor =
+            domain::Actor::Person(user, email, "Erased Person");
+        accept.envelope.command = domain::AcceptInvite{sent.invite_id, {}};
+        if (!engine->Execute(accept).ok()) break;
+        WriteLine("erase-start " + email);
+        commands::EraseRequest erase;
+        erase.email = email;
+        erase.by = "crash-matrix";
+        Result<commands::EraseReport> done = engine->Erase(erase);
+        if (!done.ok()) {
+          if (g_power_cut.load()) break;
+          Die("erase: " + done.status().ToString());
+        }
+        WriteLine("erased " + email);
+      }
     });
   }
   if (scenario == "backup") {

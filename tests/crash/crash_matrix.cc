@@ -1,8 +1,8 @@
 // The crash matrix: real processes (crash_child) killed with SIGKILL, and
 // simulated power cuts (FaultInjectionFs drops every unsynced byte), at
-// random points of six scenarios: single appends, group commit under 64
-// writers, projection catch-up, rebuild, snapshot writes and backup. After
-// each cycle the database is reopened and checked:
+// random points of seven scenarios: single appends, group commit under 64
+// writers, projection catch-up, rebuild, snapshot writes, backup and
+// erasure. After each cycle the database is reopened and checked:
 //  - every acknowledged command is in the log exactly once (found by its
 //    idempotency key in the events' metadata), and no key twice;
 //  - the commands sent but not acknowledged are retried with the same
@@ -10,6 +10,9 @@
 //    exactly once (applied at most once, whether it landed before the crash
 //    or not);
 //  - every stored snapshot equals the fold of its organization's events;
+//  - every erasure begun happened whole or not at all (the person's key is
+//    gone exactly when the members view no longer shows them), and every
+//    acknowledged one happened;
 //  - `orgledger verify --projections` passes on the database, and on the
 //    last backup that completed (which also holds every command acknowledged
 //    before that backup began).
@@ -46,8 +49,8 @@ namespace {
 using namespace orgledger;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kScenarios[] = {"single",  "group",    "catchup",
-                                      "rebuild", "snapshot", "backup"};
+constexpr const char* kScenarios[] = {
+    "single", "group", "catchup", "rebuild", "snapshot", "backup", "erase"};
 constexpr const char* kFaults[] = {"kill", "power"};
 // A cell's database is started afresh after this many cycles, so that the
 // per-cycle checks (a full rebuild) stay short.
@@ -64,7 +67,9 @@ struct ChildReport {
   std::map<std::string, Sent> acked;  // key -> command
   // Keys acknowledged before the last completed backup began.
   std::set<std::string> acked_before_backup;
-  std::string backup;  // the last completed backup, or ""
+  std::string backup;             // the last completed backup, or ""
+  std::set<std::string> erasing;  // erasures begun (emails)
+  std::set<std::string> erased;   // erasures acknowledged
   bool cut = false;
 };
 
@@ -95,6 +100,14 @@ ChildReport Parse(const std::string& out) {
       long n = 0;
       words >> n >> r.backup;
       r.acked_before_backup = at_start[n];
+    } else if (word == "erase-start") {
+      std::string email;
+      words >> email;
+      r.erasing.insert(email);
+    } else if (word == "erased") {
+      std::string email;
+      words >> email;
+      r.erased.insert(email);
     } else if (word == "cut") {
       r.cut = true;
     }
@@ -109,6 +122,7 @@ struct CellStats {
   long retried_replayed = 0;  // the retry found the command already applied
   long snapshots = 0;
   long backups = 0;
+  long erasures = 0;  // begun (each checked whole or not at all)
   // Cycles whose projections were behind the log when it was reopened
   // (the fault came before they caught up).
   long behind = 0;
@@ -204,7 +218,8 @@ long CheckSnapshots(eventstore::EventStore& store,
   for (const std::string& org : orgs) {
     auto snap = store.GetSnapshot(org);
     if (!snap.ok()) Fail(where, "snapshot: " + snap.status().ToString());
-    if (!snap->has_value()) continue;
+    // None, or the empty one an erasure leaves (folded again on load).
+    if (!snap->has_value() || (*snap)->version == 0) continue;
     auto state = codec::DecodeState((*snap)->bytes);
     if (!state.ok()) {
       Fail(where, "snapshot of " + org +
@@ -230,6 +245,41 @@ long CheckSnapshots(eventstore::EventStore& store,
     ++checked;
   }
   return checked;
+}
+
+// An erasure happened whole or not at all (an interrupted one is finished
+// when the engine opens): the person's key is gone exactly when the view
+// no longer shows them; an acknowledged one is gone.
+void CheckErasures(commands::Engine& engine, const ChildReport& report,
+                   const std::string& where) {
+  if (report.erasing.empty()) return;
+  engine.projections().WaitFor(engine.store().CommittedPosition(),
+                               std::chrono::seconds(30));
+  projections::ViewRequest members;
+  members.view = "members";
+  members.org = "e-0";
+  members.viewer =
+      domain::Actor::Person("u-admin", "admin@example.com", "Admin");
+  members.limit = 1000;
+  Result<projections::View> view = engine.Query(members);
+  if (!view.ok()) Fail(where, "members of e-0: " + view.status().ToString());
+  const auto& list = std::get<projections::MembersView>(*view);
+  for (const std::string& email : report.erasing) {
+    Result<privacy::ErasurePlan> plan =
+        privacy::KeysOf(engine.store()).Plan(std::nullopt, email);
+    if (!plan.ok()) Fail(where, "keys: " + plan.status().ToString());
+    bool shown = false;
+    for (const auto& m : list.members) shown = shown || m.email == email;
+    const bool key_left = !plan->keys.empty();
+    if (key_left != shown) {
+      Fail(where, "erasure of " + email + " is half done: key " +
+                      (key_left ? "kept" : "destroyed") + ", view " +
+                      (shown ? "shows" : "hides") + " the person");
+    }
+    if (key_left && report.erased.count(email) != 0) {
+      Fail(where, "acknowledged erasure of " + email + " is lost");
+    }
+  }
 }
 
 // Runs `orgledger verify --projections --data DIR` as a process.
@@ -304,6 +354,8 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
         }
       }
     }
+    CheckErasures(*engine, report, where);
+    stats->erasures += static_cast<long>(report.erasing.size());
     stats->retried += static_cast<long>(retries.size());
     stats->acked += static_cast<long>(report.acked.size());
     stats->snapshots += CheckSnapshots(engine->store(), orgs, where);
@@ -377,9 +429,9 @@ Args ParseArgs(int argc, char** argv) {
 
 void PrintSummary(const std::map<std::string, CellStats>& cells, int cycles,
                   double seconds) {
-  std::printf("\n%-9s %-6s %7s %7s %9s %8s %9s %10s %8s %5s %4s\n", "scenario",
-              "fault", "cycles", "behind", "acked", "retried", "replayed",
-              "snapshots", "backups", "lost", "dup");
+  std::printf("\n%-9s %-6s %7s %7s %9s %8s %9s %10s %8s %8s %5s %4s\n",
+              "scenario", "fault", "cycles", "behind", "acked", "retried",
+              "replayed", "snapshots", "backups", "erasures", "lost", "dup");
   CellStats total;
   for (const char* scenario : kScenarios) {
     for (const char* fault : kFaults) {
@@ -387,9 +439,9 @@ void PrintSummary(const std::map<std::string, CellStats>& cells, int cycles,
       auto it = cells.find(name);
       if (it == cells.end()) continue;
       const CellStats& c = it->second;
-      std::printf("%-9s %-6s %7d %7ld %9ld %8ld %9ld %10ld %8ld %5d %4d\n",
+      std::printf("%-9s %-6s %7d %7ld %9ld %8ld %9ld %10ld %8ld %8ld %5d %4d\n",
                   scenario, fault, c.cycles, c.behind, c.acked, c.retried,
-                  c.retried_replayed, c.snapshots, c.backups, 0, 0);
+                  c.retried_replayed, c.snapshots, c.backups, c.erasures, 0, 0);
       total.cycles += c.cycles;
       total.behind += c.behind;
       total.acked += c.acked;
@@ -397,11 +449,13 @@ void PrintSummary(const std::map<std::string, CellStats>& cells, int cycles,
       total.retried_replayed += c.retried_replayed;
       total.snapshots += c.snapshots;
       total.backups += c.backups;
+      total.erasures += c.erasures;
     }
   }
-  std::printf("%-16s %7d %7ld %9ld %8ld %9ld %10ld %8ld %5d %4d\n", "total",
-              total.cycles, total.behind, total.acked, total.retried,
-              total.retried_replayed, total.snapshots, total.backups, 0, 0);
+  std::printf("%-16s %7d %7ld %9ld %8ld %9ld %10ld %8ld %8ld %5d %4d\n",
+              "total", total.cycles, total.behind, total.acked, total.retried,
+              total.retried_replayed, total.snapshots, total.backups,
+              total.erasures, 0, 0);
   std::printf(
       "crash matrix: %d cycles survived in %.0f s: nothing lost, "
       "nothing applied twice, every verify passed\n",

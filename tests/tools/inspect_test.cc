@@ -1,7 +1,8 @@
 // The auditor's and operator's subcommands on databases written by the
 // test: head and verify (also a tampered log: exit 1 naming the position;
 // a cut-off tail against an anchor; damaged projection rows), replay
-// (filters, JSON, no token, while a writer runs), rebuild and backup.
+// (filters, JSON, no token, while a writer runs), rebuild, backup and
+// erase.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -197,6 +198,53 @@ TEST(Inspect, RebuildAndBackup) {
   EXPECT_NE(busy.err.find("/v1/admin/backup"), std::string::npos) << busy.err;
   ToolResult busy_rebuild = RunOrgledger({"rebuild", "--data", db});
   EXPECT_NE(busy_rebuild.err.find("/v1/admin/rebuild"), std::string::npos);
+  EXPECT_EQ(holder.Close(), 0);
+}
+
+// `erase` as a process: one JSON line, the person erased in replay, a
+// second erase not_found (exit 2), usage errors naming the choices, and a
+// database in use pointing to the server's endpoint.
+TEST(Inspect, EraseForgetsAPersonAndSaysSo) {
+  TestDir dir;
+  const std::string db = dir.Sub("db");
+  Populate(db);
+  ToolResult erase = RunOrgledger(
+      {"erase", "--data", db, "--email", "BILL@example.com", "--by", "ops"});
+  ASSERT_EQ(erase.exit_code, 0) << erase.err;
+  json::value report = json::parse(erase.out);
+  EXPECT_EQ(report.at("ok"), true);
+  EXPECT_EQ(report.at("keys"), 1);
+  EXPECT_EQ(report.at("organizations"), 1);
+  EXPECT_TRUE(report.at("plaintext_positions").as_array().empty());
+  ToolResult replay =
+      RunOrgledger({"replay", "--data", db, "--format", "json"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(replay.out.find("bill@example.com"), std::string::npos)
+      << replay.out;
+  EXPECT_NE(replay.out.find("PersonErased"), std::string::npos) << replay.out;
+  EXPECT_NE(replay.out.find("ann@example.com"), std::string::npos)
+      << "only that person is erased";
+  EXPECT_EQ(RunOrgledger({"verify", "--data", db, "--projections"}).exit_code,
+            0);
+  ToolResult again = RunOrgledger(
+      {"erase", "--data", db, "--email", "bill@example.com", "--by", "ops"});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("no person with email"), std::string::npos)
+      << again.err;
+  ToolResult neither = RunOrgledger({"erase", "--data", db, "--by", "ops"});
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_NE(neither.err.find("--user-id"), std::string::npos) << neither.err;
+  EXPECT_NE(neither.err.find("--email"), std::string::npos) << neither.err;
+  EXPECT_EQ(RunOrgledger({"erase", "--data", db, "--user-id", "ann"}).exit_code,
+            2);  // no --by
+
+  ExecSession holder(db);
+  holder.Send(
+      Line("create_team", "beta", "bea", {{"team", "x"}, {"name", "X"}}));
+  ToolResult busy =
+      RunOrgledger({"erase", "--data", db, "--user-id", "ann", "--by", "ops"});
+  EXPECT_EQ(busy.exit_code, 2);
+  EXPECT_NE(busy.err.find("/v1/admin/erase"), std::string::npos) << busy.err;
   EXPECT_EQ(holder.Close(), 0);
 }
 

@@ -342,6 +342,34 @@ TEST(Serve, ViewsWaitingForAPositionHoldNoIOThread) {
   for (auto& w : waiting) EXPECT_EQ(w->Receive().code(), "not_caught_up");
 }
 
+// POST /v1/admin/erase: the operator's only; the person erased in the
+// views; a body it does not take names what it takes.
+TEST(Serve, AdminEraseForgetsAPerson) {
+  TestDir dir;
+  Server server(dir);
+  Client c(server.port());
+  ASSERT_EQ(c.Post("/v1/commands",
+                   Command("create_organization", "ann", {{"edition", "team"}}))
+                .status,
+            200);
+  EXPECT_EQ(c.Post("/v1/admin/erase", R"({"user_id":"ann","by":"ops"})").status,
+            401);  // the host's secret
+  Reply bad = c.Post("/v1/admin/erase", R"({"id":"ann"})", kAdminBearer);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("user_id"), std::string::npos) << bad.body;
+  Reply erased = c.Post("/v1/admin/erase", R"({"user_id":"ann","by":"ops"})",
+                        kAdminBearer);
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  EXPECT_NE(erased.body.find("\"keys\":1"), std::string::npos) << erased.body;
+  Reply members = c.Post("/v1/views", View("members", "ann"));
+  ASSERT_EQ(members.status, 200) << members.body;
+  EXPECT_NE(members.body.find("[erased]"), std::string::npos) << members.body;
+  EXPECT_EQ(
+      c.Post("/v1/admin/erase", R"({"user_id":"ann","by":"ops"})", kAdminBearer)
+          .status,
+      404);
+}
+
 // The operator's endpoints open with the operator's secret only, and the
 // host's endpoints with the host's only; backups go under --backup-dir by
 // a plain name, mode 0700.
