@@ -111,6 +111,7 @@ class EngineImpl final : public Engine {
         store_(std::move(store)),
         projections_(std::move(projections)),
         outbox_(std::move(outbox)),
+        keys_(privacy::KeysOf(*store_)),
         cache_(options_.state_cache_entries,
                options_.memory_budget_bytes != 0
                    ? options_.memory_budget_bytes / 2
@@ -336,11 +337,13 @@ class EngineImpl final : public Engine {
     const std::string causation = "cmd_" + RandomBase64Url(12);
     // Personal fields are sealed with their person's key (SPEC §10) in
     // everything written: the records and the kept outcome.
-    privacy::PersonKeys& keys = privacy::KeysOf(*store_);
+    privacy::PersonKeys& keys = keys_;
+    privacy::KeyRows key_rows;
     codec::EventMetadata meta;
     meta.recorded_at = now;
     meta.actor = envelope.actor;
-    if (Status s = privacy::SealActor(keys, run->org, meta.actor); !s.ok()) {
+    if (Status s = privacy::SealActor(keys, run->org, meta.actor, &key_rows);
+        !s.ok()) {
       return Finish(run, StorageFailure(s));
     }
     meta.correlation_id = run->request.correlation_id.empty()
@@ -351,7 +354,7 @@ class EngineImpl final : public Engine {
     for (const domain::Event& e : decision->events) {
       domain::Event sealed = e;
       if (Status s = privacy::SealEvent(keys, run->org, entry->state,
-                                        envelope.actor, sealed);
+                                        envelope.actor, sealed, &key_rows);
           !s.ok()) {
         return Finish(run, StorageFailure(s));
       }
@@ -362,24 +365,36 @@ class EngineImpl final : public Engine {
     }
     if (keep) {
       codec::KeptOutcome kept = KeepableOutcome(*decision);
-      if (Status s = SealKept(keys, run->org, envelope, &kept); !s.ok()) {
+      if (Status s = SealKept(keys, run->org, envelope, &kept, &key_rows);
+          !s.ok()) {
         return Finish(run, StorageFailure(s));
       }
       append.idempotency = eventstore::IdempotencyInput{
           *key, run->fingerprint, codec::EncodeOutcome(kept)};
     }
+    append.key_rows.assign(key_rows.begin(), key_rows.end());
+    // The new keys and links are durable once the records are: not added
+    // to later appends.
+    // Never on the store's thread, which every group commit waits for.
+    auto confirm =
+        [&keys, rows = std::make_shared<privacy::KeyRows>(std::move(key_rows))](
+            const Result<eventstore::AppendResult>& r) {
+          if (r.ok() && !r->replayed && !rows->empty()) keys.Confirm(*rows);
+        };
     if (run->on_caller) {
       const Result<eventstore::AppendResult> r =
           store_->Append(std::move(append));
+      confirm(r);
       return Appended(run, entry, *decision, r);
     }
     store_->AsyncAppend(
-        std::move(append),
-        [this, run, entry, decision](Result<eventstore::AppendResult> r) {
-          boost::asio::post(pool_,
-                            [this, run, entry, decision, r = std::move(r)] {
-                              Appended(run, entry, *decision, r);
-                            });
+        std::move(append), [this, run, entry, decision,
+                            confirm](Result<eventstore::AppendResult> r) {
+          boost::asio::post(
+              pool_, [this, run, entry, decision, confirm, r = std::move(r)] {
+                confirm(r);
+                Appended(run, entry, *decision, r);
+              });
         });
   }
 
@@ -455,8 +470,7 @@ class EngineImpl final : public Engine {
   Result<codec::KeptOutcome> OpenKept(std::string_view bytes) {
     Result<codec::KeptOutcome> kept = codec::DecodeOutcome(bytes);
     if (!kept.ok()) return kept;
-    if (Status s = privacy::OpenText(privacy::KeysOf(*store_), kept->message);
-        !s.ok()) {
+    if (Status s = privacy::OpenText(keys_, kept->message); !s.ok()) {
       return s;
     }
     return kept;
@@ -480,7 +494,7 @@ class EngineImpl final : public Engine {
 
   // `entry` with the events of `org` after its version folded in.
   Result<CachedOrg> CatchUp(const std::string& org, CachedOrg entry) {
-    if (entry.keys_epoch != privacy::KeysOf(*store_).epoch()) {
+    if (entry.keys_epoch != keys_.epoch()) {
       bool unused = false;
       return Load(org, /*guess_new=*/false, &unused);
     }
@@ -506,7 +520,7 @@ class EngineImpl final : public Engine {
 
   Status Fold(const std::vector<eventstore::RecordedEvent>& events,
               domain::OrgState* state) {
-    privacy::PersonKeys& keys = privacy::KeysOf(*store_);
+    privacy::PersonKeys& keys = keys_;
     for (const eventstore::RecordedEvent& recorded : events) {
       Result<domain::Event> e =
           codec::DecodeEvent(recorded.type, recorded.payload);
@@ -530,7 +544,7 @@ class EngineImpl final : public Engine {
   // or, on a miss with `guess_new`, the empty state unread (`*guessed`).
   Result<CachedOrg> Load(const std::string& org, bool guess_new,
                          bool* guessed) {
-    const std::uint64_t epoch = privacy::KeysOf(*store_).epoch();
+    const std::uint64_t epoch = keys_.epoch();
     if (std::optional<CachedOrg> hit = cache_.Take(org)) {
       if (hit->keys_epoch == epoch) return *std::move(hit);
       cache_.Release(*hit);  // folded before an erasure: fold again
@@ -572,7 +586,7 @@ class EngineImpl final : public Engine {
     std::uint64_t every = options_.snapshot_every;
     if (every == 0) return;
     // Never a state folded before an erasure (it may hold plaintext).
-    if (entry->keys_epoch != privacy::KeysOf(*store_).epoch()) return;
+    if (entry->keys_epoch != keys_.epoch()) return;
     if (const std::uint64_t ratio = options_.snapshot_entries_per_event) {
       every = std::max<std::uint64_t>(every, MapEntries(entry->state) / ratio);
     }
@@ -600,6 +614,8 @@ class EngineImpl final : public Engine {
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<projections::ProjectionSet> projections_;
   std::unique_ptr<projections::Outbox> outbox_;  // null without a sender
+  // The store's person keys (privacy::KeysOf), looked up once.
+  privacy::PersonKeys& keys_;
   StateCache cache_;
   boost::asio::thread_pool pool_;
   std::optional<PositionWaiters> waiters_;

@@ -24,7 +24,8 @@ codec::KeptOutcome KeepableOutcome(const domain::Decision& decision) {
 
 Status SealKept(privacy::PersonKeys& keys, const std::string& org,
                 const domain::CommandEnvelope& envelope,
-                codec::KeptOutcome* kept) {
+                codec::KeptOutcome* kept,
+                std::map<std::string, std::string>* key_rows) {
   if (kept->message.empty()) return Status::Ok();
   const std::string* email = std::visit(
       [](const auto& c) -> const std::string* {
@@ -43,7 +44,7 @@ Status SealKept(privacy::PersonKeys& keys, const std::string& org,
           .find(domain::NormalizeEmail(*email)) == std::string::npos) {
     return Status::Ok();
   }
-  return privacy::SealText(keys, org, *email, kept->message);
+  return privacy::SealText(keys, org, *email, kept->message, key_rows);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #ifndef ORGLEDGER_COMMANDS_OUTCOME_H_
 #define ORGLEDGER_COMMANDS_OUTCOME_H_
 
+#include <map>
 #include <string>
 
 #include "commands/engine.h"
@@ -22,7 +23,8 @@ codec::KeptOutcome KeepableOutcome(const domain::Decision& decision);
 // names one (SPEC §10).
 Status SealKept(privacy::PersonKeys& keys, const std::string& org,
                 const domain::CommandEnvelope& envelope,
-                codec::KeptOutcome* kept);
+                codec::KeptOutcome* kept,
+                std::map<std::string, std::string>* key_rows);
 
 // The outcome of a decision whose append returned `appended`.
 CommandOutcome OutcomeOf(const domain::Decision& decision,

@@ -71,6 +71,10 @@ struct AppendRequest {
   // for a rejected command whose outcome must be kept.
   std::vector<EventData> events;
   std::optional<IdempotencyInput> idempotency;
+  // Key rows (GetKeyRow) put in the same atomic write as the events, when
+  // they are appended: the keys their fields are sealed with, which must
+  // be durable exactly when the records are.
+  std::vector<KeyValue> key_rows;
 };
 
 // The head of one stream: its version and the position of its last event.

@@ -162,6 +162,11 @@ class MemoryEventStore final : public EventStore, private CommittedState {
     }
     for (const auto& [stream, head] : w.heads) heads_[stream] = head;
     for (const auto& [key, value] : w.outcomes) outcomes_[key] = value;
+    if (!w.key_rows.empty()) {
+      StateBatch keys;
+      for (const auto& [key, value] : w.key_rows) keys.Put(key, value);
+      (void)keys_->Write(keys);  // memory: never fails
+    }
     head_.position = w.last_position;
     head_.hash = w.last_hash;
   }

@@ -190,6 +190,9 @@ Result<AppendResult> GroupPlanner::Plan(const AppendRequest& request) {
   }
   result.head = next;
   if (!request.events.empty()) writes_.heads[request.stream] = next;
+  for (const auto& [key, value] : request.key_rows) {
+    writes_.key_rows[key] = value;
+  }
   if (request.idempotency.has_value()) {
     writes_.outcomes[outcome_key] = EncodeOutcome(
         request.idempotency->fingerprint, request.idempotency->outcome, result);

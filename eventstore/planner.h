@@ -41,6 +41,7 @@ struct PlannedWrites {
   std::vector<PlannedRecord> records;
   std::map<std::string, StreamHead, std::less<>> heads;  // touched streams
   std::map<std::string, std::string, std::less<>> outcomes;
+  std::map<std::string, std::string, std::less<>> key_rows;  // puts
   Position last_position = 0;
   Hash last_hash{};
 

@@ -442,6 +442,9 @@ void RocksDbEventStore::WriteGroup(std::vector<Pending>& group) {
     for (const auto& [key, value] : w.outcomes) {
       batch.Put(handle_.idempotency(), key, value);
     }
+    for (const auto& [key, value] : w.key_rows) {
+      batch.Put(handle_.keys(), key, value);
+    }
     const LogHead next{w.last_position, w.last_hash};
     batch.Put(handle_.meta(), layout::kMetaHead, layout::EncodeLogHead(next));
 

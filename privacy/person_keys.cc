@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <shared_mutex>
 
 #include "domain/validation.h"
 #include "eventstore/coding.h"
@@ -20,6 +21,9 @@ std::string HashRow(const KeyId& id) { return "h" + Bytes(id); }
 std::string EmailRow(const std::string& hash, const KeyId& id) {
   return "e" + hash + Bytes(id);
 }
+// The email's first key, for a point lookup (a miss is a bloom filter's
+// answer, where a scan of the "e" rows would open an iterator).
+std::string FirstKeyRow(const std::string& hash) { return "E" + hash; }
 std::string UserRow(std::string_view user, const KeyId& id) {
   return "u" + std::string(user) + '\0' + Bytes(id);
 }
@@ -55,93 +59,100 @@ PersonKeys& KeysOf(eventstore::EventStore& store) {
 PersonKeys::PersonKeys(eventstore::EventStore* store, std::size_t cache_entries)
     : store_(store), cache_entries_(cache_entries) {}
 
-Result<std::optional<PersonKey>> PersonKeys::Lookup(
+Result<std::optional<PersonKeys::Cached>> PersonKeys::Lookup(
     const std::string& email_hash) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     if (auto it = by_email_.find(email_hash); it != by_email_.end()) {
-      return std::optional<PersonKey>(it->second);
+      return std::optional<Cached>(it->second);
     }
   }
-  // Two processes may make a key for one new email at once: both rows
-  // stay, every process seals with the first, erasure destroys all.
-  Result<std::vector<eventstore::KeyValue>> rows =
-      store_->ScanKeyRows("e" + email_hash);
-  if (!rows.ok()) return rows.status();
-  for (const auto& [row, unused] : *rows) {
-    const KeyId id =
-        IdFrom(std::string_view(row).substr(1 + email_hash.size()));
-    Result<std::optional<KeyBytes>> key = Find(id);
-    if (!key.ok()) return key.status();
-    if (!key->has_value()) continue;  // being destroyed
-    PersonKey found{id, **key};
-    Remember(email_hash, found);
-    return std::optional<PersonKey>(found);
+  // Two processes may make a key for one new email at once: both "e" rows
+  // stay (erasure destroys all), and each seals with its own until the
+  // "E" row, which the last one wrote, is read again.
+  Result<std::optional<std::string>> first =
+      store_->GetKeyRow(FirstKeyRow(email_hash));
+  if (!first.ok()) return first.status();
+  if (!first->has_value() || (*first)->size() != sizeof(KeyId)) {
+    return std::optional<Cached>();
   }
-  return std::optional<PersonKey>();
+  const KeyId id = IdFrom(**first);
+  Result<std::optional<KeyBytes>> key = Find(id);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) return std::optional<Cached>();  // being destroyed
+  Cached found{PersonKey{id, **key}, {}};
+  Remember(email_hash, found);
+  return std::optional<Cached>(found);
 }
 
-void PersonKeys::Remember(const std::string& email_hash, const PersonKey& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  // A crude bound: the cache only saves reads.
+void PersonKeys::Remember(const std::string& email_hash, Cached cached) {
+  std::lock_guard<std::shared_mutex> lock(mu_);
+  // A crude bound: the cache only saves reads (a key not confirmed yet
+  // that is dropped is made again: two keys for one email, both erased).
   if (by_email_.size() >= cache_entries_) by_email_.clear();
   if (by_id_.size() >= cache_entries_) by_id_.clear();
   if (links_.size() >= cache_entries_) links_.clear();
-  by_email_[email_hash] = key;
-  by_id_[key.id] = key.key;
+  by_id_[cached.key.id] = cached.key.key;
+  by_email_[email_hash] = std::move(cached);
 }
 
-Result<PersonKey> PersonKeys::ForPerson(std::string_view email,
-                                        std::string_view user_id,
-                                        std::string_view org) {
+Result<PersonKey> PersonKeys::ForPerson(
+    std::string_view email, std::string_view user_id, std::string_view org,
+    std::map<std::string, std::string>* rows) {
   if (email.empty()) return InvalidArgument("a person key needs an email");
   const std::string hash = EmailHash(email);
-  Result<std::optional<PersonKey>> found = Lookup(hash);
+  Result<std::optional<Cached>> found = Lookup(hash);
   if (!found.ok()) return found.status();
-  eventstore::StateBatch batch;
-  PersonKey key;
+  Cached cached;
   if (found->has_value()) {
-    key = **found;
+    cached = std::move(**found);
   } else {
     Result<KeyId> id = NewKeyId();
     if (!id.ok()) return id.status();
     Result<KeyBytes> bytes = NewKey();
     if (!bytes.ok()) return bytes.status();
-    key = PersonKey{*id, *bytes};
-    batch.Put(KeyRow(key.id),
-              std::string(reinterpret_cast<const char*>(key.key.data()),
-                          key.key.size()));
-    batch.Put(HashRow(key.id), hash);
-    batch.Put(EmailRow(hash, key.id), "");
+    cached.key = PersonKey{*id, *bytes};
+    cached.unconfirmed[KeyRow(*id)] = std::string(
+        reinterpret_cast<const char*>(bytes->data()), bytes->size());
+    cached.unconfirmed[HashRow(*id)] = hash;
+    cached.unconfirmed[EmailRow(hash, *id)] = "";
+    cached.unconfirmed[FirstKeyRow(hash)] = Bytes(*id);
+    Remember(hash, cached);
   }
+  for (const auto& [row, value] : cached.unconfirmed) (*rows)[row] = value;
   std::vector<std::string> links;
   if (!user_id.empty()) {
-    links.push_back(UserRow(user_id, key.id));
-    links.push_back(ReverseUserRow(key.id, user_id));
+    links.push_back(UserRow(user_id, cached.key.id));
+    links.push_back(ReverseUserRow(cached.key.id, user_id));
   }
-  if (!org.empty()) links.push_back(OrgRow(key.id, org));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const std::string& link : links) {
-      if (!links_.contains(link)) batch.Put(link, "");
+  if (!org.empty()) links.push_back(OrgRow(cached.key.id, org));
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  for (std::string& link : links) {
+    if (!links_.contains(link)) (*rows)[std::move(link)] = "";
+  }
+  return cached.key;
+}
+
+void PersonKeys::Confirm(const std::map<std::string, std::string>& rows) {
+  std::lock_guard<std::shared_mutex> lock(mu_);
+  for (const auto& [row, value] : rows) {
+    if (row.empty()) continue;
+    if (row[0] == 'e') {
+      // The email index row: its key is durable now.
+      const std::string hash = row.substr(1, SHA256_DIGEST_LENGTH);
+      if (auto it = by_email_.find(hash); it != by_email_.end()) {
+        it->second.unconfirmed.clear();
+      }
+    } else if (row[0] == 'u' || row[0] == 'r' || row[0] == 'o') {
+      if (links_.size() >= cache_entries_) links_.clear();
+      links_.insert(row);
     }
   }
-  if (!batch.empty()) {
-    // Not synced: it is in the write-ahead log before the records sealed
-    // with it, and durable with them.
-    if (Status s = store_->WriteKeyRows(batch, /*sync=*/false); !s.ok()) {
-      return s;
-    }
-  }
-  Remember(hash, key);
-  std::lock_guard<std::mutex> lock(mu_);
-  for (std::string& link : links) links_.insert(std::move(link));
-  return key;
 }
 
 Result<std::optional<KeyBytes>> PersonKeys::Find(const KeyId& id) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     if (auto it = by_id_.find(id); it != by_id_.end()) {
       return std::optional<KeyBytes>(it->second);
     }
@@ -154,7 +165,7 @@ Result<std::optional<KeyBytes>> PersonKeys::Find(const KeyId& id) {
   }
   KeyBytes key{};
   std::copy_n((*row)->begin(), key.size(), key.begin());
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   if (by_id_.size() >= cache_entries_) by_id_.clear();
   by_id_[id] = key;
   return std::optional<KeyBytes>(key);
@@ -198,6 +209,7 @@ Result<ErasurePlan> PersonKeys::Plan(const std::optional<std::string>& user_id,
     if (hash->has_value()) {
       plan.rows.push_back(HashRow(id));
       plan.rows.push_back(EmailRow(**hash, id));
+      plan.rows.push_back(FirstKeyRow(**hash));
     }
     for (char kind : {'r', 'o'}) {
       const std::string prefix = std::string(1, kind) + Bytes(id);
@@ -228,7 +240,7 @@ Status PersonKeys::Destroy(const ErasurePlan& plan) {
 }
 
 void PersonKeys::ForgetCached() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   by_email_.clear();
   by_id_.clear();
   links_.clear();
@@ -236,17 +248,17 @@ void PersonKeys::ForgetCached() {
 }
 
 void PersonKeys::BeginLocalErasure(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   local_erasures_.insert(id);
 }
 
 void PersonKeys::EndLocalErasure(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   local_erasures_.erase(id);
 }
 
 bool PersonKeys::IsLocalErasure(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   return local_erasures_.contains(id);
 }
 

@@ -9,12 +9,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/result.h"
@@ -37,16 +41,32 @@ struct ErasurePlan {
   std::vector<std::string> rows;
 };
 
+// Key ids are random: their first bytes are a hash already.
+struct KeyIdHash {
+  std::size_t operator()(const KeyId& id) const {
+    std::size_t h = 0;
+    std::memcpy(&h, id.data(), sizeof h);
+    return h;
+  }
+};
+
 class PersonKeys {
  public:
   explicit PersonKeys(eventstore::EventStore* store,
                       std::size_t cache_entries = 1 << 16);
 
-  // The key that seals `email`'s fields (created when they have none),
-  // linked to `user_id` (when not empty) and to `org`. kInvalidArgument for
-  // an empty email; kUnavailable from the store.
+  // The key that seals `email`'s fields (made when they have none),
+  // linked to `user_id` (when not empty) and to `org`. The key rows that
+  // make a new key or link durable are added to `rows`, not written: the
+  // caller appends them with the records sealed with the key
+  // (AppendRequest::key_rows, one atomic write) and calls Confirm once
+  // they are. kInvalidArgument for an empty email; kUnavailable from the
+  // store.
   Result<PersonKey> ForPerson(std::string_view email, std::string_view user_id,
-                              std::string_view org);
+                              std::string_view org,
+                              std::map<std::string, std::string>* rows);
+  // `rows` (of ForPerson) are durable: not added again.
+  void Confirm(const std::map<std::string, std::string>& rows);
 
   // The key `id`, or nullopt when it was destroyed (or never made).
   Result<std::optional<KeyBytes>> Find(const KeyId& id);
@@ -79,18 +99,22 @@ class PersonKeys {
 
  private:
   struct Cached {
-    KeyId id{};
-    KeyBytes key{};
+    PersonKey key;
+    // The rows that make it, until an append that holds them succeeded
+    // (empty for a key read from the store).
+    std::map<std::string, std::string> unconfirmed;
   };
-  Result<std::optional<PersonKey>> Lookup(const std::string& email_hash);
-  void Remember(const std::string& email_hash, const PersonKey& key);
+  Result<std::optional<Cached>> Lookup(const std::string& email_hash);
+  void Remember(const std::string& email_hash, Cached cached);
 
   eventstore::EventStore* const store_;
   const std::size_t cache_entries_;
-  std::mutex mu_;
-  std::map<std::string, PersonKey> by_email_;  // email hash -> key
-  std::map<KeyId, KeyBytes> by_id_;
-  std::set<std::string> links_;  // link rows known written
+  // Shared for the lookups every record's fields make, exclusive to
+  // change the caches.
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Cached> by_email_;  // email hash -> key
+  std::unordered_map<KeyId, KeyBytes, KeyIdHash> by_id_;
+  std::unordered_set<std::string> links_;  // link rows known written
   std::atomic<std::uint64_t> epoch_{0};
   std::set<std::string> local_erasures_;
 };

@@ -68,11 +68,12 @@ std::vector<Field> FieldsOf(Event& event, const Actor* actor,
   return out;
 }
 
-Status SealField(PersonKeys& keys, const std::string& org, const Field& f) {
+Status SealField(PersonKeys& keys, const std::string& org, const Field& f,
+                 KeyRows* rows) {
   if (f.value->empty() || IsSealed(*f.value) || f.email.empty()) {
     return Status::Ok();
   }
-  Result<PersonKey> key = keys.ForPerson(f.email, f.user_id, org);
+  Result<PersonKey> key = keys.ForPerson(f.email, f.user_id, org, rows);
   if (!key.ok()) return key.status();
   Result<std::string> sealed = Seal(key->key, key->id, f.kind, *f.value);
   if (!sealed.ok()) return sealed.status();
@@ -106,24 +107,26 @@ std::vector<Field> ActorFields(Actor& actor) {
 }  // namespace
 
 Status SealEvent(PersonKeys& keys, const std::string& org,
-                 const OrgState& state, const Actor& actor, Event& event) {
+                 const OrgState& state, const Actor& actor, Event& event,
+                 KeyRows* rows) {
   for (const Field& f : FieldsOf(event, &actor, &state)) {
-    if (Status s = SealField(keys, org, f); !s.ok()) return s;
+    if (Status s = SealField(keys, org, f, rows); !s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status SealActor(PersonKeys& keys, const std::string& org, Actor& actor) {
+Status SealActor(PersonKeys& keys, const std::string& org, Actor& actor,
+                 KeyRows* rows) {
   for (const Field& f : ActorFields(actor)) {
-    if (Status s = SealField(keys, org, f); !s.ok()) return s;
+    if (Status s = SealField(keys, org, f, rows); !s.ok()) return s;
   }
   return Status::Ok();
 }
 
 Status SealText(PersonKeys& keys, const std::string& org,
-                std::string_view email, std::string& text) {
-  return SealField(keys, org,
-                   Field{&text, FieldKind::kText, std::string(email), ""});
+                std::string_view email, std::string& text, KeyRows* rows) {
+  return SealField(
+      keys, org, Field{&text, FieldKind::kText, std::string(email), ""}, rows);
 }
 
 Status OpenEvent(PersonKeys& keys, Event& event) {

@@ -5,6 +5,7 @@
 #ifndef ORGLEDGER_PRIVACY_SEALING_H_
 #define ORGLEDGER_PRIVACY_SEALING_H_
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -16,19 +17,23 @@
 
 namespace orgledger::privacy {
 
+// The key rows a seal needs written with its records (PersonKeys::ForPerson).
+using KeyRows = std::map<std::string, std::string>;
+
 // Seals the personal fields of `event`, decided on `state` for `org` by
 // `actor` (whose key seals a card's holder name; `state` gives the email an
 // InviteEmailFailed's reason is about). Fields already sealed or empty are
-// left. kUnavailable from the key rows.
+// left. The key rows to append with it are added to `rows`. kUnavailable
+// from the key rows.
 Status SealEvent(PersonKeys& keys, const std::string& org,
                  const domain::OrgState& state, const domain::Actor& actor,
-                 domain::Event& event);
+                 domain::Event& event, KeyRows* rows);
 // Seals a person actor's email and name.
-Status SealActor(PersonKeys& keys, const std::string& org,
-                 domain::Actor& actor);
+Status SealActor(PersonKeys& keys, const std::string& org, domain::Actor& actor,
+                 KeyRows* rows);
 // Seals free text about the person with `email` (an outcome's message).
 Status SealText(PersonKeys& keys, const std::string& org,
-                std::string_view email, std::string& text);
+                std::string_view email, std::string& text, KeyRows* rows);
 
 // Opens every sealed field in place: its plaintext, or what an erased
 // field reads as (cipher.h) when its key is gone. kCorruption for a field

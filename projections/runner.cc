@@ -68,6 +68,7 @@ ProjectionRunner::ProjectionRunner(eventstore::EventStore* store,
                                    std::unique_ptr<Projection> projection,
                                    std::shared_ptr<spdlog::logger> logger)
     : store_(store),
+      keys_(&privacy::KeysOf(*store)),
       projection_(std::move(projection)),
       logger_(std::move(logger)) {}
 
@@ -222,8 +223,7 @@ Status ProjectionRunner::ApplyBatch(
   for (const eventstore::RecordedEvent& recorded : events) {
     if (recorded.position <= *checkpoint) continue;  // applied before
     if (recorded.position > until) break;
-    Result<ProjectedEvent> e =
-        DecodeProjected(recorded, privacy::KeysOf(*store_));
+    Result<ProjectedEvent> e = DecodeProjected(recorded, *keys_);
     if (!e.ok()) return e.status();
     decoded.push_back(std::move(*e));
   }
@@ -252,8 +252,7 @@ Status ProjectionRunner::ApplyDecoded(eventstore::StateStore& target,
       }
       // The rows it replaced leave the files too, unless the erasure runs
       // here and purges once every projection is done.
-      purge =
-          purge || !privacy::KeysOf(*store_).IsLocalErasure(erased->erasure_id);
+      purge = purge || !keys_->IsLocalErasure(erased->erasure_id);
     }
     if (Status s = projection_->Apply(e, tx); !s.ok()) return s;
     last = e.position;
@@ -272,7 +271,7 @@ Status ProjectionRunner::FoldErasedAgain(const domain::PersonErased& erased,
                                          eventstore::Position position,
                                          StateTx& tx) {
   // Another process may have destroyed the keys: none cached is trusted.
-  privacy::PersonKeys& keys = privacy::KeysOf(*store_);
+  privacy::PersonKeys& keys = *keys_;
   keys.ForgetCached();
   Result<std::optional<privacy::ErasureRecord>> record =
       privacy::ReadErasure(*store_, erased.erasure_id);

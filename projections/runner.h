@@ -19,6 +19,7 @@
 
 #include "eventstore/event_store.h"
 #include "eventstore/position_notifier.h"
+#include "privacy/person_keys.h"
 #include "projections/bulk_generation.h"
 #include "projections/projection.h"
 
@@ -144,6 +145,7 @@ class ProjectionRunner {
   bool OnBatch(const std::vector<eventstore::RecordedEvent>& batch);
 
   eventstore::EventStore* const store_;
+  privacy::PersonKeys* const keys_;  // privacy::KeysOf(*store_)
   const std::unique_ptr<Projection> projection_;
   const std::shared_ptr<spdlog::logger> logger_;
 

@@ -851,6 +851,17 @@ Status PostgresEventStore::Rollback(pg::Connection& c, const Status& why) {
 Status PostgresEventStore::WriteAndCommit(pg::Connection& c,
                                           std::vector<Statement> statements,
                                           const PlannedWrites& w) {
+  // The keys the records are sealed with, in the same transaction.
+  if (!w.key_rows.empty()) {
+    statements.push_back(Statement::Prepared(
+        "INSERT INTO orgledger_keys (key, value) SELECT * FROM "
+        "unnest($1::bytea[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET "
+        "value = EXCLUDED.value",
+        {BytesArray(w.key_rows,
+                    [](auto& r) -> std::string_view { return r.first; }),
+         BytesArray(w.key_rows,
+                    [](auto& r) -> std::string_view { return r.second; })}));
+  }
   if (postgres_.TEST_commit_delay.count() > 0) {
     Result<std::vector<pg::Rows>> written = c.Pipeline(statements);
     if (!written.ok()) return Rollback(c, written.status());

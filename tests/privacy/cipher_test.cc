@@ -47,8 +47,19 @@ TEST(Cipher, AnEventOpensAsErasedOnceItsKeyIsDestroyed) {
       5};
   domain::Actor actor =
       domain::Actor::Person("u-zelda", "Zelda@Example.net", "Zelda");
-  ASSERT_TRUE(SealEvent(keys, "acme", {}, actor, e).ok());
-  ASSERT_TRUE(SealActor(keys, "acme", actor).ok());
+  KeyRows rows;
+  ASSERT_TRUE(SealEvent(keys, "acme", {}, actor, e, &rows).ok());
+  ASSERT_TRUE(SealActor(keys, "acme", actor, &rows).ok());
+  // What an append would write with the records: the key, its index, the
+  // user id and organization it was seen with.
+  EXPECT_EQ(rows.size(), 7u);
+  eventstore::StateBatch write;
+  for (const auto& [row, value] : rows) write.Put(row, value);
+  ASSERT_TRUE(store->WriteKeyRows(write, true).ok());
+  keys.Confirm(rows);
+  KeyRows again;
+  ASSERT_TRUE(SealActor(keys, "acme", actor, &again).ok());
+  EXPECT_TRUE(again.empty()) << "confirmed rows are not added again";
   const auto& sealed = std::get<domain::InviteAccepted>(e);
   EXPECT_TRUE(IsSealed(sealed.email));
   EXPECT_TRUE(IsSealed(sealed.name));
