@@ -43,7 +43,10 @@ KeyId IdFrom(std::string_view bytes) {
 }  // namespace
 
 std::string EmailHash(std::string_view email) {
-  const std::string normalized = domain::NormalizeEmail(email);
+  return HashOf(domain::NormalizeEmail(email));
+}
+
+std::string HashOf(const std::string& normalized) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   SHA256(reinterpret_cast<const unsigned char*>(normalized.data()),
          normalized.size(), reinterpret_cast<unsigned char*>(out.data()));
@@ -59,89 +62,106 @@ PersonKeys& KeysOf(eventstore::EventStore& store) {
 PersonKeys::PersonKeys(eventstore::EventStore* store, std::size_t cache_entries)
     : store_(store), cache_entries_(cache_entries) {}
 
-Result<std::optional<PersonKeys::Cached>> PersonKeys::Lookup(
-    const std::string& email_hash) {
-  {
-    std::shared_lock<std::shared_mutex> lock(mu_);
-    if (auto it = by_email_.find(email_hash); it != by_email_.end()) {
-      return std::optional<Cached>(it->second);
-    }
-  }
+Result<std::optional<PersonKey>> PersonKeys::Stored(const std::string& hash) {
   // Two processes may make a key for one new email at once: both "e" rows
   // stay (erasure destroys all), and each seals with its own until the
   // "E" row, which the last one wrote, is read again.
   Result<std::optional<std::string>> first =
-      store_->GetKeyRow(FirstKeyRow(email_hash));
+      store_->GetKeyRow(FirstKeyRow(hash));
   if (!first.ok()) return first.status();
   if (!first->has_value() || (*first)->size() != sizeof(KeyId)) {
-    return std::optional<Cached>();
+    return std::optional<PersonKey>();
   }
   const KeyId id = IdFrom(**first);
   Result<std::optional<KeyBytes>> key = Find(id);
   if (!key.ok()) return key.status();
-  if (!key->has_value()) return std::optional<Cached>();  // being destroyed
-  Cached found{PersonKey{id, **key}, {}};
-  Remember(email_hash, found);
-  return std::optional<Cached>(found);
+  if (!key->has_value()) return std::optional<PersonKey>();  // destroyed
+  return std::optional<PersonKey>(PersonKey{id, **key});
 }
 
-void PersonKeys::Remember(const std::string& email_hash, Cached cached) {
+void PersonKeys::Remember(const std::string& normalized, Cached cached) {
   std::lock_guard<std::shared_mutex> lock(mu_);
   // A crude bound: the cache only saves reads (a key not confirmed yet
   // that is dropped is made again: two keys for one email, both erased).
-  if (by_email_.size() >= cache_entries_) by_email_.clear();
+  if (by_email_.size() >= cache_entries_) {
+    by_email_.clear();
+    unconfirmed_.clear();
+  }
   if (by_id_.size() >= cache_entries_) by_id_.clear();
   if (links_.size() >= cache_entries_) links_.clear();
   by_id_[cached.key.id] = cached.key.key;
-  by_email_[email_hash] = std::move(cached);
+  if (!cached.unconfirmed.empty()) unconfirmed_[cached.key.id] = normalized;
+  by_email_[normalized] = std::move(cached);
 }
 
 Result<PersonKey> PersonKeys::ForPerson(
     std::string_view email, std::string_view user_id, std::string_view org,
     std::map<std::string, std::string>* rows) {
   if (email.empty()) return InvalidArgument("a person key needs an email");
-  const std::string hash = EmailHash(email);
-  Result<std::optional<Cached>> found = Lookup(hash);
-  if (!found.ok()) return found.status();
-  Cached cached;
-  if (found->has_value()) {
-    cached = std::move(**found);
-  } else {
-    Result<KeyId> id = NewKeyId();
-    if (!id.ok()) return id.status();
-    Result<KeyBytes> bytes = NewKey();
-    if (!bytes.ok()) return bytes.status();
-    cached.key = PersonKey{*id, *bytes};
-    cached.unconfirmed[KeyRow(*id)] = std::string(
-        reinterpret_cast<const char*>(bytes->data()), bytes->size());
-    cached.unconfirmed[HashRow(*id)] = hash;
-    cached.unconfirmed[EmailRow(hash, *id)] = "";
-    cached.unconfirmed[FirstKeyRow(hash)] = Bytes(*id);
-    Remember(hash, cached);
+  // Cached by the normalized email itself (in memory only): a hit costs
+  // no hash.
+  const std::string normalized = domain::NormalizeEmail(email);
+  std::optional<PersonKey> key;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (auto it = by_email_.find(normalized); it != by_email_.end()) {
+      key = it->second.key;
+      for (const auto& [row, value] : it->second.unconfirmed) {
+        (*rows)[row] = value;
+      }
+    }
   }
-  for (const auto& [row, value] : cached.unconfirmed) (*rows)[row] = value;
-  std::vector<std::string> links;
+  if (!key.has_value()) {
+    const std::string hash = HashOf(normalized);
+    Result<std::optional<PersonKey>> stored = Stored(hash);
+    if (!stored.ok()) return stored.status();
+    Cached cached;
+    if (stored->has_value()) {
+      cached.key = **stored;
+    } else {
+      Result<KeyId> id = NewKeyId();
+      if (!id.ok()) return id.status();
+      Result<KeyBytes> bytes = NewKey();
+      if (!bytes.ok()) return bytes.status();
+      cached.key = PersonKey{*id, *bytes};
+      cached.unconfirmed[KeyRow(*id)] = std::string(
+          reinterpret_cast<const char*>(bytes->data()), bytes->size());
+      cached.unconfirmed[HashRow(*id)] = hash;
+      cached.unconfirmed[EmailRow(hash, *id)] = "";
+      cached.unconfirmed[FirstKeyRow(hash)] = Bytes(*id);
+      for (const auto& [row, value] : cached.unconfirmed) {
+        (*rows)[row] = value;
+      }
+    }
+    key = cached.key;
+    Remember(normalized, std::move(cached));
+  }
+  std::string links[3];
+  std::size_t n = 0;
   if (!user_id.empty()) {
-    links.push_back(UserRow(user_id, cached.key.id));
-    links.push_back(ReverseUserRow(cached.key.id, user_id));
+    links[n++] = UserRow(user_id, key->id);
+    links[n++] = ReverseUserRow(key->id, user_id);
   }
-  if (!org.empty()) links.push_back(OrgRow(cached.key.id, org));
+  if (!org.empty()) links[n++] = OrgRow(key->id, org);
   std::shared_lock<std::shared_mutex> lock(mu_);
-  for (std::string& link : links) {
-    if (!links_.contains(link)) (*rows)[std::move(link)] = "";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!links_.contains(links[i])) (*rows)[std::move(links[i])] = "";
   }
-  return cached.key;
+  return *key;
 }
 
 void PersonKeys::Confirm(const std::map<std::string, std::string>& rows) {
   std::lock_guard<std::shared_mutex> lock(mu_);
   for (const auto& [row, value] : rows) {
     if (row.empty()) continue;
-    if (row[0] == 'e') {
-      // The email index row: its key is durable now.
-      const std::string hash = row.substr(1, SHA256_DIGEST_LENGTH);
-      if (auto it = by_email_.find(hash); it != by_email_.end()) {
-        it->second.unconfirmed.clear();
+    if (row[0] == 'k' && row.size() == 1 + sizeof(KeyId)) {
+      // The key is durable now.
+      const KeyId id = IdFrom(std::string_view(row).substr(1));
+      if (auto it = unconfirmed_.find(id); it != unconfirmed_.end()) {
+        if (auto e = by_email_.find(it->second); e != by_email_.end()) {
+          e->second.unconfirmed.clear();
+        }
+        unconfirmed_.erase(it);
       }
     } else if (row[0] == 'u' || row[0] == 'r' || row[0] == 'o') {
       if (links_.size() >= cache_entries_) links_.clear();
@@ -244,6 +264,7 @@ void PersonKeys::ForgetCached() {
   by_email_.clear();
   by_id_.clear();
   links_.clear();
+  unconfirmed_.clear();
   epoch_.fetch_add(1);
 }
 

@@ -104,15 +104,19 @@ class PersonKeys {
     // (empty for a key read from the store).
     std::map<std::string, std::string> unconfirmed;
   };
-  Result<std::optional<Cached>> Lookup(const std::string& email_hash);
-  void Remember(const std::string& email_hash, Cached cached);
+  // The key the store holds for an email's hash, or nullopt.
+  Result<std::optional<PersonKey>> Stored(const std::string& hash);
+  void Remember(const std::string& normalized, Cached cached);
 
   eventstore::EventStore* const store_;
   const std::size_t cache_entries_;
   // Shared for the lookups every record's fields make, exclusive to
   // change the caches.
   std::shared_mutex mu_;
-  std::unordered_map<std::string, Cached> by_email_;  // email hash -> key
+  // Normalized email -> key.
+  std::unordered_map<std::string, Cached> by_email_;
+  // Keys not confirmed yet -> their normalized email.
+  std::unordered_map<KeyId, std::string, KeyIdHash> unconfirmed_;
   std::unordered_map<KeyId, KeyBytes, KeyIdHash> by_id_;
   std::unordered_set<std::string> links_;  // link rows known written
   std::atomic<std::uint64_t> epoch_{0};
@@ -125,6 +129,8 @@ PersonKeys& KeysOf(eventstore::EventStore& store);
 
 // The email index's hash of an email (SHA-256 of its normalized form).
 std::string EmailHash(std::string_view email);
+// The same of an email already normalized (domain::NormalizeEmail).
+std::string HashOf(const std::string& normalized);
 
 }  // namespace orgledger::privacy
 

@@ -169,6 +169,8 @@ bool HasPlaintext(const Event& event, const Actor& actor) {
   std::vector<Field> fields = FieldsOf(copy, &who, nullptr);
   for (Field& f : ActorFields(who)) fields.push_back(f);
   for (const Field& f : fields) {
+    // Free text is sealed only when the person it may be about is known.
+    if (f.kind == FieldKind::kText) continue;
     if (!f.value->empty() && !IsSealed(*f.value)) return true;
   }
   return false;

@@ -48,7 +48,8 @@ Status OpenText(PersonKeys& keys, std::string& text);
 bool Mentions(const domain::Event& event, const domain::Actor& actor,
               std::string_view normalized_email, std::string_view user_id);
 
-// Whether `event` or `actor` has a personal field in plaintext.
+// Whether `event` or `actor` has an email or a name in plaintext (free
+// text, sealed only when it is known whose it is, is not counted).
 bool HasPlaintext(const domain::Event& event, const domain::Actor& actor);
 
 }  // namespace orgledger::privacy
