@@ -19,7 +19,9 @@ Status NoKeys() {
 
 Result<std::optional<std::string>> GetKeyRowIn(RocksDbHandle& handle,
                                                std::string_view key) {
-  if (handle.keys() == nullptr) return NoKeys();
+  // A secondary instance of a database written before key rows existed:
+  // it has none.
+  if (handle.keys() == nullptr) return std::optional<std::string>();
   std::string value;
   rocksdb::Status s = handle.db()->Get(rocksdb::ReadOptions(), handle.keys(),
                                        ToSlice(key), &value);
@@ -30,7 +32,7 @@ Result<std::optional<std::string>> GetKeyRowIn(RocksDbHandle& handle,
 
 Result<std::vector<KeyValue>> ScanKeyRowsIn(RocksDbHandle& handle,
                                             std::string_view prefix) {
-  if (handle.keys() == nullptr) return NoKeys();
+  if (handle.keys() == nullptr) return std::vector<KeyValue>();
   std::vector<KeyValue> out;
   std::unique_ptr<rocksdb::Iterator> it(
       handle.db()->NewIterator(rocksdb::ReadOptions(), handle.keys()));

@@ -175,6 +175,19 @@ int RunMigrate(const Where& where) {
   }
   Result<eventstore::LogHead> source_head = source.Head();
   if (!source_head.ok()) return Fail(source_head.status());
+  // The person keys first: the records' personal fields are sealed with
+  // them, and without them would read as erased.
+  Result<std::vector<eventstore::KeyValue>> key_rows = source.ScanKeyRows("");
+  if (!key_rows.ok()) return Fail(key_rows.status());
+  for (std::size_t i = 0; i < key_rows->size();) {
+    eventstore::StateBatch batch;
+    for (std::size_t n = 0; n < 4096 && i < key_rows->size(); ++n, ++i) {
+      batch.Put((*key_rows)[i].first, (*key_rows)[i].second);
+    }
+    if (Status s = copy.WriteKeyRows(batch, /*sync=*/true); !s.ok()) {
+      return Fail(s);
+    }
+  }
   Progress progress("migrate");
   const auto t0 = Clock::now();
   for (eventstore::Position next = 1;;) {

@@ -23,8 +23,9 @@ int RunErase(const Where& where, const commands::EraseRequest& request);
 // A PostgreSQL store is backed up with PostgreSQL's own tools.
 int RunBackup(const Where& where, const std::string& to);
 
-// Copies the RocksDB database at where.data (the log and the idempotency
-// keys with their outcomes; not the snapshots, a cache) into the empty
+// Copies the RocksDB database at where.data (the log, the idempotency keys
+// with their outcomes and the person keys; not the snapshots, a cache)
+// into the empty
 // PostgreSQL store at where.store, then verifies the copy and prints both
 // heads, which must be equal. The source is read as a secondary instance.
 int RunMigrate(const Where& where);

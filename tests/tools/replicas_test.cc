@@ -119,6 +119,14 @@ TEST(Migrate, ARocksDbLogMovesWithItsHeadAndKeys) {
   EXPECT_NE(again.err.find("already holds a log"), std::string::npos)
       << again.err;
 
+  // The person keys moved too: the sealed fields read as they were written.
+  ToolResult replay =
+      RunOrgledger({"replay", "--store", url, "--format", "json"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_NE(replay.out.find("bill@example.com"), std::string::npos)
+      << replay.out;
+  EXPECT_EQ(replay.out.find("[erased]"), std::string::npos) << replay.out;
+
   // A replica on the store answers the key's retry with the first outcome.
   TestDir replica;
   Server server(replica, {"--store", url});
