@@ -56,11 +56,9 @@ Result<std::vector<eventstore::Position>> PlaintextMentions(
         return Corruption("the record at position " +
                           std::to_string(r.position) + " does not decode");
       }
-      bool named = privacy::Mentions(*e, meta->actor, email, "");
-      for (const std::string& user : user_ids) {
-        named = named || privacy::Mentions(*e, meta->actor, "", user);
+      if (privacy::Mentions(*e, meta->actor, email, user_ids)) {
+        out.push_back(r.position);
       }
-      if (named) out.push_back(r.position);
     }
   }
   return out;
@@ -79,9 +77,7 @@ Status Finish(const ErasureParts& parts, const std::string& id,
     const std::string& id;
     ~End() { keys.EndLocalErasure(id); }
   } end{keys, id};
-  privacy::ErasurePlan plan;
-  plan.rows = record.rows;
-  if (Status s = keys.Destroy(plan); !s.ok()) return s;
+  if (Status s = keys.Destroy(record.rows); !s.ok()) return s;
   // A snapshot holds the folded state, plaintext included: replaced by an
   // empty one, which the next load discards and folds again.
   for (const std::string& org : record.orgs) {

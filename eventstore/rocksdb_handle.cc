@@ -4,6 +4,7 @@
 #include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -80,6 +81,26 @@ class StderrLogger final : public rocksdb::Logger {
 };
 
 }  // namespace
+
+Status AddToWriteBatch(const StateBatch& batch, rocksdb::ColumnFamilyHandle* cf,
+                       rocksdb::WriteBatch* wb, const std::string& what) {
+  for (const StateBatch::Op& op : batch.ops()) {
+    rocksdb::Status s;
+    switch (op.kind) {
+      case StateBatch::Kind::kPut:
+        s = wb->Put(cf, op.key, op.value);
+        break;
+      case StateBatch::Kind::kDelete:
+        s = wb->Delete(cf, op.key);
+        break;
+      case StateBatch::Kind::kDeleteRange:
+        s = wb->DeleteRange(cf, op.key, op.value);
+        break;
+    }
+    if (!s.ok()) return FromRocksDb(s, "prepare " + what);
+  }
+  return Status::Ok();
+}
 
 Status FromRocksDb(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();

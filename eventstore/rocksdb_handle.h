@@ -26,6 +26,11 @@ namespace orgledger::eventstore {
 // kUnavailable (with `what` in the message); corruption stays corruption.
 Status FromRocksDb(const rocksdb::Status& s, const std::string& what);
 
+// Adds `batch`'s puts, deletes and range deletes, in column family `cf`,
+// to `wb`; `what` names the write in an error.
+Status AddToWriteBatch(const StateBatch& batch, rocksdb::ColumnFamilyHandle* cf,
+                       rocksdb::WriteBatch* wb, const std::string& what);
+
 class RocksDbHandle {
  public:
   enum class Mode { kPrimary, kSecondary };

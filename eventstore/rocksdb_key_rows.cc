@@ -47,20 +47,15 @@ Result<std::vector<KeyValue>> ScanKeyRowsIn(RocksDbHandle& handle,
 Status WriteKeyRowsIn(RocksDbHandle& handle, const StateBatch& batch,
                       bool sync) {
   if (handle.keys() == nullptr) return NoKeys();
-  rocksdb::WriteBatch wb;
   for (const StateBatch::Op& op : batch.ops()) {
-    rocksdb::Status s;
-    switch (op.kind) {
-      case StateBatch::Kind::kPut:
-        s = wb.Put(handle.keys(), op.key, op.value);
-        break;
-      case StateBatch::Kind::kDelete:
-        s = wb.Delete(handle.keys(), op.key);
-        break;
-      case StateBatch::Kind::kDeleteRange:
-        return InvalidArgument("key rows take no range deletes");
+    if (op.kind == StateBatch::Kind::kDeleteRange) {
+      return InvalidArgument("key rows take no range deletes");
     }
-    if (!s.ok()) return FromRocksDb(s, "prepare a key row write");
+  }
+  rocksdb::WriteBatch wb;
+  if (Status s = AddToWriteBatch(batch, handle.keys(), &wb, "a key row write");
+      !s.ok()) {
+    return s;
   }
   rocksdb::WriteOptions options;
   options.sync = sync;

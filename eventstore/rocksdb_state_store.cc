@@ -232,20 +232,9 @@ Status RocksDbStateStore::Write(const StateBatch& batch) {
   std::shared_lock<std::shared_mutex> lock(*db_mu_);
   if (!handle_->is_open()) return Unavailable("event store is not open");
   rocksdb::WriteBatch wb;
-  for (const StateBatch::Op& op : batch.ops()) {
-    rocksdb::Status s;
-    switch (op.kind) {
-      case StateBatch::Kind::kPut:
-        s = wb.Put(handle_->state(), op.key, op.value);
-        break;
-      case StateBatch::Kind::kDelete:
-        s = wb.Delete(handle_->state(), op.key);
-        break;
-      case StateBatch::Kind::kDeleteRange:
-        s = wb.DeleteRange(handle_->state(), op.key, op.value);
-        break;
-    }
-    if (!s.ok()) return FromRocksDb(s, "prepare state write");
+  if (Status s = AddToWriteBatch(batch, handle_->state(), &wb, "state write");
+      !s.ok()) {
+    return s;
   }
   // Not synced: the state shares the log's WAL (state_store.h).
   rocksdb::Status s = handle_->Write(rocksdb::WriteOptions(), &wb);

@@ -251,9 +251,9 @@ Result<ErasurePlan> PersonKeys::Plan(const std::optional<std::string>& user_id,
   return plan;
 }
 
-Status PersonKeys::Destroy(const ErasurePlan& plan) {
+Status PersonKeys::Destroy(const std::vector<std::string>& rows) {
   eventstore::StateBatch batch;
-  for (const std::string& row : plan.rows) batch.Delete(row);
+  for (const std::string& row : rows) batch.Delete(row);
   if (Status s = store_->WriteKeyRows(batch, /*sync=*/true); !s.ok()) return s;
   ForgetCached();
   return Status::Ok();

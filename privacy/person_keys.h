@@ -75,8 +75,9 @@ class PersonKeys {
   // following links both ways (an email's user ids, their other emails).
   Result<ErasurePlan> Plan(const std::optional<std::string>& user_id,
                            const std::optional<std::string>& email);
-  // Deletes the plan's rows, synced, and forgets the cached keys.
-  Status Destroy(const ErasurePlan& plan);
+  // Deletes `rows` (an ErasurePlan's), synced, and forgets the cached
+  // keys.
+  Status Destroy(const std::vector<std::string>& rows);
   // Forgets every cached key and link (another process may have destroyed
   // some: an erasure read from the log), and moves epoch() on.
   void ForgetCached();

@@ -146,19 +146,32 @@ Status OpenText(PersonKeys& keys, std::string& text) {
   return OpenField(keys, text);
 }
 
+namespace {
+
+// The personal fields of `event` and `actor` that hold plaintext; they
+// point into the two, which are the caller's copies.
+std::vector<Field> PlaintextFields(Event& event, Actor& actor) {
+  std::vector<Field> fields = FieldsOf(event, &actor, nullptr);
+  for (Field& f : ActorFields(actor)) fields.push_back(f);
+  std::erase_if(fields, [](const Field& f) {
+    return f.value->empty() || IsSealed(*f.value);
+  });
+  return fields;
+}
+
+}  // namespace
+
 bool Mentions(const Event& event, const Actor& actor,
-              std::string_view normalized_email, std::string_view user_id) {
+              std::string_view normalized_email,
+              const std::set<std::string>& user_ids) {
   Event copy = event;
   Actor who = actor;
-  std::vector<Field> fields = FieldsOf(copy, &who, nullptr);
-  for (Field& f : ActorFields(who)) fields.push_back(f);
-  for (const Field& f : fields) {
-    if (f.value->empty() || IsSealed(*f.value)) continue;
+  for (const Field& f : PlaintextFields(copy, who)) {
     if (!normalized_email.empty() &&
         NormalizeEmail(f.email) == normalized_email) {
       return true;
     }
-    if (!user_id.empty() && f.user_id == user_id) return true;
+    if (!f.user_id.empty() && user_ids.contains(f.user_id)) return true;
   }
   return false;
 }
@@ -166,12 +179,9 @@ bool Mentions(const Event& event, const Actor& actor,
 bool HasPlaintext(const Event& event, const Actor& actor) {
   Event copy = event;
   Actor who = actor;
-  std::vector<Field> fields = FieldsOf(copy, &who, nullptr);
-  for (Field& f : ActorFields(who)) fields.push_back(f);
-  for (const Field& f : fields) {
+  for (const Field& f : PlaintextFields(copy, who)) {
     // Free text is sealed only when the person it may be about is known.
-    if (f.kind == FieldKind::kText) continue;
-    if (!f.value->empty() && !IsSealed(*f.value)) return true;
+    if (f.kind != FieldKind::kText) return true;
   }
   return false;
 }

@@ -6,6 +6,7 @@
 #define ORGLEDGER_PRIVACY_SEALING_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -43,10 +44,11 @@ Status OpenActor(PersonKeys& keys, domain::Actor& actor);
 Status OpenText(PersonKeys& keys, std::string& text);
 
 // Whether a plaintext `event` or `actor` names the person with
-// `normalized_email` or `user_id` (either may be empty) in a personal
+// `normalized_email` (may be empty) or one of `user_ids` in a personal
 // field: what erase lists when it cannot erase it.
 bool Mentions(const domain::Event& event, const domain::Actor& actor,
-              std::string_view normalized_email, std::string_view user_id);
+              std::string_view normalized_email,
+              const std::set<std::string>& user_ids);
 
 // Whether `event` or `actor` has an email or a name in plaintext (free
 // text, sealed only when it is known whose it is, is not counted).

@@ -20,6 +20,7 @@ std::string Described(const AsOf& as_of) {
 Result<FoldedOrg> FoldAsOf(eventstore::EventStore& store,
                            const std::string& org, const AsOf& as_of,
                            domain::Micros now) {
+  privacy::PersonKeys& keys = privacy::KeysOf(store);
   FoldedOrg out;
   if (as_of.position.has_value()) {
     const eventstore::Position head = store.CommittedPosition();
@@ -35,8 +36,7 @@ Result<FoldedOrg> FoldAsOf(eventstore::EventStore& store,
         store.ReadAll(*as_of.position, 1);
     if (!at.ok()) return at.status();
     if (at->empty()) return Unavailable("as_of: the log ended early");
-    Result<ProjectedEvent> e =
-        DecodeProjected(at->front(), privacy::KeysOf(store));
+    Result<ProjectedEvent> e = DecodeProjected(at->front(), keys);
     if (!e.ok()) return e.status();
     out.moment = e->meta.recorded_at;
   } else {
@@ -67,8 +67,7 @@ Result<FoldedOrg> FoldAsOf(eventstore::EventStore& store,
         done = true;
         break;
       }
-      Result<ProjectedEvent> e =
-          DecodeProjected(record, privacy::KeysOf(store));
+      Result<ProjectedEvent> e = DecodeProjected(record, keys);
       if (!e.ok()) return e.status();
       if (as_of.time.has_value() && e->meta.recorded_at > *as_of.time) {
         done = true;

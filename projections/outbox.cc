@@ -205,12 +205,12 @@ void Outbox::LeaseLoop() {
 bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
   if (!FlushBacklog()) return false;
   StateTx tx(&store_->state(), "");
+  privacy::PersonKeys& keys = privacy::KeysOf(*store_);
   eventstore::Position done = checkpoint_;
   bool all = true;
   for (const eventstore::RecordedEvent& recorded : batch) {
     if (recorded.position <= done) continue;
-    Result<ProjectedEvent> e =
-        DecodeProjected(recorded, privacy::KeysOf(*store_));
+    Result<ProjectedEvent> e = DecodeProjected(recorded, keys);
     if (!e.ok()) {
       if (logger_)
         logger_->error("outbox {}: {}", name_, e.status().ToString());
@@ -242,8 +242,7 @@ bool Outbox::OnBatch(const std::vector<eventstore::RecordedEvent>& batch) {
         all = false;
         break;
       }
-      if (p->has_value() &&
-          !privacy::OpenText(privacy::KeysOf(*store_), (*p)->email).ok()) {
+      if (p->has_value() && !privacy::OpenText(keys, (*p)->email).ok()) {
         all = false;
         break;
       }

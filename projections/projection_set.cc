@@ -83,10 +83,11 @@ Status ProjectionSet::Rebuild(std::string_view name,
     Result<std::vector<eventstore::RecordedEvent>> records =
         store_->ReadAll(at, kRebuildBatch);
     if (!records.ok()) return records.status();
+    privacy::PersonKeys& keys = privacy::KeysOf(*store_);
     Batch batch;
     batch.reserve(records->size());
     for (const eventstore::RecordedEvent& r : *records) {
-      Result<ProjectedEvent> e = DecodeProjected(r, privacy::KeysOf(*store_));
+      Result<ProjectedEvent> e = DecodeProjected(r, keys);
       if (!e.ok()) return e.status();
       batch.push_back(std::move(*e));
     }

@@ -102,6 +102,7 @@ Status PrintFrom(eventstore::EventStore& store, const ReplayOptions& o,
                  std::optional<UnixMicros> until, eventstore::Position* at) {
   eventstore::Position& next = *at;
   const eventstore::Position end = store.CommittedPosition();
+  privacy::PersonKeys& keys = privacy::KeysOf(store);
   while (next <= end && (o.to == 0 || next <= o.to)) {
     auto batch = store.ReadAll(next, 4096);
     if (!batch.ok()) return batch.status();
@@ -111,7 +112,7 @@ Status PrintFrom(eventstore::EventStore& store, const ReplayOptions& o,
       if (o.to != 0 && r.position > o.to) break;
       if (!o.org.empty() && r.stream != o.org) continue;
       if (!o.type.empty() && r.type != o.type) continue;
-      auto e = projections::DecodeProjected(r, privacy::KeysOf(store));
+      auto e = projections::DecodeProjected(r, keys);
       if (!e.ok()) return e.status();
       if (since && e->meta.recorded_at < *since) continue;
       if (until && e->meta.recorded_at > *until) continue;

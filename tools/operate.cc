@@ -59,18 +59,28 @@ class Progress {
   eventstore::Position shown_done_ = 0;
 };
 
+// The engine of an operator's job on a database no server holds; when one
+// does, the error ends with `hint`: what the server offers instead.
+Result<std::unique_ptr<commands::Engine>> OpenForJob(const Where& where,
+                                                     const char* job,
+                                                     const std::string& hint) {
+  commands::EngineOptions options;
+  ApplyWhere(where, &options);
+  auto engine = OpenEngine(options, job, IfMissing::kRefuse);
+  if (!engine.ok()) {
+    return Status(engine.status().code(),
+                  engine.status().message() + "; " + hint);
+  }
+  return engine;
+}
+
 }  // namespace
 
 int RunRebuild(const Where& where, const std::string& projection) {
-  commands::EngineOptions options;
-  ApplyWhere(where, &options);
-  auto engine = OpenEngine(options, "rebuild", IfMissing::kRefuse);
-  if (!engine.ok()) {
-    return Fail(Status(engine.status().code(),
-                       engine.status().message() +
-                           "; a running server rebuilds with POST "
-                           "/v1/admin/rebuild"));
-  }
+  auto engine = OpenForJob(where, "rebuild",
+                           "a running server rebuilds with POST "
+                           "/v1/admin/rebuild");
+  if (!engine.ok()) return Fail(engine.status());
   projections::ProjectionSet& set = (*engine)->projections();
   for (const auto& runner : set.runners()) {
     const std::string name(runner->projection().name());
@@ -93,15 +103,10 @@ int RunRebuild(const Where& where, const std::string& projection) {
 }
 
 int RunErase(const Where& where, const commands::EraseRequest& request) {
-  commands::EngineOptions options;
-  ApplyWhere(where, &options);
-  auto engine = OpenEngine(options, "erase", IfMissing::kRefuse);
-  if (!engine.ok()) {
-    return Fail(Status(engine.status().code(),
-                       engine.status().message() +
-                           "; a running server erases with POST "
-                           "/v1/admin/erase"));
-  }
+  auto engine = OpenForJob(where, "erase",
+                           "a running server erases with POST "
+                           "/v1/admin/erase");
+  if (!engine.ok()) return Fail(engine.status());
   Result<commands::EraseReport> report = (*engine)->Erase(request);
   if (!report.ok()) return Fail(report.status());
   std::printf("%s\n", wire::ToLine(wire::EncodeEraseReport(*report)).c_str());
@@ -123,15 +128,10 @@ int RunBackup(const Where& where, const std::string& to) {
         "backup copies a RocksDB database; back up a PostgreSQL store with "
         "PostgreSQL's tools (pg_dump, or pg_basebackup for the cluster)"));
   }
-  commands::EngineOptions options;
-  ApplyWhere(where, &options);
-  auto engine = OpenEngine(options, "backup", IfMissing::kRefuse);
-  if (!engine.ok()) {
-    return Fail(Status(engine.status().code(),
-                       engine.status().message() +
-                           "; back up a live database with POST "
-                           "/v1/admin/backup on its server"));
-  }
+  auto engine = OpenForJob(where, "backup",
+                           "back up a live database with POST "
+                           "/v1/admin/backup on its server");
+  if (!engine.ok()) return Fail(engine.status());
   Status s = (*engine)->store().Checkpoint(to);
   engine->reset();
   if (!s.ok()) return Fail(s);

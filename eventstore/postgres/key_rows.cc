@@ -34,23 +34,41 @@ Result<std::vector<KeyValue>> ScanKeyRows(Connection& c,
   return out;
 }
 
+Statement PutKeyRows(
+    const std::vector<std::pair<std::string_view, std::string_view>>& rows) {
+  std::vector<std::string_view> keys, values;
+  for (const auto& [key, value] : rows) {
+    keys.push_back(key);
+    values.push_back(value);
+  }
+  return Statement::Prepared(
+      "INSERT INTO orgledger_keys (key, value) SELECT * FROM "
+      "unnest($1::bytea[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET "
+      "value = EXCLUDED.value",
+      {Param::ByteaArray(keys), Param::ByteaArray(values)});
+}
+
 Status WriteKeyRows(Connection& c, const StateBatch& batch) {
+  // A statement for each run of puts or of deletes, in the batch's order.
   std::vector<Statement> statements = {"BEGIN"};
-  for (const StateBatch::Op& op : batch.ops()) {
-    switch (op.kind) {
-      case StateBatch::Kind::kPut:
-        statements.push_back(Statement::Prepared(
-            "INSERT INTO orgledger_keys (key, value) VALUES ($1, $2) "
-            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            {Param::Bytes(op.key), Param::Bytes(op.value)}));
-        break;
-      case StateBatch::Kind::kDelete:
-        statements.push_back(
-            Statement::Prepared("DELETE FROM orgledger_keys WHERE key = $1",
-                                {Param::Bytes(op.key)}));
-        break;
-      case StateBatch::Kind::kDeleteRange:
-        return InvalidArgument("key rows take no range deletes");
+  const std::vector<StateBatch::Op>& ops = batch.ops();
+  for (std::size_t i = 0; i < ops.size();) {
+    const StateBatch::Kind kind = ops[i].kind;
+    if (kind == StateBatch::Kind::kDeleteRange) {
+      return InvalidArgument("key rows take no range deletes");
+    }
+    std::vector<std::pair<std::string_view, std::string_view>> run;
+    for (; i < ops.size() && ops[i].kind == kind; ++i) {
+      run.emplace_back(ops[i].key, ops[i].value);
+    }
+    if (kind == StateBatch::Kind::kPut) {
+      statements.push_back(PutKeyRows(run));
+    } else {
+      std::vector<std::string_view> keys;
+      for (const auto& [key, unused] : run) keys.push_back(key);
+      statements.push_back(Statement::Prepared(
+          "DELETE FROM orgledger_keys WHERE key = ANY($1::bytea[])",
+          {Param::ByteaArray(keys)}));
     }
   }
   statements.push_back("COMMIT");

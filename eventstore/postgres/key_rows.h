@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -19,6 +20,12 @@ Result<std::optional<std::string>> GetKeyRow(Connection& c,
                                              std::string_view key);
 Result<std::vector<KeyValue>> ScanKeyRows(Connection& c,
                                           std::string_view prefix);
+// One statement that puts `rows` (key, value), replacing what the keys
+// held: a write of key rows, and the key rows an append carries in its
+// transaction.
+Statement PutKeyRows(
+    const std::vector<std::pair<std::string_view, std::string_view>>& rows);
+
 // One transaction, committed synchronously whatever `sync` says (a key
 // must be durable before the records sealed with it).
 Status WriteKeyRows(Connection& c, const StateBatch& batch);

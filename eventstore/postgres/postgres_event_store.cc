@@ -853,14 +853,8 @@ Status PostgresEventStore::WriteAndCommit(pg::Connection& c,
                                           const PlannedWrites& w) {
   // The keys the records are sealed with, in the same transaction.
   if (!w.key_rows.empty()) {
-    statements.push_back(Statement::Prepared(
-        "INSERT INTO orgledger_keys (key, value) SELECT * FROM "
-        "unnest($1::bytea[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET "
-        "value = EXCLUDED.value",
-        {BytesArray(w.key_rows,
-                    [](auto& r) -> std::string_view { return r.first; }),
-         BytesArray(w.key_rows,
-                    [](auto& r) -> std::string_view { return r.second; })}));
+    statements.push_back(
+        pg::PutKeyRows({w.key_rows.begin(), w.key_rows.end()}));
   }
   if (postgres_.TEST_commit_delay.count() > 0) {
     Result<std::vector<pg::Rows>> written = c.Pipeline(statements);

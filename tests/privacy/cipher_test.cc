@@ -79,7 +79,7 @@ TEST(Cipher, AnEventOpensAsErasedOnceItsKeyIsDestroyed) {
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->keys.size(), 1u);
   EXPECT_EQ(plan->orgs, std::set<std::string>{"acme"});
-  ASSERT_TRUE(keys.Destroy(*plan).ok());
+  ASSERT_TRUE(keys.Destroy(plan->rows).ok());
   // A second cache over the same store knows nothing of the key either.
   PersonKeys fresh(store.get());
   for (PersonKeys* k : {&keys, &fresh}) {
