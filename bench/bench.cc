@@ -331,12 +331,13 @@ int RunBench(const BenchOptions& o) {
         "history",
         Fmt("\"readers\":4,\"orgs\":%ld,\"events\":%llu,\"setup_s\":%.1f,"
             "\"queries_per_s\":%.0f,\"p50_us\":%.0f,\"p99_us\":%.0f,"
-            "\"errors\":%llu",
+            "\"errors\":%llu,\"folded_per_query\":%.1f",
             history_orgs, static_cast<unsigned long long>(h.events),
             h.setup_seconds, q.queries / q.seconds, q.p50_us, q.p99_us,
-            static_cast<unsigned long long>(q.errors)),
-        Fmt("%-44s %.0f queries/s, p99 %.0f us",
-            "W7 history (as_of), 4 readers", q.queries / q.seconds, q.p99_us));
+            static_cast<unsigned long long>(q.errors), h.folded_per_query),
+        Fmt("%-44s %.0f queries/s, p99 %.0f us, %.1f events folded a query",
+            "W7 history (as_of), 4 readers", q.queries / q.seconds, q.p99_us,
+            h.folded_per_query));
     if (q.errors != 0) status = 1;
   }
   if (want("replicas") && !o.store.empty()) {

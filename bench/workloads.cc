@@ -391,18 +391,28 @@ HistoryFigures History(commands::Engine& engine, long orgs, long events,
   engine.projections().WaitFor(engine.store().CommittedPosition(),
                                std::chrono::minutes(5));
 
-  f.views = TimedReaders(
-      engine, readers, seconds, 11, failures.load(), [&](std::mt19937_64& rng) {
-        const char* views[] = {"billing_managers", "members", "billing"};
-        const long i = static_cast<long>(rng() % orgs);
-        projections::ViewRequest q;
-        q.view = views[rng() % 3];
-        q.org = Org(i);
-        q.viewer = Admin(i);
-        q.as_of = projections::AsOf{first[i] + rng() % (last[i] - first[i] + 1),
-                                    std::nullopt};
-        return q;
-      });
+  auto draw = [&](std::mt19937_64& rng) {
+    const char* views[] = {"billing_managers", "members", "billing"};
+    const long i = static_cast<long>(rng() % orgs);
+    projections::ViewRequest q;
+    q.view = views[rng() % 3];
+    q.org = Org(i);
+    q.viewer = Admin(i);
+    q.as_of = projections::AsOf{first[i] + rng() % (last[i] - first[i] + 1),
+                                std::nullopt};
+    return q;
+  };
+  f.views = TimedReaders(engine, readers, seconds, 11, failures.load(), draw);
+  constexpr int kSampled = 1000;
+  std::mt19937_64 rng(12);
+  std::uint64_t folded = 0;
+  for (int n = 0; n < kSampled; ++n) {
+    projections::ViewRequest q = draw(rng);
+    Result<projections::FoldedOrg> o = projections::FoldAsOf(
+        engine.projections(), q.org, *q.as_of, clock.Now());
+    if (o.ok()) folded += o->folded;
+  }
+  f.folded_per_query = static_cast<double>(folded) / kSampled;
   return f;
 }
 

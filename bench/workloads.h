@@ -68,6 +68,9 @@ struct HistoryFigures {
   std::uint64_t events = 0;  // in the log after the setup
   double setup_seconds = 0;
   QueryFigures views;
+  // Over moments drawn as the readers draw them: the events a query
+  // folded after its as-of mark, on average.
+  double folded_per_query = 0;
 };
 HistoryFigures History(commands::Engine& engine, long orgs, long events,
                        int readers, double seconds, const Progress& progress);

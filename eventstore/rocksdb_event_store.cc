@@ -148,12 +148,20 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
       keys.push_back(it->value().ToString());
     }
     if (!it->status().ok()) return FromRocksDb(it->status(), "read stream");
-    for (const std::string& key : keys) {
-      std::string value;
-      rocksdb::Status s =
-          handle_.db()->Get(rocksdb::ReadOptions(), handle_.log(), key, &value);
-      if (!s.ok()) return FromRocksDb(s, "read stream record");
-      Result<RecordedEvent> e = DecodeRecord(value);
+    // One batched lookup: the positions ascend, so RocksDB reads each
+    // block they share once.
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    handle_.db()->MultiGet(rocksdb::ReadOptions(), handle_.log(), keys.size(),
+                           slices.data(), values.data(), statuses.data(),
+                           /*sorted_input=*/true);
+    out.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (!statuses[i].ok()) {
+        return FromRocksDb(statuses[i], "read stream record");
+      }
+      Result<RecordedEvent> e = DecodeRecord(values[i].ToStringView());
       if (!e.ok()) return e.status();
       out.push_back(std::move(*e));
     }

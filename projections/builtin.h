@@ -15,7 +15,9 @@ namespace orgledger::projections {
 inline constexpr char kOrganizations[] = "organizations";
 inline constexpr char kAuditLog[] = "audit_log";
 
-std::unique_ptr<Projection> NewOrganizationsProjection();
+// `marks`: keep as-of marks (projections/marks.h); an as-of fold in
+// memory does not.
+std::unique_ptr<Projection> NewOrganizationsProjection(bool marks = true);
 std::unique_ptr<Projection> NewAuditLogProjection();
 
 // An edition some organizations are on, and the first of them by name.

@@ -1,5 +1,6 @@
 #include "projections/bulk_generation.h"
 
+#include <iterator>
 #include <utility>
 
 namespace orgledger::projections {
@@ -28,8 +29,48 @@ Result<std::optional<std::string>> BulkGeneration::Get(std::string_view key) {
 Result<std::vector<eventstore::KeyValue>> BulkGeneration::Scan(
     std::string_view begin, std::string_view end, std::size_t limit,
     bool reverse) {
-  if (Status s = Flush(); !s.ok()) return s;
-  return store_->Scan(begin, end, limit, reverse);
+  auto first = gathered_.lower_bound(begin);
+  auto last = end.empty() ? gathered_.end() : gathered_.lower_bound(end);
+  // The gathered entries of the range go over the store's first `limit`
+  // plus as many keys: however many of those they delete, the first
+  // `limit` keys of the result are among them.
+  std::map<std::string, std::string, std::less<>> seen;
+  if (!(fresh_ && InGeneration(begin) && !end.empty() && InGeneration(end))) {
+    const std::size_t gathered =
+        static_cast<std::size_t>(std::distance(first, last));
+    Result<std::vector<eventstore::KeyValue>> stored =
+        store_->Scan(begin, end, limit + gathered, reverse);
+    if (!stored.ok()) return stored.status();
+    for (auto& [key, value] : *stored) seen.emplace(key, std::move(value));
+    if (stored->size() == limit + gathered && !stored->empty()) {
+      // Gathered keys past the store's last one read are not yet decided.
+      const std::string& edge = stored->back().first;
+      if (reverse) {
+        first = gathered_.lower_bound(edge);
+      } else {
+        last = gathered_.upper_bound(edge);
+      }
+    }
+  }
+  for (auto it = first; it != last; ++it) {
+    if (it->second.has_value()) {
+      seen[it->first] = *it->second;
+    } else {
+      seen.erase(it->first);
+    }
+  }
+  std::vector<eventstore::KeyValue> out;
+  auto take = [&](auto from, auto to) {
+    for (; from != to && out.size() < limit; ++from) {
+      out.emplace_back(from->first, std::move(from->second));
+    }
+  };
+  if (reverse) {
+    take(seen.rbegin(), seen.rend());
+  } else {
+    take(seen.begin(), seen.end());
+  }
+  return out;
 }
 
 std::unique_ptr<eventstore::StateReader> BulkGeneration::Snapshot() {

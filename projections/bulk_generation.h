@@ -37,7 +37,8 @@ class BulkGeneration final : public eventstore::StateStore {
                  std::size_t budget);
 
   Result<std::optional<std::string>> Get(std::string_view key) override;
-  // Flushes first, then reads the store.
+  // The store's rows under the gathered ones (a fresh generation's own
+  // range: the gathered ones only), without writing a file.
   Result<std::vector<eventstore::KeyValue>> Scan(std::string_view begin,
                                                  std::string_view end,
                                                  std::size_t limit,

@@ -4,6 +4,7 @@
 
 #include "base/overloaded.h"
 #include "projections/builtin.h"
+#include "projections/marks.h"
 #include "projections/rows.h"
 #include "projections/rum.h"
 
@@ -16,14 +17,18 @@ std::string RoleText(Role r) { return std::string(RoleName(r)); }
 
 class OrganizationsProjection final : public Projection {
  public:
+  explicit OrganizationsProjection(bool marks) : marks_(marks) {}
+
   std::string_view name() const override { return kOrganizations; }
   // 2: the edition index (keys::EditionOrg); 3: email errors; 4: the
-  // organization's version and the people's index (keys::UserOrg).
-  std::uint32_t version() const override { return 4; }
+  // organization's version and the people's index (keys::UserOrg); 5: the
+  // as-of marks (projections/marks.h).
+  std::uint32_t version() const override { return 5; }
 
   std::vector<std::pair<std::string, std::string>> OrgRanges(
       const std::string& org) const override {
-    return keys::OrgRanges(org, "pmyYr", /*with_org_row=*/true);
+    return keys::OrgRanges(org, std::string(kMarkedKinds) + kMarkKinds,
+                           /*with_org_row=*/true);
   }
 
   Status Apply(const ProjectedEvent& e, StateTx& tx) override {
@@ -152,11 +157,15 @@ class OrganizationsProjection final : public Projection {
             },
         },
         e.event);
+    if (!s.ok()) return s;
     org.version = e.version;
-    return s;
+    org.latest_at = std::max(org.latest_at, e.meta.recorded_at);
+    return marks_ ? MaybeMark(e, tx, org) : Status::Ok();
   }
 
  private:
+  const bool marks_;
+
   static PaymentRow PaymentOf(const Payment& p) {
     return {p.payment_id, p.amount_cents, p.currency,
             std::string(PaymentStatusName(p.status)), p.paid_at};
@@ -238,8 +247,8 @@ class OrganizationsProjection final : public Projection {
 
 }  // namespace
 
-std::unique_ptr<Projection> NewOrganizationsProjection() {
-  return std::make_unique<OrganizationsProjection>();
+std::unique_ptr<Projection> NewOrganizationsProjection(bool marks) {
+  return std::make_unique<OrganizationsProjection>(marks);
 }
 
 Result<std::vector<EditionInUse>> EditionsInUse(ProjectionSet& set,

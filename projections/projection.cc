@@ -13,7 +13,8 @@ Status At(eventstore::Position position, const Status& s) {
 }  // namespace
 
 Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e,
-                                       privacy::PersonKeys& keys) {
+                                       privacy::PersonKeys& keys,
+                                       ActorFields actor) {
   Result<domain::Event> event = codec::DecodeEvent(e.type, e.payload);
   if (!event.ok()) {
     return Corruption("event at position " + std::to_string(e.position) +
@@ -27,7 +28,10 @@ Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e,
   if (Status s = privacy::OpenEvent(keys, *event); !s.ok()) {
     return At(e.position, s);
   }
-  if (Status s = privacy::OpenActor(keys, meta->actor); !s.ok()) {
+  if (actor == ActorFields::kEmpty) {
+    meta->actor.email.clear();
+    meta->actor.name.clear();
+  } else if (Status s = privacy::OpenActor(keys, meta->actor); !s.ok()) {
     return At(e.position, s);
   }
   return ProjectedEvent{e.position, e.stream, e.version, std::move(*event),
@@ -61,6 +65,41 @@ Status StateTx::ForgetRange(const std::string& begin, const std::string& end) {
     from = rows->back().first;
     from.push_back('\0');
   }
+}
+
+Result<std::vector<eventstore::KeyValue>> StateTx::ScanRows(
+    const std::string& begin, const std::string& end) {
+  std::map<std::string, std::string> seen;
+  constexpr std::size_t kChunk = 1024;
+  std::string from = prefix_ + begin;
+  const std::string until = prefix_ + end;
+  while (true) {
+    Result<std::vector<eventstore::KeyValue>> rows =
+        base_->Scan(from, until, kChunk, false);
+    if (!rows.ok()) return rows.status();
+    for (auto& [key, value] : *rows) {
+      seen.emplace(key.substr(prefix_.size()), std::move(value));
+    }
+    if (rows->size() < kChunk) break;
+    from = prefix_ + std::prev(seen.end())->first;
+    from.push_back('\0');
+  }
+  for (auto it = writes_.lower_bound(begin);
+       it != writes_.end() && it->first < end; ++it) {
+    if (it->second.has_value()) {
+      seen[it->first] = *it->second;
+    } else {
+      seen.erase(it->first);
+    }
+  }
+  for (auto it = rows_.lower_bound(begin); it != rows_.end() && it->first < end;
+       ++it) {
+    seen[it->first] = it->second.encode();
+  }
+  std::vector<eventstore::KeyValue> out;
+  out.reserve(seen.size());
+  for (auto& [key, value] : seen) out.emplace_back(key, std::move(value));
+  return out;
 }
 
 void StateTx::CommitTo(eventstore::StateBatch* batch) const {

@@ -33,11 +33,17 @@ struct ProjectedEvent {
   codec::EventMetadata meta;
 };
 
+// What DecodeProjected does with the actor's email and name: open them,
+// or leave them empty (the projections' rows name an actor by id only,
+// and opening costs an AES-GCM decryption a field).
+enum class ActorFields { kOpen, kEmpty };
+
 // Decodes a log record, its personal fields opened with `keys` (what an
 // erased person's read as: privacy/cipher.h). kCorruption when its payload
 // or metadata does not decode; kUnavailable when the keys cannot be read.
 Result<ProjectedEvent> DecodeProjected(const eventstore::RecordedEvent& e,
-                                       privacy::PersonKeys& keys);
+                                       privacy::PersonKeys& keys,
+                                       ActorFields actor = ActorFields::kOpen);
 
 // The writes of one batch of events, over a base reader: reads see the
 // batch's own writes first. Keys are relative to the projection's
@@ -56,6 +62,11 @@ class StateTx {
   // Deletes every key in [begin, end): the base's, and this batch's own
   // writes and kept rows.
   Status ForgetRange(const std::string& begin, const std::string& end);
+  // Every row in [begin, end) as the batch sees it (the base's under the
+  // batch's writes, kept rows encoded), in key order. Reads the whole
+  // range: for an organization's rows, not a projection's.
+  Result<std::vector<eventstore::KeyValue>> ScanRows(const std::string& begin,
+                                                     const std::string& end);
 
   template <class Row>
   Result<std::optional<Row>> GetRow(const std::string& key) {

@@ -87,7 +87,7 @@ Status ProjectionSet::Rebuild(std::string_view name,
     Batch batch;
     batch.reserve(records->size());
     for (const eventstore::RecordedEvent& r : *records) {
-      Result<ProjectedEvent> e = DecodeProjected(r, keys);
+      Result<ProjectedEvent> e = DecodeProjected(r, keys, ActorFields::kEmpty);
       if (!e.ok()) return e.status();
       batch.push_back(std::move(*e));
     }

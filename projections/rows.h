@@ -111,11 +111,15 @@ struct OrgRow {
   // The organization's version (its stream's) after the last event read:
   // what a page passes back as expected_version.
   std::uint64_t version = 0;
+  // The latest recorded time of its events so far, and the version at
+  // which its next as-of mark is due (projections/marks.h).
+  std::int64_t latest_at = 0;
+  std::uint64_t next_mark = 0;
   template <class IO>
   void Fields(IO& io) {
     io(org), io(edition), io(created_at), io(admins), io(members),
         io(billing_managers), io(pending), io(teams), io(card), io(rum_last),
-        io(version);
+        io(version), io(latest_at), io(next_mark);
   }
 };
 
@@ -188,6 +192,30 @@ struct AuditRow {
   }
 };
 
+// One row of a mark: its key (relative to the generation) and value.
+struct MarkEntry {
+  std::string key;
+  std::string value;
+  template <class IO>
+  void Fields(IO& io) {
+    io(key), io(value);
+  }
+};
+
+// "h" org 0x00 position:fixed64: an as-of mark (projections/marks.h), the
+// organization's rows right after its event at that position. "t" org
+// 0x00 latest_at:fixed64 position:fixed64 -> version:fixed64: the marks
+// by time.
+struct MarkRow {
+  std::uint64_t version = 0;  // the organization's, at the mark
+  std::int64_t latest_at = 0;
+  std::vector<MarkEntry> rows;
+  template <class IO>
+  void Fields(IO& io) {
+    io(version), io(latest_at), io(rows);
+  }
+};
+
 namespace keys {
 
 inline std::string Org(std::string_view org) {
@@ -243,6 +271,13 @@ inline std::vector<std::pair<std::string, std::string>> OrgRanges(
     out.emplace_back(p, eventstore::PrefixEnd(p));
   }
   return out;
+}
+inline std::string TimeMark(std::string_view org, std::int64_t latest_at,
+                            std::uint64_t position) {
+  std::string k = Prefix('t', org);
+  eventstore::PutFixed64BE(&k, static_cast<std::uint64_t>(latest_at));
+  eventstore::PutFixed64BE(&k, position);
+  return k;
 }
 inline std::string RumMonth(std::string_view org, std::uint32_t month) {
   std::string k = Prefix('r', org);

@@ -146,6 +146,14 @@ Result<std::string> ProjectionRunner::LivePrefix(
   return GenPrefix(meta->has_value() ? (*meta)->live : 0);
 }
 
+Result<eventstore::Position> ProjectionRunner::LiveCheckpoint(
+    eventstore::StateReader& reader) const {
+  Result<std::optional<Meta>> meta = ReadMeta(reader);
+  if (!meta.ok()) return meta.status();
+  if (!meta->has_value()) return eventstore::Position{0};
+  return ReadCheckpoint(reader, (*meta)->live);
+}
+
 Status ProjectionRunner::Start(bool follow) {
   eventstore::StateStore& state = store_->state();
   Result<std::optional<Meta>> meta = ReadMeta(state);
@@ -223,7 +231,8 @@ Status ProjectionRunner::ApplyBatch(
   for (const eventstore::RecordedEvent& recorded : events) {
     if (recorded.position <= *checkpoint) continue;  // applied before
     if (recorded.position > until) break;
-    Result<ProjectedEvent> e = DecodeProjected(recorded, *keys_);
+    Result<ProjectedEvent> e =
+        DecodeProjected(recorded, *keys_, ActorFields::kEmpty);
     if (!e.ok()) return e.status();
     decoded.push_back(std::move(*e));
   }
@@ -297,7 +306,8 @@ Status ProjectionRunner::FoldErasedAgain(const domain::PersonErased& erased,
           past = true;
           break;
         }
-        Result<ProjectedEvent> e = DecodeProjected(r, keys);
+        Result<ProjectedEvent> e =
+            DecodeProjected(r, keys, ActorFields::kEmpty);
         if (!e.ok()) return e.status();
         if (Status s = projection_->Apply(*e, tx); !s.ok()) return s;
         from = r.version + 1;

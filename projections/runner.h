@@ -72,6 +72,10 @@ class ProjectionRunner {
 
   // The key prefix of the live rows as seen by `reader` (a snapshot).
   Result<std::string> LivePrefix(eventstore::StateReader& reader) const;
+  // The position up to which those rows include every event, as seen by
+  // `reader`.
+  Result<eventstore::Position> LiveCheckpoint(
+      eventstore::StateReader& reader) const;
 
   // Replays the log from position 1 into a fresh generation and swaps it in
   // atomically; readers use the old rows until the swap. An interrupted

@@ -9,7 +9,8 @@ ViewReader::ViewReader(ProjectionSet& set, std::string org,
     : set_(set),
       org_name_(std::move(org)),
       viewer_(std::move(viewer)),
-      snap_(set.store().state().Snapshot()) {}
+      own_snap_(set.store().state().Snapshot()),
+      snap_(own_snap_.get()) {}
 
 ViewReader::ViewReader(ProjectionSet& set, const FoldedOrg& folded,
                        std::string org, domain::Actor viewer)
@@ -17,8 +18,8 @@ ViewReader::ViewReader(ProjectionSet& set, const FoldedOrg& folded,
       org_name_(std::move(org)),
       viewer_(std::move(viewer)),
       folded_(&folded),
-      snap_(folded.state->Snapshot()),
-      live_(set.store().state().Snapshot()) {}
+      snap_(folded.state.get()),
+      live_(folded.live.get()) {}
 
 template <class RowT>
 Result<std::optional<RowT>> ViewReader::Row(eventstore::StateReader& from,
@@ -67,6 +68,28 @@ domain::Scope ViewReader::ScopeOf(domain::Permission p) const {
   return domain::Authorize(viewer_state_, viewer_, p).scope;
 }
 
+Status ViewReader::Positioned(
+    eventstore::StateReader& from, const std::string& live, char kind,
+    std::size_t limit, std::optional<std::uint64_t> before,
+    std::vector<std::pair<std::uint64_t, std::string>>* out) {
+  const std::string prefix = live + keys::Prefix(kind, org_name_);
+  const std::string end =
+      before.has_value() ? live + keys::Positioned(kind, org_name_, *before)
+                         : eventstore::PrefixEnd(prefix);
+  Result<std::vector<eventstore::KeyValue>> rows =
+      from.Scan(prefix, end, limit, true);
+  if (!rows.ok()) return rows.status();
+  for (auto& [key, value] : *rows) {
+    std::string_view tail = std::string_view(key).substr(prefix.size());
+    std::uint64_t position = 0;
+    if (!eventstore::GetFixed64BE(&tail, &position)) {
+      return Corruption("damaged projection key");
+    }
+    out->emplace_back(position, std::move(value));
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<std::pair<std::uint64_t, std::string>>> ViewReader::RawPage(
     std::string_view projection, char kind, std::int64_t limit,
     std::optional<std::uint64_t> before, std::optional<std::uint64_t>* next) {
@@ -76,25 +99,26 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ViewReader::RawPage(
       : folded_ != nullptr ? Result<std::string>(folded_->audit_log_prefix)
                            : set_.Find(projection)->LivePrefix(*snap_);
   if (!live.ok()) return live.status();
-  const std::string prefix = *live + keys::Prefix(kind, org_name_);
-  const std::string end =
-      before.has_value() ? *live + keys::Positioned(kind, org_name_, *before)
-                         : eventstore::PrefixEnd(prefix);
-  Result<std::vector<eventstore::KeyValue>> rows =
-      snap_->Scan(prefix, end, static_cast<std::size_t>(limit) + 1, true);
-  if (!rows.ok()) return rows.status();
+  // One more than the page: whether there is a next one.
+  const std::size_t want = static_cast<std::size_t>(limit) + 1;
   std::vector<std::pair<std::uint64_t, std::string>> out;
-  for (auto& [key, value] : *rows) {
-    std::string_view tail = std::string_view(key).substr(prefix.size());
-    std::uint64_t position = 0;
-    if (!eventstore::GetFixed64BE(&tail, &position)) {
-      return Corruption("damaged projection key");
+  if (Status s = Positioned(*snap_, *live, kind, want, before, &out); !s.ok()) {
+    return s;
+  }
+  // As of a moment, the audit rows up to the fold's mark are the live ones.
+  if (projection != kOrganizations && folded_ != nullptr &&
+      folded_->live_audit_until > 0 && out.size() < want) {
+    std::uint64_t until = folded_->live_audit_until + 1;
+    if (before.has_value()) until = std::min(until, *before);
+    if (Status s = Positioned(*live_, folded_->live_audit_prefix, kind,
+                              want - out.size(), until, &out);
+        !s.ok()) {
+      return s;
     }
-    if (static_cast<std::int64_t>(out.size()) == limit) {
-      *next = out.back().first;
-      break;
-    }
-    out.emplace_back(position, std::move(value));
+  }
+  if (out.size() == want) {
+    out.pop_back();
+    *next = out.back().first;
   }
   return out;
 }

@@ -28,8 +28,8 @@ class ViewReader {
   // `set` must outlive the reader.
   ViewReader(ProjectionSet& set, std::string org, domain::Actor viewer);
   // The organization as of a moment: its rows from `folded` (which must
-  // outlive the reader), the viewer's role from `set`: permissions are
-  // today's.
+  // outlive the reader), the viewer's role from the projections' rows the
+  // fold started from: permissions are today's.
   ViewReader(ProjectionSet& set, const FoldedOrg& folded, std::string org,
              domain::Actor viewer);
 
@@ -80,15 +80,24 @@ class ViewReader {
   Result<std::vector<std::pair<std::uint64_t, std::string>>> RawPage(
       std::string_view projection, char kind, std::int64_t limit,
       std::optional<std::uint64_t> before, std::optional<std::uint64_t>* next);
+  // Appends to `out` at most `limit` of the rows of `kind` under `live`
+  // in `from`, newest first, before `before` when given.
+  Status Positioned(eventstore::StateReader& from, const std::string& live,
+                    char kind, std::size_t limit,
+                    std::optional<std::uint64_t> before,
+                    std::vector<std::pair<std::uint64_t, std::string>>* out);
 
   ProjectionSet& set_;
   const std::string org_name_;
   const domain::Actor viewer_;
   const FoldedOrg* const folded_ = nullptr;
-  // The rows' state: the projections' (a snapshot), or the folded one.
-  std::unique_ptr<eventstore::StateReader> snap_;
-  // The projections' snapshot for the viewer's role when folded_.
-  std::unique_ptr<eventstore::StateReader> live_;
+  // The rows' state: the projections' (a snapshot, owned), or the folded
+  // one, read in place (nothing writes to it after the fold).
+  std::unique_ptr<eventstore::StateReader> own_snap_;
+  eventstore::StateReader* snap_;
+  // The projections' snapshot for the viewer's role (and the audit rows
+  // before the fold's mark) when folded_: the fold's own.
+  eventstore::StateReader* live_ = nullptr;
   std::string orgs_;  // the organizations projection's prefix in snap_
   OrgRow org_;
   domain::OrgState viewer_state_;

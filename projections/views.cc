@@ -297,7 +297,7 @@ Result<View> QueryView(ProjectionSet& projections, const ViewRequest& request,
   if (Status s = Validate(request); !s.ok()) return s;
   if (request.as_of.has_value()) {
     Result<FoldedOrg> folded =
-        FoldAsOf(projections.store(), request.org, *request.as_of, now);
+        FoldAsOf(projections, request.org, *request.as_of, now);
     if (!folded.ok()) return folded.status();
     ViewReader reader(projections, *folded, request.org, request.viewer);
     if (Status s = reader.Load(); !s.ok()) return s;

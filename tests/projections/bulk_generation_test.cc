@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "eventstore/rocksdb_event_store.h"
@@ -105,6 +106,51 @@ TEST_F(BulkGenerationTest, ADeleteHidesARowAnEarlierFileHolds) {
   EXPECT_EQ(Stored(Key(2)), "two");
   EXPECT_FALSE(Stored(Key(3)).has_value());
   EXPECT_EQ(bulk.files(), 2u);
+}
+
+// Scans (an as-of mark reads an organization's rows) see the gathered rows
+// over the stored ones, in order, limited and reversed, without writing a
+// file: against a plain map of what was written.
+TEST_F(BulkGenerationTest, AScanSeesTheGatheredRowsOverTheStoredOnes) {
+  BulkGeneration bulk(store_.get(), "g/1/", /*fresh=*/true, 1 << 20);
+  std::map<std::string, std::string> expected;
+  std::mt19937 rng(3);
+  for (int round = 0; round < 3; ++round) {
+    StateBatch batch;
+    for (int n = 0; n < 40; ++n) {
+      const std::string key = Key(static_cast<int>(rng() % 60));
+      if (rng() % 3 == 0) {
+        batch.Delete(key);
+        expected.erase(key);
+      } else {
+        const std::string value = "v" + std::to_string(round * 100 + n);
+        batch.Put(key, value);
+        expected[key] = value;
+      }
+    }
+    ASSERT_TRUE(bulk.Write(batch).ok());
+    if (round == 0) {
+      ASSERT_TRUE(bulk.Flush().ok());  // some rows in the store
+    }
+  }
+  const std::size_t files = bulk.files();
+  const std::string begin = Key(1);
+  const std::string end = Key(5);  // "row-1" .. "row-49" by bytes
+  for (bool reverse : {false, true}) {
+    for (std::size_t limit : {1u, 3u, 10u, 1000u}) {
+      std::vector<eventstore::KeyValue> want;
+      for (auto it = expected.lower_bound(begin);
+           it != expected.end() && it->first < end; ++it) {
+        want.push_back(*it);
+      }
+      if (reverse) std::reverse(want.begin(), want.end());
+      if (want.size() > limit) want.resize(limit);
+      auto got = bulk.Scan(begin, end, limit, reverse);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_EQ(*got, want) << "limit " << limit << ", reverse " << reverse;
+    }
+  }
+  EXPECT_EQ(bulk.files(), files);  // the scans wrote nothing
 }
 
 TEST_F(BulkGenerationTest, AFreshGenerationDoesNotReadTheStore) {

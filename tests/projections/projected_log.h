@@ -32,6 +32,8 @@ class ProjectedLog {
   Result<projections::View> Query(const projections::ViewRequest& request);
 
   FakeContext& context() { return context_; }
+  // REQUIRES: the projections opened.
+  projections::ProjectionSet& projections() { return *projections_; }
   eventstore::Position last_position() const { return last_; }
 
  private:
