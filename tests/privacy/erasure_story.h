@@ -124,6 +124,11 @@ class ErasureStory {
     card.exp_year = 2030;
     card.holder_name = kName;
     Ok(Request("bills" + n, Zelda(), domain::UpdateCreditCard{card}));
+    // Events enough for an as-of mark of her rows (projections/marks.h).
+    for (int t = 0; t < 20; ++t) {
+      Ok(Request("bills" + n, Admin("bills"),
+                 domain::CreateTeam{"t" + std::to_string(t), "Team"}));
+    }
     // An invitation never accepted, whose email was given up with the
     // mail server's words quoting her address; a second invitation
     // refused, its message kept with its idempotency key.

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "privacy/person_keys.h"
+#include "projections/as_of.h"
 #include "tests/commands/engine_fixture.h"
 #include "tests/privacy/erasure_story.h"
 #include "tests/testing/files.h"
@@ -117,6 +118,27 @@ TEST_F(ErasureTest, NoByteOfTheErasedPersonIsLeftInAnyFile) {
   for (const std::string& org : kBothOrgs) {
     const std::string audit = View("audit_log", org);
     EXPECT_EQ(Lower(audit).find("zelda"), std::string::npos) << audit;
+  }
+  // As of a moment before the erasure too: the fold starts from a mark,
+  // made again without her. (A fold holds a snapshot of the engine's
+  // state: it goes before the engine does.)
+  {
+    Result<projections::FoldedOrg> folded = projections::FoldAsOf(
+        engine_->projections(), "bills", projections::AsOf{anchor.position, {}},
+        context_->Now());
+    ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+    EXPECT_LT(folded->folded, folded->events) << "it started from a mark";
+    projections::ViewRequest past;
+    past.view = "billing_managers";
+    past.org = "bills";
+    past.viewer = Admin("bills");
+    past.as_of = projections::AsOf{anchor.position, {}};
+    Result<projections::View> then = engine_->Query(past, 0);
+    ASSERT_TRUE(then.ok()) << then.status().ToString();
+    const std::string managers =
+        boost::json::serialize(wire::EncodeView(*then));
+    EXPECT_NE(managers.find("\"[erased]\""), std::string::npos) << managers;
+    EXPECT_EQ(Lower(managers).find("zelda"), std::string::npos) << managers;
   }
   // The kept outcome still answers, without her address.
   CommandOutcome again =
