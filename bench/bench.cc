@@ -6,12 +6,14 @@
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "bench/calibrate.h"
 #include "bench/replicas.h"
+#include "bench/report_page.h"
 #include "bench/workloads.h"
 #include "eventstore/fs_info.h"
 
@@ -38,16 +40,71 @@ class Report {
                              ",\"version\":\"" ORGLEDGER_VERSION "\"}";
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
+    lines_.push_back(line);
     rows_.push_back(row);
   }
+  const std::vector<std::string>& lines() const { return lines_; }
   void Table() const {
     std::fprintf(stderr, "\n%-44s %s\n", "figure", "value (ceiling, ratio)");
     for (const std::string& r : rows_) std::fprintf(stderr, "%s\n", r.c_str());
   }
 
  private:
+  std::vector<std::string> lines_;
   std::vector<std::string> rows_;
 };
+
+Result<std::vector<std::string>> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read " + path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Writes the report page of `lines` into o.report; 0, or 2 with a message.
+int WriteReport(const BenchOptions& o, const std::vector<std::string>& lines) {
+  std::vector<std::string> peers;
+  if (!o.peers.empty()) {
+    Result<std::vector<std::string>> read = ReadLines(o.peers);
+    if (!read.ok()) {
+      std::fprintf(stderr, "orgledger: --peers: %s\n",
+                   read.status().message().c_str());
+      return 2;
+    }
+    peers = std::move(*read);
+  }
+  Result<std::vector<Chart>> charts = ReportCharts(lines, peers);
+  if (!charts.ok()) {
+    std::fprintf(stderr, "orgledger: %s\n", charts.status().message().c_str());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.report, ec);
+  const std::string page = o.report + "/index.html";
+  std::ofstream html(page);
+  html << ReportPage(
+      *charts, "orgledger " ORGLEDGER_VERSION "; peers: " +
+                   (o.peers.empty()
+                        ? std::string("none given")
+                        : std::filesystem::path(o.peers).filename().string()));
+  // Each chart as an image too, for pages that cannot inline SVG.
+  for (std::size_t i = 0; i < charts->size(); ++i) {
+    std::ofstream(o.report + "/chart-" + std::to_string(i + 1) + ".svg")
+        << ChartSvg((*charts)[i]);
+  }
+  std::ofstream figures(o.report + "/figures.jsonl");
+  for (const std::string& line : lines) figures << line << "\n";
+  if (!html || !figures) {
+    std::fprintf(stderr, "orgledger: cannot write the report in %s\n",
+                 o.report.c_str());
+    return 2;
+  }
+  std::fprintf(stderr,
+               "bench: report in %s (%zu charts, one chart-N.svg each)\n",
+               page.c_str(), charts->size());
+  return 0;
+}
 
 std::string Fmt(const char* format, ...) __attribute__((format(printf, 1, 2)));
 std::string Fmt(const char* format, ...) {
@@ -119,6 +176,20 @@ void ReportOnboarding(Report& report, const CommandFigures& f, int writers,
 }  // namespace
 
 int RunBench(const BenchOptions& o) {
+  if (!o.from.empty() && o.report.empty()) {
+    std::fprintf(stderr,
+                 "orgledger: --from makes a report: give --report DIR\n");
+    return 2;
+  }
+  if (!o.from.empty()) {
+    Result<std::vector<std::string>> lines = ReadLines(o.from);
+    if (!lines.ok()) {
+      std::fprintf(stderr, "orgledger: --from: %s\n",
+                   lines.status().message().c_str());
+      return 2;
+    }
+    return WriteReport(o, *lines);
+  }
   const bool temporary = o.data.empty();
   const std::string dir =
       temporary ? "orgledger-bench-" + std::to_string(::getpid()) : o.data;
@@ -382,6 +453,7 @@ int RunBench(const BenchOptions& o) {
   engine.reset();
   report.Table();
   if (temporary) std::filesystem::remove_all(dir);
+  if (!o.report.empty() && WriteReport(o, report.lines()) != 0) return 2;
   return status;
 }
 

@@ -26,6 +26,13 @@ struct BenchOptions {
   // replay: the rebuild's memory for rows (MiB); 0 writes them batch by
   // batch, as before sorted files (for A/B runs).
   long rebuild_memory_mb = 64;
+  // A directory to write the report page to (index.html, with the run's
+  // figures.jsonl beside it); empty: none.
+  std::string report;
+  // The peers' results of the same session (JSON lines), for the report.
+  std::string peers;
+  // Make the report from this earlier run's JSON lines instead of running.
+  std::string from;
 };
 
 int RunBench(const BenchOptions& options);

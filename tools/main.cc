@@ -321,6 +321,14 @@ int main(int argc, char** argv) {
   bench->add_option("--rebuild-memory", bench_options.rebuild_memory_mb,
                     "replay: MiB of rows a rebuild gathers before each sorted "
                     "file (64; 0: rows written batch by batch)");
+  bench->add_option("--report", bench_options.report,
+                    "Write a page with a chart per figure (DIR/index.html)");
+  bench->add_option("--peers", bench_options.peers,
+                    "The peers' results of the same session (JSON lines), "
+                    "charted beside ours in --report");
+  bench->add_option("--from", bench_options.from,
+                    "With --report: chart this earlier run's JSON lines "
+                    "instead of running");
   bench->add_flag("--allow-tmpfs", bench_options.allow_tmpfs,
                   "Run on tmpfs although fsync costs nothing there");
 
