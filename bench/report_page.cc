@@ -41,6 +41,11 @@ std::string Text(const json::object& o, const char* key) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr) return "";
   if (v->is_string()) return std::string(v->as_string());
+  if (v->is_double()) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.0f", v->as_double());
+    return buf;
+  }
   return json::serialize(*v);
 }
 
@@ -126,6 +131,10 @@ Result<std::vector<Chart>> ReportCharts(const std::vector<std::string>& ours,
       c.bars.push_back({durability == "sync" ? "ceiling: one fsync at a time"
                                              : "ceiling: RocksDB batch puts",
                         Number(f, "ceiling_per_s").value_or(0), "ceiling"});
+      if (writers > 1) {
+        c.bars.push_back({"target (issue 20)",
+                          durability == "sync" ? 40000.0 : 60000.0, "target"});
+      }
       if (durability == "sync") {
         AddPeers(*theirs, writers == 1 ? "commands" : "commands_concurrent",
                  std::nullopt, "commands_per_s", &c);
@@ -147,6 +156,9 @@ Result<std::vector<Chart>> ReportCharts(const std::vector<std::string>& ours,
       c.unit = "queries/s";
       c.bars.push_back(
           {"orgledger", Number(f, "queries_per_s").value_or(0), "ours"});
+      c.bars.push_back(
+          {workload == "views" ? "target (issue 20)" : "target (issue 19)",
+           workload == "views" ? 100000.0 : 20000.0, "target"});
     } else if (workload == "mixed") {
       c.title = std::string("W5 mixed") +
                 (Text(f, "steady") == "true" ? " (steady)" : "") + ", " +
@@ -154,6 +166,7 @@ Result<std::vector<Chart>> ReportCharts(const std::vector<std::string>& ours,
       c.unit = "commands/s";
       c.bars.push_back(
           {"orgledger", Number(f, "commands_per_s").value_or(0), "ours"});
+      c.bars.push_back({"target (issue 20)", 10000.0, "target"});
     } else if (workload == "open") {
       c.title = "W3 open to first command, " + Text(f, "events") + " events";
       c.unit = "ms";
@@ -189,6 +202,7 @@ std::string ChartSvg(const Chart& c) {
       "\" aria-label=\"" + Escape(c.title) + "\">\n";
   svg +=
       "<style>.ours{fill:#2b6cb0}.ceiling{fill:#a0aec0}.peer{fill:#dd6b20}"
+      ".target{fill:#fff;stroke:#222;stroke-dasharray:4 2}"
       "text{font:12px sans-serif;fill:#222}.title{font-weight:bold}</style>"
       "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n";
   svg += "<text class=\"title\" x=\"0\" y=\"16\">" + Escape(c.title) + " (" +
@@ -220,7 +234,8 @@ std::string ReportPage(const std::vector<Chart>& charts,
       "<h1>orgledger benchmarks</h1>\n<p>" +
       Escape(subtitle) +
       "</p>\n<p>Blue: orgledger. Grey: the ceiling measured in the same run. "
-      "Orange: the peers, from their results of the same session.</p>\n";
+      "Orange: the peers, from their results of the same session. Dashed: "
+      "the target an issue set.</p>\n";
   for (const Chart& c : charts) page += ChartSvg(c);
   page += "</body></html>\n";
   return page;

@@ -1,7 +1,8 @@
 // The benchmarks' report page (`orgledger bench --report DIR`): one chart
-// per figure of a run — ours, its ceiling from the same run, and each
-// peer's figure for the same workload from the peers' results file of the
-// same session (one JSON line per peer and phase). A pure function of the
+// per figure of a run — ours, its ceiling from the same run, the target
+// an issue set for it, and each peer's figure for the same workload from
+// the peers' results file of the same session (one JSON line per peer and
+// phase). A pure function of the
 // JSON lines: it reads and writes no file.
 #ifndef ORGLEDGER_BENCH_REPORT_PAGE_H_
 #define ORGLEDGER_BENCH_REPORT_PAGE_H_
@@ -16,7 +17,7 @@ namespace orgledger::bench {
 struct Bar {
   std::string label;
   double value = 0;
-  std::string kind;  // "ours" | "ceiling" | "peer"
+  std::string kind;  // "ours" | "ceiling" | "peer" | "target"
 };
 
 struct Chart {

@@ -32,12 +32,14 @@ TEST(ReportPage, EachFigureHasItsCeilingAndThePeersOfItsWorkload) {
   ASSERT_TRUE(charts.ok()) << charts.status().ToString();
   ASSERT_EQ(charts->size(), 4u);  // the calibration is no chart of its own
   const Chart& many = (*charts)[0];
-  ASSERT_EQ(many.bars.size(), 4u);
+  ASSERT_EQ(many.bars.size(), 5u);
   EXPECT_EQ(many.bars[0].kind, "ours");
   EXPECT_EQ(many.bars[0].value, 30000);
   EXPECT_EQ(many.bars[1].kind, "ceiling");
-  EXPECT_EQ(many.bars[2].label, "message-db, 64 writer(s)");
-  EXPECT_EQ(many.bars[2].value, 2021);
+  EXPECT_EQ(many.bars[2].kind, "target");
+  EXPECT_EQ(many.bars[2].value, 40000);
+  EXPECT_EQ(many.bars[3].label, "message-db, 64 writer(s)");
+  EXPECT_EQ(many.bars[3].value, 2021);
   const Chart& one = (*charts)[1];
   ASSERT_EQ(one.bars.size(), 3u);
   EXPECT_EQ(one.bars[2].value, 903);
@@ -45,7 +47,8 @@ TEST(ReportPage, EachFigureHasItsCeilingAndThePeersOfItsWorkload) {
   ASSERT_EQ(replay.bars.size(), 3u);
   EXPECT_EQ(replay.bars[1].value, 1600000);
   EXPECT_EQ(replay.bars[2].value, 175000);
-  EXPECT_EQ((*charts)[3].bars.size(), 1u);  // no ceiling, no peer
+  ASSERT_EQ((*charts)[3].bars.size(), 2u);       // no ceiling, no peer
+  EXPECT_EQ((*charts)[3].bars[1].value, 20000);  // its target
 }
 
 TEST(ReportPage, APageDrawsEveryBarToScaleAndEscapesNames) {
@@ -63,9 +66,9 @@ TEST(ReportPage, APageDrawsEveryBarToScaleAndEscapesNames) {
   EXPECT_NE(page.find("a &lt;test&gt; run"), std::string::npos);
   EXPECT_NE(page.find(">30,000<"), std::string::npos);
   // The longest bar of a chart spans the bars' width; the others in
-  // proportion (2,021 of 30,000).
+  // proportion (2,021 of the target's 40,000).
   EXPECT_NE(page.find("width=\"370\" height=\"18\""), std::string::npos);
-  EXPECT_NE(page.find("width=\"24\" height=\"18\""), std::string::npos);
+  EXPECT_NE(page.find("width=\"18\" height=\"18\""), std::string::npos);
 }
 
 TEST(ReportPage, ALineThatIsNotJsonIsNamed) {
