@@ -57,9 +57,14 @@ std::string LeaseHolderName() {
          RandomBase64Url(6);
 }
 
+struct Running;
+
 struct Pending {
   CommandRequest request;
   Engine::Callback done;
+  // A command taken back from a batch to be decided again: its attempts
+  // so far.
+  std::shared_ptr<Running> resumed;
 };
 
 Status NotCaughtUp(projections::ProjectionSet& projections,
@@ -160,7 +165,7 @@ class EngineImpl final : public Engine {
     }
     ++in_flight_;
     std::deque<Pending>& queue = queues_[org];
-    queue.push_back(Pending{std::move(request), std::move(done)});
+    queue.push_back(Pending{std::move(request), std::move(done), nullptr});
     if (queue.size() == 1) StartFront(org, queue);
   }
 
@@ -218,7 +223,8 @@ class EngineImpl final : public Engine {
 
   // REQUIRES: mu_ held; `queue` is the queue of `org`, not empty.
   void StartFront(const std::string& org, std::deque<Pending>& queue) {
-    auto run = std::make_shared<Running>();
+    std::shared_ptr<Running> run = std::move(queue.front().resumed);
+    if (run == nullptr) run = std::make_shared<Running>();
     run->org = org;
     run->request = std::move(queue.front().request);
     run->done = std::move(queue.front().done);
@@ -241,24 +247,38 @@ class EngineImpl final : public Engine {
     if (--in_flight_ == 0) idle_.notify_all();
   }
 
+  // The checks of a request before its state is read: its correlation id
+  // and idempotency key; the key's fingerprint.
+  static Status Admit(Running& run) {
+    const std::optional<std::string>& key = run.request.idempotency_key;
+    if (const std::string& id = run.request.correlation_id; !id.empty()) {
+      if (Status s = domain::ValidateCorrelationId(id); !s.ok()) return s;
+    }
+    // A key is only kept for a request the store can scope it to.
+    if (key.has_value()) {
+      if (Status s = domain::ValidateIdempotencyKey(*key); !s.ok()) return s;
+      if (run.fingerprint.empty() &&
+          domain::ValidateSlug("org", run.request.envelope.org).ok()) {
+        run.fingerprint = Fingerprint(run.request.envelope);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Whether `decision` is kept under the request's idempotency key.
+  static bool Keeps(const Running& run, const domain::Decision& decision) {
+    return run.request.idempotency_key.has_value() &&
+           !run.fingerprint.empty() &&
+           (decision.accepted() || decision.recorded_failure() ||
+            KeptRejection(decision.error.code()));
+  }
+
   void Run(const std::shared_ptr<Running>& run) {
     const domain::CommandEnvelope& envelope = run->request.envelope;
     const std::optional<std::string>& key = run->request.idempotency_key;
 
-    if (const std::string& id = run->request.correlation_id; !id.empty()) {
-      if (Status s = domain::ValidateCorrelationId(id); !s.ok()) {
-        return Finish(run, Rejected(std::move(s)));
-      }
-    }
-    // A key is only kept for a request the store can scope it to.
-    if (key.has_value()) {
-      if (Status s = domain::ValidateIdempotencyKey(*key); !s.ok()) {
-        return Finish(run, Rejected(std::move(s)));
-      }
-      if (run->fingerprint.empty() &&
-          domain::ValidateSlug("org", envelope.org).ok()) {
-        run->fingerprint = Fingerprint(envelope);
-      }
+    if (Status s = Admit(*run); !s.ok()) {
+      return Finish(run, Rejected(std::move(s)));
     }
 
     // A create of an organization not in the cache is decided on the empty
@@ -288,9 +308,7 @@ class EngineImpl final : public Engine {
 
     if (run->guessing && !decision->accepted()) return Run(run);
 
-    const bool keep = key.has_value() && !run->fingerprint.empty() &&
-                      (decision->accepted() || decision->recorded_failure() ||
-                       KeptRejection(decision->error.code()));
+    const bool keep = Keeps(*run, *decision);
     // A decision that reaches the store with its key has the key checked
     // there, atomically with the append (a used key is answered as
     // `replayed`): no lookup before. One that does not is looked up here.
@@ -331,48 +349,23 @@ class EngineImpl final : public Engine {
     }
 
     eventstore::AppendRequest append;
-    append.stream = run->org;
-    append.expected = eventstore::ExpectedVersion::Exact(entry->state.version);
-    const domain::Micros now = context.Now();
-    const std::string causation = "cmd_" + RandomBase64Url(12);
-    // Personal fields are sealed with their person's key (SPEC §10) in
-    // everything written: the records and the kept outcome.
-    privacy::PersonKeys& keys = keys_;
     privacy::KeyRows key_rows;
-    codec::EventMetadata meta;
-    meta.recorded_at = now;
-    meta.actor = envelope.actor;
-    if (Status s = privacy::SealActor(keys, run->org, meta.actor, &key_rows);
+    if (Status s = BuildAppend(*run, entry->state, *decision, keep, &append,
+                               &key_rows);
         !s.ok()) {
       return Finish(run, StorageFailure(s));
     }
-    meta.correlation_id = run->request.correlation_id.empty()
-                              ? causation
-                              : run->request.correlation_id;
-    meta.causation_id = causation;
-    meta.idempotency_key = key.value_or("");
-    for (const domain::Event& e : decision->events) {
-      domain::Event sealed = e;
-      if (Status s = privacy::SealEvent(keys, run->org, entry->state,
-                                        envelope.actor, sealed, &key_rows);
-          !s.ok()) {
-        return Finish(run, StorageFailure(s));
+    // Commands of the organization queued behind this one are decided on
+    // the state it leaves and appended with it (RunBatch).
+    if (!run->on_caller && !run->guessing) {
+      std::vector<Pending> followers = TakeFollowers(run->org);
+      if (!followers.empty()) {
+        return RunBatch(run, std::move(entry), std::move(*decision),
+                        std::move(append), std::move(key_rows),
+                        std::move(followers));
       }
-      meta.schema_version = codec::SchemaVersion(e);
-      append.events.push_back({std::string(domain::EventTypeName(e)),
-                               codec::EncodeMetadata(meta),
-                               codec::EncodeEvent(sealed)});
     }
-    if (keep) {
-      codec::KeptOutcome kept = KeepableOutcome(*decision);
-      if (Status s = SealKept(keys, run->org, envelope, &kept, &key_rows);
-          !s.ok()) {
-        return Finish(run, StorageFailure(s));
-      }
-      append.idempotency = eventstore::IdempotencyInput{
-          *key, run->fingerprint, codec::EncodeOutcome(kept)};
-    }
-    append.key_rows.assign(key_rows.begin(), key_rows.end());
+    privacy::PersonKeys& keys = keys_;
     // The new keys and links are durable once the records are: not added
     // to later appends.
     // Never on the store's thread, which every group commit waits for.
@@ -396,6 +389,236 @@ class EngineImpl final : public Engine {
                 Appended(run, entry, *decision, r);
               });
         });
+  }
+
+  // The append of `decision`, decided on `state` (which it expects): its
+  // records with their metadata and, when `keep`, the kept outcome; their
+  // personal fields sealed (SPEC §10), the key rows that makes new
+  // added to `key_rows` and the append.
+  Status BuildAppend(const Running& run, const domain::OrgState& state,
+                     const domain::Decision& decision, bool keep,
+                     eventstore::AppendRequest* append,
+                     privacy::KeyRows* key_rows) {
+    const domain::CommandEnvelope& envelope = run.request.envelope;
+    append->stream = run.org;
+    append->expected = eventstore::ExpectedVersion::Exact(state.version);
+    const std::string causation = "cmd_" + RandomBase64Url(12);
+    privacy::PersonKeys& keys = keys_;
+    codec::EventMetadata meta;
+    meta.recorded_at = options_.context->Now();
+    meta.actor = envelope.actor;
+    if (Status s = privacy::SealActor(keys, run.org, meta.actor, key_rows);
+        !s.ok()) {
+      return s;
+    }
+    meta.correlation_id = run.request.correlation_id.empty()
+                              ? causation
+                              : run.request.correlation_id;
+    meta.causation_id = causation;
+    meta.idempotency_key = run.request.idempotency_key.value_or("");
+    for (const domain::Event& e : decision.events) {
+      domain::Event sealed = e;
+      if (Status s = privacy::SealEvent(keys, run.org, state, envelope.actor,
+                                        sealed, key_rows);
+          !s.ok()) {
+        return s;
+      }
+      meta.schema_version = codec::SchemaVersion(e);
+      append->events.push_back({std::string(domain::EventTypeName(e)),
+                                codec::EncodeMetadata(meta),
+                                codec::EncodeEvent(sealed)});
+    }
+    if (keep) {
+      codec::KeptOutcome kept = KeepableOutcome(decision);
+      if (Status s = SealKept(keys, run.org, envelope, &kept, key_rows);
+          !s.ok()) {
+        return s;
+      }
+      append->idempotency = eventstore::IdempotencyInput{
+          *run.request.idempotency_key, run.fingerprint,
+          codec::EncodeOutcome(kept)};
+    }
+    append->key_rows.assign(key_rows->begin(), key_rows->end());
+    return Status::Ok();
+  }
+
+  // The commands queued behind the running one of `org`, taken out of its
+  // queue (at most a store group's worth).
+  std::vector<Pending> TakeFollowers(const std::string& org) {
+    std::vector<Pending> followers;
+    std::lock_guard<std::mutex> lock(mu_);
+    std::deque<Pending>& queue = queues_.at(org);
+    const std::size_t n =
+        std::min(queue.size() - 1, options_.store.max_group_appends - 1);
+    for (std::size_t i = 1; i <= n; ++i) {
+      followers.push_back(std::move(queue[i]));
+    }
+    queue.erase(queue.begin() + 1, queue.begin() + 1 + n);
+    return followers;
+  }
+
+  // Puts `pending` back behind the running command of `org`, in order.
+  void PutBack(const std::string& org, std::vector<Pending> pending) {
+    if (pending.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    std::deque<Pending>& queue = queues_.at(org);
+    queue.insert(queue.begin() + 1, std::make_move_iterator(pending.begin()),
+                 std::make_move_iterator(pending.end()));
+  }
+
+  // One command of a batch: its decision, then its append's answer.
+  struct Member {
+    std::shared_ptr<Running> run;
+    domain::Decision decision;
+    std::shared_ptr<privacy::KeyRows> key_rows;
+    Result<eventstore::AppendResult> result =
+        Status(Code::kInternal, "not answered");
+  };
+
+  // A hot organization's queue, pipelined (docs/architecture.md): the
+  // running command and the followers queued behind it are decided in
+  // order, each on the state that includes the ones before it, and handed
+  // to the store together as one chain (eventstore::AppendChain), so that
+  // they share a group commit. None is acknowledged before every append
+  // of the batch is answered; if one is not made, the ones after it are
+  // not either (the chain), and they are decided again on the state read
+  // afresh, or answered unavailable when the store failed.
+  struct Batch {
+    std::shared_ptr<CachedOrg> entry;  // the state after every member
+    std::vector<Member> members;
+    std::atomic<std::size_t> answered{0};
+  };
+
+  void RunBatch(const std::shared_ptr<Running>& run,
+                std::shared_ptr<CachedOrg> entry, domain::Decision decision,
+                eventstore::AppendRequest append, privacy::KeyRows key_rows,
+                std::vector<Pending> followers) {
+    auto batch = std::make_shared<Batch>();
+    batch->entry = std::move(entry);
+    domain::OrgState& state = batch->entry->state;
+    auto chain = std::make_shared<eventstore::AppendChain>();
+    std::vector<eventstore::AppendRequest> appends;
+    auto add = [&](std::shared_ptr<Running> member, domain::Decision d,
+                   eventstore::AppendRequest a, privacy::KeyRows rows) {
+      for (const domain::Event& e : d.events) {
+        state = domain::Evolve(std::move(state), e);
+        state.version += 1;
+      }
+      a.chain = chain;
+      appends.push_back(std::move(a));
+      batch->members.push_back(
+          Member{std::move(member), std::move(d),
+                 std::make_shared<privacy::KeyRows>(std::move(rows))});
+    };
+    add(run, std::move(decision), std::move(append), std::move(key_rows));
+
+    // Followers join while their decisions append; the first that does not
+    // (a rejection or a no-op, answered only on a state the log holds) and
+    // those behind it go back to the queue, to run after the batch.
+    std::size_t joined = 0;
+    for (; joined < followers.size(); ++joined) {
+      Pending& p = followers[joined];
+      std::shared_ptr<Running> member =
+          p.resumed != nullptr ? p.resumed : std::make_shared<Running>();
+      member->org = run->org;
+      member->request = p.request;
+      if (!Admit(*member).ok()) break;
+      domain::Decision d =
+          domain::Decide(state, member->request.envelope, *options_.context);
+      const bool keep = Keeps(*member, d);
+      const bool appends_something =
+          keep || d.recorded_failure() || (d.accepted() && !d.events.empty());
+      if (!appends_something) break;
+      eventstore::AppendRequest a;
+      privacy::KeyRows rows;
+      if (!BuildAppend(*member, state, d, keep, &a, &rows).ok()) break;
+      member->done = std::move(p.done);
+      add(std::move(member), std::move(d), std::move(a), std::move(rows));
+    }
+    PutBack(run->org, std::vector<Pending>(
+                          std::make_move_iterator(followers.begin() + joined),
+                          std::make_move_iterator(followers.end())));
+
+    for (std::size_t i = 0; i < appends.size(); ++i) {
+      store_->AsyncAppend(
+          std::move(appends[i]),
+          [this, batch, i](Result<eventstore::AppendResult> r) {
+            batch->members[i].result = std::move(r);
+            if (batch->answered.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+                batch->members.size()) {
+              boost::asio::post(pool_, [this, batch] { Complete(*batch); });
+            }
+          });
+    }
+  }
+
+  // Answers a batch's members once every append is answered, in order.
+  void Complete(Batch& batch) {
+    std::vector<std::pair<Engine::Callback, CommandOutcome>> answers;
+    std::vector<Pending> again;      // decided again, in order
+    const Member* broken = nullptr;  // the first not made
+    for (Member& m : batch.members) {
+      Result<eventstore::AppendResult>& r = m.result;
+      if (r.ok() && !r->replayed && !m.key_rows->empty()) {
+        keys_.Confirm(*m.key_rows);
+      }
+      std::optional<CommandOutcome> outcome;
+      if (broken == nullptr) {
+        if (r.ok() && !r->replayed) {
+          outcome = OutcomeOf(m.decision, *r);
+        } else if (r.ok()) {
+          broken = &m;
+          Result<codec::KeptOutcome> kept = OpenKept(r->outcome);
+          outcome = kept.ok() ? ReplayedOutcome(*kept, *r)
+                              : StorageFailure(kept.status());
+        } else {
+          broken = &m;
+          const Code code = r.status().code();
+          if (code == Code::kIdempotencyConflict) {
+            outcome = Rejected(KeyConflict(m.run));
+          } else if (code != Code::kConcurrencyConflict) {
+            outcome = StorageFailure(r.status());
+          } else if (++m.run->attempt > options_.max_retries) {
+            outcome = Rejected(r.status());
+          }
+        }
+      } else if (!broken->result.ok() &&
+                 broken->result.status().code() != Code::kConcurrencyConflict &&
+                 broken->result.status().code() != Code::kIdempotencyConflict) {
+        outcome = StorageFailure(broken->result.status());
+      }
+      if (outcome.has_value()) {
+        answers.emplace_back(std::move(m.run->done), std::move(*outcome));
+      } else {
+        m.run->behind.reset();
+        m.run->guessing = false;
+        again.push_back(
+            Pending{std::move(m.run->request), std::move(m.run->done), m.run});
+      }
+    }
+    if (broken == nullptr) {
+      // Every append was made: the state is the log's.
+      MaybeSnapshot(batch.members.front().run->org, batch.entry.get());
+      cache_.Put(batch.members.front().run->org, std::move(*batch.entry));
+    }
+    // Otherwise the state is dropped (its charge given back with it).
+    batch.entry.reset();
+    for (auto& [done, outcome] : answers) done(std::move(outcome));
+
+    const std::string& org = batch.members.front().run->org;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = queues_.find(org);
+    it->second.pop_front();  // the batch's first, running
+    it->second.insert(it->second.begin(),
+                      std::make_move_iterator(again.begin()),
+                      std::make_move_iterator(again.end()));
+    if (it->second.empty()) {
+      queues_.erase(it);
+    } else {
+      StartFront(org, it->second);
+    }
+    in_flight_ -= answers.size();
+    if (in_flight_ == 0) idle_.notify_all();
   }
 
   // The state the command was decided on is behind the log (another

@@ -64,6 +64,17 @@ struct IdempotencyInput {
   std::string outcome;      // opaque blob returned on a replay
 };
 
+// Appends that depend on each other, in the order they are handed to
+// AsyncAppend: each was decided on the state the ones before it leave. Once
+// one of them is answered with anything but a new append (an error, or a
+// replay of its idempotency key), every later one fails with
+// kConcurrencyConflict, unplanned: a later append can never land on a state
+// an earlier one did not make, even when another writer's events happen to
+// bring the stream to the version it expects. Only the store touches it.
+struct AppendChain {
+  std::atomic<bool> broken{false};
+};
+
 struct AppendRequest {
   std::string stream;  // 1..kMaxStreamIdBytes bytes, no NUL byte
   ExpectedVersion expected = ExpectedVersion::Any();
@@ -75,6 +86,8 @@ struct AppendRequest {
   // they are appended: the keys their fields are sealed with, which must
   // be durable exactly when the records are.
   std::vector<KeyValue> key_rows;
+  // Null, or the chain this append continues (AppendChain).
+  std::shared_ptr<AppendChain> chain;
 };
 
 // The head of one stream: its version and the position of its last event.

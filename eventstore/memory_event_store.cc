@@ -17,6 +17,7 @@ class MemoryEventStore final : public EventStore, private CommittedState {
   explicit MemoryEventStore(const StoreOptions& /*options*/) {}
 
   void AsyncAppend(AppendRequest request, AppendCallback done) override {
+    done = BreakingChain(request, std::move(done));
     Result<AppendResult> result = Status(Code::kInternal, "not run");
     {
       std::lock_guard<std::mutex> lock(mu_);

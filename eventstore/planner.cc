@@ -132,7 +132,29 @@ Result<StreamHead> GroupPlanner::Head(std::string_view stream) {
   return state_->LoadHead(stream);
 }
 
+EventStore::AppendCallback BreakingChain(const AppendRequest& request,
+                                         EventStore::AppendCallback done) {
+  if (request.chain == nullptr) return done;
+  return
+      [chain = request.chain, done = std::move(done)](Result<AppendResult> r) {
+        if (!r.ok() || r->replayed) chain->broken = true;
+        done(std::move(r));
+      };
+}
+
 Result<AppendResult> GroupPlanner::Plan(const AppendRequest& request) {
+  const AppendChain* chain = request.chain.get();
+  if (chain != nullptr && (chain->broken || broken_.contains(chain))) {
+    return Status(Code::kConcurrencyConflict,
+                  "not appended to stream " + request.stream +
+                      ": an append it was decided after was not made");
+  }
+  Result<AppendResult> r = PlanUnchained(request);
+  if (chain != nullptr && (!r.ok() || r->replayed)) broken_.insert(chain);
+  return r;
+}
+
+Result<AppendResult> GroupPlanner::PlanUnchained(const AppendRequest& request) {
   if (Status s = ValidateAppend(request); !s.ok()) return s;
 
   std::string outcome_key;

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +59,14 @@ Result<KeptAppend> DecodeKeptAppend(std::string_view stored);
 // Checks a request's shape (stream id, event types, key).
 Status ValidateAppend(const AppendRequest& request);
 
+// `done`, breaking `request`'s chain (AppendChain) first when the answer is
+// not a new append. Every backend wraps the callbacks of the appends it
+// queues with it; it answers an append before it plans any append queued
+// after it, so a chain is broken before its next append is planned (the
+// planner breaks it within one group).
+EventStore::AppendCallback BreakingChain(const AppendRequest& request,
+                                         EventStore::AppendCallback done);
+
 // An append waiting in a store's queue for its group commit.
 struct PendingAppend {
   AppendRequest request;
@@ -77,15 +86,20 @@ class GroupPlanner {
 
   // Plans `request` on top of the committed state and the requests planned
   // before it in this group. On an error nothing of `request` is planned.
+  // An append whose chain is broken, here or by an earlier answer, fails
+  // with kConcurrencyConflict.
   Result<AppendResult> Plan(const AppendRequest& request);
 
   const PlannedWrites& writes() const { return writes_; }
 
  private:
+  Result<AppendResult> PlanUnchained(const AppendRequest& request);
   Result<StreamHead> Head(std::string_view stream);
 
   CommittedState* state_;
   PlannedWrites writes_;
+  // Chains broken by this group's plans (answered once it is written).
+  std::set<const AppendChain*> broken_;
 };
 
 }  // namespace orgledger::eventstore

@@ -74,6 +74,7 @@ class RocksDbEventStore final : public EventStore, private CommittedState {
   }
 
   void AsyncAppend(AppendRequest request, AppendCallback done) override {
+    done = BreakingChain(request, std::move(done));
     if (read_only_) {
       done(Unavailable("event store is opened read-only"));
       return;

@@ -222,6 +222,7 @@ class PostgresEventStore final : public EventStore {
   }
 
   void AsyncAppend(AppendRequest request, AppendCallback done) override {
+    done = BreakingChain(request, std::move(done));
     if (Status halted = Halted(); !halted.ok()) return done(halted);
     {
       std::lock_guard<std::mutex> lock(queue_mu_);

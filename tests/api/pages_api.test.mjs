@@ -61,7 +61,13 @@ test("behind an authenticating proxy the person is the proxy's headers, from a t
     });
     const answer = await res.json();
     assert.equal(answer.ok, true, JSON.stringify(answer));
-    session = await (await fetch(trusting.base + "/app/v1/session", { headers: proxied })).json();
+    // The session's organizations come from the views, which follow the
+    // log: they show the new one once they reach the command's position.
+    for (let tries = 0; tries < 50; tries++) {
+      session = await (await fetch(trusting.base + "/app/v1/session", { headers: proxied })).json();
+      if (session.organizations.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.deepEqual(session.organizations, [{ org: "proxied", role: "admin" }]);
 
     session = await (await fetch(distrusting.base + "/app/v1/session", { headers: proxied })).json();

@@ -7,6 +7,7 @@
 #define ORGLEDGER_TESTS_EVENTSTORE_CONFORMANCE_SUITE_H_
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -389,6 +390,64 @@ TYPED_TEST_P(EventStoreConformance, SubscriptionFromTheMiddle) {
   EXPECT_EQ(seen, (std::vector<Position>{6, 7, 8, 9, 10, 11}));
 }
 
+// A chain (AppendChain): appends decided one after another on the state the
+// earlier ones leave. Once one is not made, the later ones are not either,
+// even when the stream happens to be at the version they expect.
+TYPED_TEST_P(EventStoreConformance, AChainStopsAtItsFirstAppendNotMade) {
+  auto chained = [](std::shared_ptr<AppendChain> chain, Version expected,
+                    std::string payload) {
+    AppendRequest r = Request("org", ExpectedVersion::Exact(expected),
+                              {Event("E", std::move(payload))});
+    r.chain = std::move(chain);
+    return r;
+  };
+  // Made whole: handed over back to back, as one organization's pipeline.
+  auto made = std::make_shared<AppendChain>();
+  std::promise<Result<AppendResult>> first, second;
+  this->store_->AsyncAppend(chained(made, 0, "a"),
+                            [&](auto r) { first.set_value(std::move(r)); });
+  this->store_->AsyncAppend(chained(made, 1, "b"),
+                            [&](auto r) { second.set_value(std::move(r)); });
+  ASSERT_TRUE(first.get_future().get().ok());
+  ASSERT_TRUE(second.get_future().get().ok());
+
+  // The first expects version 1 (the stream is at 2): not made. The second
+  // expects 2, which holds, but it was decided after the first.
+  auto lost = std::make_shared<AppendChain>();
+  std::promise<Result<AppendResult>> stale, after;
+  this->store_->AsyncAppend(chained(lost, 1, "c"),
+                            [&](auto r) { stale.set_value(std::move(r)); });
+  this->store_->AsyncAppend(chained(lost, 2, "d"),
+                            [&](auto r) { after.set_value(std::move(r)); });
+  EXPECT_EQ(stale.get_future().get().status().code(),
+            Code::kConcurrencyConflict);
+  Result<AppendResult> later = after.get_future().get();
+  EXPECT_EQ(later.status().code(), Code::kConcurrencyConflict);
+  EXPECT_NE(later.status().message().find("decided after"), std::string::npos)
+      << later.status().ToString();
+  // Broken for good: answered in an earlier group too.
+  EXPECT_EQ(this->store_->Append(chained(lost, 2, "e")).status().code(),
+            Code::kConcurrencyConflict);
+
+  // A replay is not a new append: what follows it is not made either.
+  AppendRequest keyed = Request("other", ExpectedVersion::Any(), {});
+  keyed.idempotency = IdempotencyInput{"k", "fp", "kept"};
+  this->MustAppend(keyed);
+  auto replayed = std::make_shared<AppendChain>();
+  keyed.chain = replayed;
+  EXPECT_TRUE(this->MustAppend(keyed).replayed);
+  EXPECT_EQ(this->store_->Append(chained(replayed, 2, "f")).status().code(),
+            Code::kConcurrencyConflict);
+
+  Result<StreamHead> head = this->store_->GetStreamHead("org");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->version, 2u);
+  // A new chain starts afresh.
+  EXPECT_TRUE(
+      this->store_->Append(chained(std::make_shared<AppendChain>(), 2, "g"))
+          .ok());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     EventStoreConformance, PositionsAreGaplessFromOne,
     ExpectedVersionIsEnforced, ReadStreamFromVersionWithLimit,
@@ -397,7 +456,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ConflictIsNotKeptUnderTheKey, BadInputIsInvalidArgument,
     RestartKeepsEverything, FindIdempotencyKeyAnswersBeforeAnAppend,
     SnapshotsAreKeptPerStreamAndReplaced, AsyncAppendCallsBackOnce,
-    SubscriptionCatchesUpThenFollowsLive, SubscriptionFromTheMiddle);
+    SubscriptionCatchesUpThenFollowsLive, SubscriptionFromTheMiddle,
+    AChainStopsAtItsFirstAppendNotMade);
 
 }  // namespace orgledger::eventstore::conformance
 
