@@ -466,10 +466,12 @@ class EngineImpl final : public Engine {
                  std::make_move_iterator(pending.end()));
   }
 
-  // One command of a batch: its decision, then its append's answer.
+  // One command of a batch: its decision, then its append's answer (a
+  // rejection that appends nothing has none).
   struct Member {
     std::shared_ptr<Running> run;
     domain::Decision decision;
+    bool appends = true;
     std::shared_ptr<privacy::KeyRows> key_rows;
     Result<eventstore::AppendResult> result =
         Status(Code::kInternal, "not answered");
@@ -486,6 +488,7 @@ class EngineImpl final : public Engine {
   struct Batch {
     std::shared_ptr<CachedOrg> entry;  // the state after every member
     std::vector<Member> members;
+    std::size_t appends = 0;
     std::atomic<std::size_t> answered{0};
   };
 
@@ -507,14 +510,17 @@ class EngineImpl final : public Engine {
       a.chain = chain;
       appends.push_back(std::move(a));
       batch->members.push_back(
-          Member{std::move(member), std::move(d),
+          Member{std::move(member), std::move(d), true,
                  std::make_shared<privacy::KeyRows>(std::move(rows))});
     };
     add(run, std::move(decision), std::move(append), std::move(key_rows));
 
-    // Followers join while their decisions append; the first that does not
-    // (a rejection or a no-op, answered only on a state the log holds) and
-    // those behind it go back to the queue, to run after the batch.
+    // Followers join while their decisions append, or reject without a key
+    // on a store no other process writes (answered once the appends before
+    // them are made: nothing else can move the organization). The first
+    // that does neither (a no-op, a rejection whose answer needs the
+    // store) and those behind it go back to the queue, to run after the
+    // batch.
     std::size_t joined = 0;
     for (; joined < followers.size(); ++joined) {
       Pending& p = followers[joined];
@@ -528,7 +534,16 @@ class EngineImpl final : public Engine {
       const bool keep = Keeps(*member, d);
       const bool appends_something =
           keep || d.recorded_failure() || (d.accepted() && !d.events.empty());
-      if (!appends_something) break;
+      if (!appends_something) {
+        if (d.accepted() || store_->shared() ||
+            member->request.idempotency_key.has_value()) {
+          break;
+        }
+        member->done = std::move(p.done);
+        batch->members.push_back(Member{std::move(member), std::move(d), false,
+                                        std::make_shared<privacy::KeyRows>()});
+        continue;
+      }
       eventstore::AppendRequest a;
       privacy::KeyRows rows;
       if (!BuildAppend(*member, state, d, keep, &a, &rows).ok()) break;
@@ -539,13 +554,16 @@ class EngineImpl final : public Engine {
                           std::make_move_iterator(followers.begin() + joined),
                           std::make_move_iterator(followers.end())));
 
-    for (std::size_t i = 0; i < appends.size(); ++i) {
+    batch->appends = appends.size();
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < batch->members.size(); ++i) {
+      if (!batch->members[i].appends) continue;
       store_->AsyncAppend(
-          std::move(appends[i]),
+          std::move(appends[next++]),
           [this, batch, i](Result<eventstore::AppendResult> r) {
             batch->members[i].result = std::move(r);
             if (batch->answered.fetch_add(1, std::memory_order_acq_rel) + 1 ==
-                batch->members.size()) {
+                batch->appends) {
               boost::asio::post(pool_, [this, batch] { Complete(*batch); });
             }
           });
@@ -563,7 +581,11 @@ class EngineImpl final : public Engine {
         keys_.Confirm(*m.key_rows);
       }
       std::optional<CommandOutcome> outcome;
-      if (broken == nullptr) {
+      if (!m.appends) {
+        if (broken == nullptr) {
+          outcome = OutcomeOf(m.decision, eventstore::AppendResult{});
+        }
+      } else if (broken == nullptr) {
         if (r.ok() && !r->replayed) {
           outcome = OutcomeOf(m.decision, *r);
         } else if (r.ok()) {

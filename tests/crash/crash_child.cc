@@ -5,7 +5,8 @@
 //
 //   crash_child SCENARIO DIR TAG FAULT DELAY_MS
 //
-// SCENARIO: single (one writer), group (64 writers, group commit), catchup
+// SCENARIO: single (one writer), group (64 writers, group commit), hot (64
+// writers on one organization, h-0: its queued commands pipelined), catchup
 // (a backlog written with the projections stopped, then an engine that
 // catches them up while writers go on), rebuild (writers while every
 // projection is rebuilt over and over), snapshot (a snapshot after every
@@ -131,6 +132,7 @@ struct Scenario {
 Scenario ScenarioFor(const std::string& name) {
   if (name == "single") return {1, 0};
   if (name == "group") return {64, 0};
+  if (name == "hot") return {64, 0};
   if (name == "catchup") return {4, 12000};
   if (name == "snapshot") return {8, 0};
   if (name == "failover") return {8, 0};
@@ -191,6 +193,7 @@ int main(int argc, char** argv) {
   // postgres (p-0..p-3).
   auto org_of = [&](int w) {
     if (scenario == "failover") return "p-" + std::to_string(w % 4);
+    if (scenario == "hot") return std::string("h-0");
     return scenario.substr(0, 1) + "-" + std::to_string(w);
   };
   auto prefix_of = [&](int w, const char* phase) {

@@ -1,10 +1,12 @@
 // The crash matrix: real processes (crash_child) killed with SIGKILL, and
 // simulated power cuts (FaultInjectionFs drops every unsynced byte), at
-// random points of seven scenarios: single appends, group commit under 64
-// writers, projection catch-up, rebuild, snapshot writes, backup and
-// erasure. After each cycle the database is reopened and checked:
+// random points of eight scenarios: single appends, group commit under 64
+// writers, 64 writers on one organization (its commands pipelined),
+// projection catch-up, rebuild, snapshot writes, backup and erasure. After each
+// cycle the database is reopened and checked:
 //  - every acknowledged command is in the log exactly once (found by its
-//    idempotency key in the events' metadata), and no key twice;
+//    idempotency key in the events' metadata), at the stream version its
+//    acknowledgment named, and no key twice;
 //  - the commands sent but not acknowledged are retried with the same
 //    idempotency key: each retry succeeds and leaves its key in the log
 //    exactly once (applied at most once, whether it landed before the crash
@@ -49,8 +51,9 @@ namespace {
 using namespace orgledger;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kScenarios[] = {
-    "single", "group", "catchup", "rebuild", "snapshot", "backup", "erase"};
+constexpr const char* kScenarios[] = {"single",  "group",   "hot",
+                                      "catchup", "rebuild", "snapshot",
+                                      "backup",  "erase"};
 constexpr const char* kFaults[] = {"kill", "power"};
 // A cell's database is started afresh after this many cycles, so that the
 // per-cycle checks (a full rebuild) stay short.
@@ -59,6 +62,7 @@ constexpr int kCyclesPerDatabase = 6;
 struct Sent {
   std::string org;
   std::string key;
+  eventstore::Version version = 0;  // acknowledged: its stream version
 };
 
 // What a child printed.
@@ -89,7 +93,7 @@ ChildReport Parse(const std::string& out) {
       r.sent.push_back(s);
     } else if (word == "ack") {
       Sent s;
-      words >> s.org >> s.key;
+      words >> s.org >> s.key >> s.version;
       r.acked[s.key] = s;
       acked_so_far.insert(s.key);
     } else if (word == "backup-start") {
@@ -189,11 +193,15 @@ std::string LastLines(const std::string& text, int n) {
 }
 
 using KeyCounts = std::map<std::pair<std::string, std::string>, int>;
+using KeyVersions =
+    std::map<std::pair<std::string, std::string>, eventstore::Version>;
 
 // Adds to `counts`, per (org, idempotency key), the events carrying it from
-// position `from` to the end of the log.
+// position `from` to the end of the log; and to `versions`, when given, the
+// stream version of the last.
 void CountKeys(eventstore::EventStore& store, eventstore::Position from,
-               KeyCounts& counts, const std::string& where) {
+               KeyCounts& counts, const std::string& where,
+               KeyVersions* versions = nullptr) {
   for (;;) {
     auto batch = store.ReadAll(from, 4096);
     if (!batch.ok()) Fail(where, "read: " + batch.status().ToString());
@@ -202,6 +210,9 @@ void CountKeys(eventstore::EventStore& store, eventstore::Position from,
       if (!meta.ok()) Fail(where, "metadata at " + std::to_string(e.position));
       if (!meta->idempotency_key.empty()) {
         counts[{e.stream, meta->idempotency_key}] += 1;
+        if (versions != nullptr) {
+          (*versions)[{e.stream, meta->idempotency_key}] = e.version;
+        }
       }
       from = e.position + 1;
     }
@@ -314,7 +325,8 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
       stats->behind += 1;
     }
     KeyCounts counts;
-    CountKeys(engine->store(), 1, counts, where);
+    KeyVersions versions;
+    CountKeys(engine->store(), 1, counts, where, &versions);
     for (const auto& [key, n] : counts) {
       orgs.insert(key.first);
       if (n > 1)
@@ -323,6 +335,14 @@ void Check(const std::string& db, const ChildReport& report, CellStats* stats,
     for (const auto& [key, sent] : report.acked) {
       if (counts[{sent.org, key}] != 1) {
         Fail(where, "acknowledged " + sent.org + "/" + key + " is lost");
+      }
+      // The version an acknowledgment names is where the log has it (a
+      // pipelined organization's commands are acknowledged together).
+      if (sent.version != 0 && versions[{sent.org, key}] != sent.version) {
+        Fail(where, "acknowledged " + sent.org + "/" + key + " at version " +
+                        std::to_string(sent.version) +
+                        " but the log has it at " +
+                        std::to_string(versions[{sent.org, key}]));
       }
     }
     // The retries append after this; only that tail is counted again.
