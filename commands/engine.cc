@@ -7,10 +7,11 @@
 //   -> (store thread)
 //   Appended posted to the pool -> evolve the cached state -> done -> next.
 // An organization's queue runs one command at a time, from its arrival to
-// its completion, including the wait for the append to be durable; the
-// pool threads never block on an fsync. A blocking Execute whose
-// organization has nothing queued runs the same steps on its own thread
-// and waits for the append there: no pool thread is involved.
+// its completion, including the wait for the append to be durable, except
+// that the commands queued behind a running one are decided after it and
+// appended with it (RunBatch); the pool threads never block on an fsync. A
+// blocking Execute whose organization has nothing queued runs the same steps on
+// its own thread and waits for the append there: no pool thread is involved.
 #include "commands/engine.h"
 
 #include <spdlog/logger.h>

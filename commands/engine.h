@@ -4,9 +4,11 @@
 // happen here.
 //
 // An Engine is safe for concurrent use from multiple threads without
-// external synchronization. Commands for one organization run one at a time
-// in arrival order; different organizations run in parallel on the engine's
-// thread pool. The async API with Asio completion tokens is in
+// external synchronization. Commands for one organization are decided one
+// at a time in arrival order, each on the state the ones before it leave;
+// those queued together are appended together and answered once all are
+// durable (docs/architecture.md). Different organizations run in parallel
+// on the engine's thread pool. The async API with Asio completion tokens is in
 // commands/async_execute.h.
 #ifndef ORGLEDGER_COMMANDS_ENGINE_H_
 #define ORGLEDGER_COMMANDS_ENGINE_H_
