@@ -236,8 +236,10 @@ class EventStore {
   // recovers by itself when the failure clears).
   virtual void AsyncAppend(AppendRequest request, AppendCallback done) = 0;
 
-  // Blocking form of AsyncAppend.
-  Result<AppendResult> Append(AppendRequest request);
+  // Blocking form of AsyncAppend. A store may write the append on the
+  // calling thread when nothing else is being written (no hand-over to its
+  // writer thread and back); the result is the same.
+  virtual Result<AppendResult> Append(AppendRequest request);
 
   // What `key` holds in `stream`, or nullopt when the key is unused. Lets a
   // caller answer a retry before deciding anything again. An append with
