@@ -3,7 +3,6 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <shared_mutex>
 
 #include "domain/validation.h"
 #include "eventstore/coding.h"
@@ -60,7 +59,17 @@ PersonKeys& KeysOf(eventstore::EventStore& store) {
 }
 
 PersonKeys::PersonKeys(eventstore::EventStore* store, std::size_t cache_entries)
-    : store_(store), cache_entries_(cache_entries) {}
+    : store_(store),
+      shard_entries_(std::max<std::size_t>(1, cache_entries / kShards)) {}
+
+PersonKeys::Shard& PersonKeys::ShardOf(std::string_view text) {
+  return shards_[std::hash<std::string_view>{}(text) % kShards];
+}
+
+PersonKeys::Shard& PersonKeys::ShardOf(const KeyId& id) {
+  // The last byte: KeyIdHash takes the first ones, for the maps' buckets.
+  return shards_[id.back() % kShards];
+}
 
 Result<std::optional<PersonKey>> PersonKeys::Stored(const std::string& hash) {
   // Two processes may make a key for one new email at once: both "e" rows
@@ -80,18 +89,24 @@ Result<std::optional<PersonKey>> PersonKeys::Stored(const std::string& hash) {
 }
 
 void PersonKeys::Remember(const std::string& normalized, Cached cached) {
-  std::lock_guard<std::shared_mutex> lock(mu_);
-  // A crude bound: the cache only saves reads (a key not confirmed yet
-  // that is dropped is made again: two keys for one email, both erased).
-  if (by_email_.size() >= cache_entries_) {
-    by_email_.clear();
-    unconfirmed_.clear();
+  const PersonKey key = cached.key;
+  const bool unconfirmed = !cached.unconfirmed.empty();
+  {
+    Shard& shard = ShardOf(normalized);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    // A crude bound: the cache only saves reads (a key not confirmed yet
+    // that is dropped is made again: two keys for one email, both erased).
+    if (shard.by_email.size() >= shard_entries_) shard.by_email.clear();
+    shard.by_email[normalized] = std::move(cached);
   }
-  if (by_id_.size() >= cache_entries_) by_id_.clear();
-  if (links_.size() >= cache_entries_) links_.clear();
-  by_id_[cached.key.id] = cached.key.key;
-  if (!cached.unconfirmed.empty()) unconfirmed_[cached.key.id] = normalized;
-  by_email_[normalized] = std::move(cached);
+  Shard& shard = ShardOf(key.id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.by_id.size() >= shard_entries_) shard.by_id.clear();
+  shard.by_id[key.id] = key.key;
+  if (unconfirmed) {
+    if (shard.unconfirmed.size() >= shard_entries_) shard.unconfirmed.clear();
+    shard.unconfirmed[key.id] = normalized;
+  }
 }
 
 Result<PersonKey> PersonKeys::ForPerson(
@@ -103,8 +118,9 @@ Result<PersonKey> PersonKeys::ForPerson(
   const std::string normalized = domain::NormalizeEmail(email);
   std::optional<PersonKey> key;
   {
-    std::shared_lock<std::shared_mutex> lock(mu_);
-    if (auto it = by_email_.find(normalized); it != by_email_.end()) {
+    Shard& shard = ShardOf(normalized);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (auto it = shard.by_email.find(normalized); it != shard.by_email.end()) {
       key = it->second.key;
       for (const auto& [row, value] : it->second.unconfirmed) {
         (*rows)[row] = value;
@@ -143,37 +159,53 @@ Result<PersonKey> PersonKeys::ForPerson(
     links[n++] = ReverseUserRow(key->id, user_id);
   }
   if (!org.empty()) links[n++] = OrgRow(key->id, org);
-  std::shared_lock<std::shared_mutex> lock(mu_);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!links_.contains(links[i])) (*rows)[std::move(links[i])] = "";
+    Shard& shard = ShardOf(links[i]);
+    bool known = false;
+    {
+      std::lock_guard<std::mutex> lock(shard.mu);
+      known = shard.links.contains(links[i]);
+    }
+    if (!known) (*rows)[std::move(links[i])] = "";
   }
   return *key;
 }
 
 void PersonKeys::Confirm(const std::map<std::string, std::string>& rows) {
-  std::lock_guard<std::shared_mutex> lock(mu_);
   for (const auto& [row, value] : rows) {
     if (row.empty()) continue;
     if (row[0] == 'k' && row.size() == 1 + sizeof(KeyId)) {
       // The key is durable now.
       const KeyId id = IdFrom(std::string_view(row).substr(1));
-      if (auto it = unconfirmed_.find(id); it != unconfirmed_.end()) {
-        if (auto e = by_email_.find(it->second); e != by_email_.end()) {
-          e->second.unconfirmed.clear();
-        }
-        unconfirmed_.erase(it);
+      std::string email;
+      {
+        Shard& shard = ShardOf(id);
+        std::lock_guard<std::mutex> lock(shard.mu);
+        auto it = shard.unconfirmed.find(id);
+        if (it == shard.unconfirmed.end()) continue;
+        email = std::move(it->second);
+        shard.unconfirmed.erase(it);
+      }
+      Shard& shard = ShardOf(email);
+      std::lock_guard<std::mutex> lock(shard.mu);
+      if (auto e = shard.by_email.find(email);
+          e != shard.by_email.end() && e->second.key.id == id) {
+        e->second.unconfirmed.clear();
       }
     } else if (row[0] == 'u' || row[0] == 'r' || row[0] == 'o') {
-      if (links_.size() >= cache_entries_) links_.clear();
-      links_.insert(row);
+      Shard& shard = ShardOf(row);
+      std::lock_guard<std::mutex> lock(shard.mu);
+      if (shard.links.size() >= shard_entries_) shard.links.clear();
+      shard.links.insert(row);
     }
   }
 }
 
 Result<std::optional<KeyBytes>> PersonKeys::Find(const KeyId& id) {
+  Shard& shard = ShardOf(id);
   {
-    std::shared_lock<std::shared_mutex> lock(mu_);
-    if (auto it = by_id_.find(id); it != by_id_.end()) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (auto it = shard.by_id.find(id); it != shard.by_id.end()) {
       return std::optional<KeyBytes>(it->second);
     }
   }
@@ -185,9 +217,9 @@ Result<std::optional<KeyBytes>> PersonKeys::Find(const KeyId& id) {
   }
   KeyBytes key{};
   std::copy_n((*row)->begin(), key.size(), key.begin());
-  std::lock_guard<std::shared_mutex> lock(mu_);
-  if (by_id_.size() >= cache_entries_) by_id_.clear();
-  by_id_[id] = key;
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.by_id.size() >= shard_entries_) shard.by_id.clear();
+  shard.by_id[id] = key;
   return std::optional<KeyBytes>(key);
 }
 
@@ -260,26 +292,33 @@ Status PersonKeys::Destroy(const std::vector<std::string>& rows) {
 }
 
 void PersonKeys::ForgetCached() {
-  std::lock_guard<std::shared_mutex> lock(mu_);
-  by_email_.clear();
-  by_id_.clear();
-  links_.clear();
-  unconfirmed_.clear();
+  // Every shard at once, so that no lookup sees some forgotten and others
+  // not.
+  std::array<std::unique_lock<std::mutex>, kShards> locks;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    locks[i] = std::unique_lock<std::mutex>(shards_[i].mu);
+  }
+  for (Shard& shard : shards_) {
+    shard.by_email.clear();
+    shard.by_id.clear();
+    shard.links.clear();
+    shard.unconfirmed.clear();
+  }
   epoch_.fetch_add(1);
 }
 
 void PersonKeys::BeginLocalErasure(const std::string& id) {
-  std::lock_guard<std::shared_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(erasures_mu_);
   local_erasures_.insert(id);
 }
 
 void PersonKeys::EndLocalErasure(const std::string& id) {
-  std::lock_guard<std::shared_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(erasures_mu_);
   local_erasures_.erase(id);
 }
 
 bool PersonKeys::IsLocalErasure(const std::string& id) {
-  std::lock_guard<std::shared_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(erasures_mu_);
   return local_erasures_.contains(id);
 }
 

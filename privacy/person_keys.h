@@ -7,6 +7,7 @@
 #ifndef ORGLEDGER_PRIVACY_PERSON_KEYS_H_
 #define ORGLEDGER_PRIVACY_PERSON_KEYS_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -14,7 +15,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -105,22 +105,35 @@ class PersonKeys {
     // (empty for a key read from the store).
     std::map<std::string, std::string> unconfirmed;
   };
+  // The caches are split in shards, each behind a mutex of its own: every
+  // command's fields and every projection's decoded record look keys up,
+  // and one lock for all of them made the threads queue on it (W1 with 64
+  // writers, docs/decisions.md). A shard holds the emails, keys and links
+  // whose hash picks it; an operation takes one shard's lock at a time,
+  // except ForgetCached, which takes them all, in order.
+  struct Shard {
+    std::mutex mu;
+    // Normalized email -> key.
+    std::unordered_map<std::string, Cached> by_email;
+    // Keys not confirmed yet -> their normalized email.
+    std::unordered_map<KeyId, std::string, KeyIdHash> unconfirmed;
+    std::unordered_map<KeyId, KeyBytes, KeyIdHash> by_id;
+    std::unordered_set<std::string> links;  // link rows known written
+  };
+  static constexpr std::size_t kShards = 16;
+  Shard& ShardOf(std::string_view text);
+  Shard& ShardOf(const KeyId& id);
+
   // The key the store holds for an email's hash, or nullopt.
   Result<std::optional<PersonKey>> Stored(const std::string& hash);
   void Remember(const std::string& normalized, Cached cached);
 
   eventstore::EventStore* const store_;
-  const std::size_t cache_entries_;
-  // Shared for the lookups every record's fields make, exclusive to
-  // change the caches.
-  std::shared_mutex mu_;
-  // Normalized email -> key.
-  std::unordered_map<std::string, Cached> by_email_;
-  // Keys not confirmed yet -> their normalized email.
-  std::unordered_map<KeyId, std::string, KeyIdHash> unconfirmed_;
-  std::unordered_map<KeyId, KeyBytes, KeyIdHash> by_id_;
-  std::unordered_set<std::string> links_;  // link rows known written
+  // Entries a shard's map holds before it is emptied (a crude bound).
+  const std::size_t shard_entries_;
+  std::array<Shard, kShards> shards_;
   std::atomic<std::uint64_t> epoch_{0};
+  std::mutex erasures_mu_;
   std::set<std::string> local_erasures_;
 };
 
