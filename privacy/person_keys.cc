@@ -186,6 +186,9 @@ void PersonKeys::Confirm(const std::map<std::string, std::string>& rows) {
         email = std::move(it->second);
         shard.unconfirmed.erase(it);
       }
+      // Only while the email's entry still holds this key: its shard may
+      // have been emptied since (each map has its own bound) and a newer
+      // key made, whose rows are not durable yet.
       Shard& shard = ShardOf(email);
       std::lock_guard<std::mutex> lock(shard.mu);
       if (auto e = shard.by_email.find(email);
